@@ -1,0 +1,185 @@
+package protocol
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// MaxFields is the most fields any client command has after its number.
+const MaxFields = 6
+
+// Command is one parsed client line. Fields alias the parsed line and are
+// valid only until the reader reuses its buffer.
+type Command struct {
+	Num    int
+	N      int
+	Fields [MaxFields][]byte
+}
+
+// Field returns field i, or nil when the command has fewer fields.
+func (c *Command) Field(i int) []byte {
+	if i >= c.N {
+		return nil
+	}
+	return c.Fields[i]
+}
+
+// ParseError says why a line was refused. Num is the message number, or -1
+// when even that could not be read.
+type ParseError struct {
+	Num  int
+	Code Code
+	Text string
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("command %d: %s: %s", e.Num, e.Code, e.Text)
+}
+
+func badCommand(num int, format string, args ...any) *ParseError {
+	return &ParseError{Num: num, Code: CodeBadCommand, Text: fmt.Sprintf(format, args...)}
+}
+
+// fieldShape says how a command's fields split: between min and max fields,
+// and whether the last field is the rest of the line (it may hold ':').
+type fieldShape struct {
+	min, max int
+	restLast bool
+}
+
+var shapes = [NumReady + 1]*fieldShape{
+	NumLogin:       {2, 2, false},
+	NumRooms:       {0, 1, false},
+	NumJoin:        {1, 2, false},
+	NumWho:         {0, 2, false},
+	NumPing:        {0, 1, true},
+	NumInstantiate: {6, 6, false},
+	NumUpdate:      {5, 5, false},
+	NumOwnership:   {2, 3, false},
+	NumDestroy:     {1, 1, false},
+	NumObjMessage:  {3, 3, true},
+}
+
+// Parse splits one client line (without its '\n'; a trailing '\r' is
+// ignored) into a Command following PROTOCOL.md. Message 3 with a listed
+// target (4 or 5) yields three fields: the target, the recipient ids still
+// joined by ':' (iterate them with NextID), and the message.
+func Parse(line []byte) (Command, error) {
+	var c Command
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	numText, rest, hasRest := bytes.Cut(line, colon)
+	num, ok := parseSmall(numText)
+	if !ok {
+		return c, &ParseError{Num: -1, Code: CodeBadCommand, Text: "a line starts with a message number"}
+	}
+	c.Num = num
+	if num == NumMessage {
+		return c, parseMessage(&c, rest, hasRest)
+	}
+	if num >= len(shapes) || shapes[num] == nil {
+		return c, &ParseError{Num: num, Code: CodeUnknownCommand, Text: fmt.Sprintf("no client command %d", num)}
+	}
+	sh := shapes[num]
+	if !hasRest {
+		if sh.min > 0 {
+			return c, badCommand(num, "needs %d fields", sh.min)
+		}
+		return c, nil
+	}
+	for c.N < sh.max {
+		if sh.restLast && c.N == sh.max-1 {
+			c.Fields[c.N] = rest
+			c.N++
+			return c, nil
+		}
+		f, r, more := bytes.Cut(rest, colon)
+		c.Fields[c.N] = f
+		c.N++
+		if !more {
+			break
+		}
+		rest = r
+		if c.N == sh.max {
+			return c, badCommand(num, "takes at most %d fields", sh.max)
+		}
+	}
+	if c.N < sh.min {
+		return c, badCommand(num, "needs %d fields", sh.min)
+	}
+	return c, nil
+}
+
+func parseMessage(c *Command, rest []byte, hasRest bool) error {
+	target, msg, ok := bytes.Cut(rest, colon)
+	if !hasRest || !ok {
+		return badCommand(NumMessage, "expected 3:<target>:<message>")
+	}
+	t, tok := parseSmall(target)
+	if !tok || t > TargetListedOrdered {
+		return badCommand(NumMessage, "target must be 0 to 5")
+	}
+	c.Fields[0] = target
+	c.N = 2
+	if t < TargetListed {
+		c.Fields[1] = msg
+		return nil
+	}
+	last := bytes.LastIndexByte(msg, ':')
+	if last < 0 {
+		return badCommand(NumMessage, "expected 3:%d:<id>:...:<message>", t)
+	}
+	ids := msg[:last]
+	for r, more := ids, true; more; {
+		var f []byte
+		f, r, more = bytes.Cut(r, colon)
+		if id, err := ParseInt(f); err != nil || id <= 0 {
+			return badCommand(NumMessage, "recipients must be client ids")
+		}
+	}
+	c.Fields[1] = ids
+	c.Fields[2] = msg[last+1:]
+	c.N = 3
+	return nil
+}
+
+// NextID reads the first id of a ':'-joined id list and returns the rest.
+func NextID(list []byte) (int64, []byte, error) {
+	f, rest, _ := bytes.Cut(list, colon)
+	id, err := ParseInt(f)
+	return id, rest, err
+}
+
+var colon = []byte{':'}
+
+// parseSmall reads a message number or target: 1 to 3 decimal digits.
+func parseSmall(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 3 {
+		return 0, false
+	}
+	n := 0
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n, true
+}
+
+// ParseInt reads a non-negative decimal without sign, at most 18 digits so
+// it cannot overflow int64.
+func ParseInt(b []byte) (int64, error) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, fmt.Errorf("%q is not a number", b)
+	}
+	var n int64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, fmt.Errorf("%q is not a number", b)
+		}
+		n = n*10 + int64(ch-'0')
+	}
+	return n, nil
+}

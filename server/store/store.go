@@ -1,0 +1,75 @@
+// Package store defines the persistence contract of the Tandem server:
+// accounts, client-id allocation and the listing mirror of live rooms.
+// Implementations live in sub-packages (sqlitestore, pgstore) and all pass
+// the same contract suite in storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every implementation returns (wrapped) so callers can
+// branch with errors.Is regardless of the database underneath.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrUserExists = errors.New("user already exists")
+	ErrRoomExists = errors.New("room already exists")
+)
+
+// User is an account made out of band by the admin command.
+type User struct {
+	Name         string
+	PasswordHash string // encoded hash (see server/accounts), never the password
+	CreatedAt    time.Time
+}
+
+// Room is the stored mirror of a live room, written when the room opens.
+type Room struct {
+	Name string
+	// PasswordHash is empty for a public room.
+	PasswordHash string
+	// Node names the server process that hosts the room, so a restarted node
+	// can remove what it left behind after a crash.
+	Node string
+}
+
+// Member is one client in a room.
+type Member struct {
+	ClientID int64
+	UserName string
+}
+
+// RoomListing is a room with its members, as listed to clients.
+type RoomListing struct {
+	Room
+	Members []Member // ordered by join time
+}
+
+// Store is implemented by every backend. All methods are safe for
+// concurrent use.
+type Store interface {
+	CreateUser(ctx context.Context, name, passwordHash string) error
+	GetUser(ctx context.Context, name string) (User, error)
+	SetPasswordHash(ctx context.Context, name, passwordHash string) error
+	DeleteUser(ctx context.Context, name string) error
+	ListUsers(ctx context.Context) ([]User, error)
+
+	// NextClientID returns a positive id never returned before by this
+	// database, across restarts and across nodes sharing the database.
+	NextClientID(ctx context.Context) (int64, error)
+
+	CreateRoom(ctx context.Context, room Room) error
+	DeleteRoom(ctx context.Context, name string) error
+	AddMember(ctx context.Context, room string, m Member) error
+	RemoveMember(ctx context.Context, room string, clientID int64) error
+	ListRooms(ctx context.Context) ([]RoomListing, error)
+	// CleanNode removes the rooms and memberships of node, left behind when
+	// that node stopped without closing them.
+	CleanNode(ctx context.Context, node string) error
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
