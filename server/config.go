@@ -1,0 +1,120 @@
+// Package server is the Tandem relay: it accepts TCP connections, logs
+// clients in against the store, keeps rooms with their members, master
+// client and network objects, and relays messages between members.
+//
+// Concurrency design (see also conn.go and room.go):
+//   - each connection has one reader goroutine, which runs every command of
+//     that client, and one writer goroutine, which drains a bounded outbound
+//     queue in coalesced writes (writev);
+//   - a fan-out frame is encoded once and its bytes shared by every
+//     recipient's queue;
+//   - a room's ordered stream is its write lock: every ordered event is
+//     enqueued to all members while it is held, so all queues see one order;
+//   - the unordered path reads the member list through an atomic pointer
+//     (copy on write), without any room-wide lock.
+package server
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Limits are the server's explicit, configurable bounds. Zero values are
+// replaced by the defaults of DefaultLimits.
+type Limits struct {
+	MaxLineBytes        int           // longest accepted line
+	MaxRooms            int           // live rooms on this node
+	MaxRoomMembers      int           // members per room
+	MaxRecipients       int           // ids in one 3:4 / 3:5
+	OutboundSoftBytes   int           // queued bytes after which updates merge
+	OutboundHardBytes   int           // queued bytes after which the client is cut
+	WriteTimeout        time.Duration // one write to a client socket
+	IdleTimeout         time.Duration // no line from a client for this long closes it
+	LoginTimeout        time.Duration // time to log in after connecting
+	MaxObjectsPerRoom   int
+	MaxObjectsPerClient int
+	MaxStateBytes       int     // merged state of one object
+	MessagesPerSecond   float64 // per connection, token bucket rate
+	MessageBurst        int     // per connection, token bucket size
+	BytesPerSecond      float64 // per connection, inbound line bytes
+	ByteBurst           int
+	RateStrikes         int // rate-limit errors before the connection is closed
+	MaxConnsPerIP       int
+	LoginConcurrency    int // password hashes computed at once
+}
+
+// DefaultLimits are sane for a small game server on one machine.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxLineBytes:        64 << 10,
+		MaxRooms:            10000,
+		MaxRoomMembers:      256,
+		MaxRecipients:       256,
+		OutboundSoftBytes:   256 << 10,
+		OutboundHardBytes:   4 << 20,
+		WriteTimeout:        10 * time.Second,
+		IdleTimeout:         60 * time.Second,
+		LoginTimeout:        10 * time.Second,
+		MaxObjectsPerRoom:   1000,
+		MaxObjectsPerClient: 100,
+		MaxStateBytes:       16 << 10,
+		MessagesPerSecond:   500,
+		MessageBurst:        1000,
+		BytesPerSecond:      1 << 20,
+		ByteBurst:           2 << 20,
+		RateStrikes:         10,
+		MaxConnsPerIP:       1000,
+		LoginConcurrency:    2,
+	}
+}
+
+// withDefaults fills every zero limit from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	setInt := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setDur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setF := func(v *float64, def float64) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setInt(&l.MaxLineBytes, d.MaxLineBytes)
+	setInt(&l.MaxRooms, d.MaxRooms)
+	setInt(&l.MaxRoomMembers, d.MaxRoomMembers)
+	setInt(&l.MaxRecipients, d.MaxRecipients)
+	setInt(&l.OutboundSoftBytes, d.OutboundSoftBytes)
+	setInt(&l.OutboundHardBytes, d.OutboundHardBytes)
+	setDur(&l.WriteTimeout, d.WriteTimeout)
+	setDur(&l.IdleTimeout, d.IdleTimeout)
+	setDur(&l.LoginTimeout, d.LoginTimeout)
+	setInt(&l.MaxObjectsPerRoom, d.MaxObjectsPerRoom)
+	setInt(&l.MaxObjectsPerClient, d.MaxObjectsPerClient)
+	setInt(&l.MaxStateBytes, d.MaxStateBytes)
+	setF(&l.MessagesPerSecond, d.MessagesPerSecond)
+	setInt(&l.MessageBurst, d.MessageBurst)
+	setF(&l.BytesPerSecond, d.BytesPerSecond)
+	setInt(&l.ByteBurst, d.ByteBurst)
+	setInt(&l.RateStrikes, d.RateStrikes)
+	setInt(&l.MaxConnsPerIP, d.MaxConnsPerIP)
+	setInt(&l.LoginConcurrency, d.LoginConcurrency)
+	return l
+}
+
+// Config configures a Server.
+type Config struct {
+	// Node names this process in the store's room mirror; rooms a crashed
+	// node left behind are removed when a node of the same name starts.
+	Node string
+	// Dev creates unknown accounts on their first login. Never in production.
+	Dev    bool
+	Limits Limits
+	Logger *slog.Logger
+}

@@ -1,0 +1,389 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/tandemnet/tandem/netobj"
+	"github.com/tandemnet/tandem/protocol"
+)
+
+// readBufferSize is the per-connection read buffer. Lines longer than it are
+// assembled in a separate buffer up to MaxLineBytes, so an idle connection
+// costs only this much.
+const readBufferSize = 4 << 10
+
+// outFrame is one queued line. b is shared with every other recipient of
+// the same fan-out and is never modified. upd is set on unordered object
+// updates, which may be merged for a slow recipient; obj is set on every
+// frame about an object so that ordered ones can stop such merging.
+type outFrame struct {
+	b      []byte
+	upd    *queuedUpdate
+	obj    netobj.ID
+	hasObj bool
+}
+
+// queuedUpdate is the structured form of an unordered update frame.
+type queuedUpdate struct {
+	id    netobj.ID
+	gen   uint32
+	delta netobj.Delta
+}
+
+// conn is one client connection.
+//
+// Slow-consumer policy: the outbound queue is bounded in bytes. Past
+// OutboundSoftBytes the client gets one slow_consumer error and queued
+// unordered updates of the same object are merged instead of appended; past
+// OutboundHardBytes the queue is dropped, the client is told
+// "8:slow_consumer" and disconnected. Both are counted in the metrics.
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	log    *slog.Logger
+	remote string
+
+	connectedAt time.Time
+	lastRead    atomic.Int64 // unix nanos of the server's coarse clock
+	loggedIn    atomic.Bool
+
+	// Set once at login by the reader goroutine, read by others only after
+	// they found this conn in a room or the session registry.
+	id   int64
+	user string
+
+	// Reader-goroutine state.
+	inRoom  *room
+	long    []byte // assembles lines longer than the read buffer
+	limMsgs *rate.Limiter
+	limByte *rate.Limiter
+	strikes int
+
+	// Outbound queue, guarded by mu.
+	mu           sync.Mutex
+	pending      []outFrame
+	spare        []outFrame // the writer's previous batch, reused
+	pendingBytes int
+	room         *room // the room whose frames this conn accepts
+	mergeIdx     map[netobj.ID]int
+	warned       bool
+	closing      bool
+
+	flushSig chan struct{}
+	// writerDone is closed when the writer has closed the socket.
+	writerDone chan struct{}
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	lim := s.cfg.Limits
+	c := &conn{
+		srv:         s,
+		nc:          nc,
+		remote:      nc.RemoteAddr().String(),
+		connectedAt: time.Now(),
+		flushSig:    make(chan struct{}, 1),
+		writerDone:  make(chan struct{}),
+		limMsgs:     rate.NewLimiter(rate.Limit(lim.MessagesPerSecond), lim.MessageBurst),
+		limByte:     rate.NewLimiter(rate.Limit(lim.BytesPerSecond), lim.ByteBurst),
+	}
+	c.log = s.log.With("remote", c.remote)
+	c.lastRead.Store(s.clock.Load())
+	return c
+}
+
+// run serves the connection until it closes; it returns after the client
+// has left its room and the socket is closed.
+func (c *conn) run() {
+	go c.writeLoop()
+	c.readLoop()
+	c.cleanup()
+	<-c.writerDone
+}
+
+func (c *conn) readLoop() {
+	br := bufio.NewReaderSize(c.nc, readBufferSize)
+	max := c.srv.cfg.Limits.MaxLineBytes
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			line, err = c.readLong(br, line, max)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.log.Debug("read ended", "err", err)
+			}
+			return // a line cut off by a disconnect is dropped, never executed
+		}
+		c.lastRead.Store(c.srv.clock.Load())
+		c.srv.metrics.MessagesIn.Inc()
+		c.srv.metrics.BytesIn.Add(float64(len(line)))
+		if line == nil { // discarded oversize line
+			c.sendError(-1, protocol.CodeLineTooLong, "line over the maximum length was discarded")
+			continue
+		}
+		if !c.allow(len(line)) {
+			continue
+		}
+		c.handle(line[:len(line)-1])
+		if c.isClosing() {
+			return
+		}
+	}
+}
+
+// readLong assembles a line longer than the read buffer. It returns a nil
+// line (and no error) when the line exceeded max and was discarded.
+func (c *conn) readLong(br *bufio.Reader, first []byte, max int) ([]byte, error) {
+	c.long = append(c.long[:0], first...)
+	tooLong := len(c.long) > max
+	for {
+		part, err := br.ReadSlice('\n')
+		if !tooLong {
+			c.long = append(c.long, part...)
+			tooLong = len(c.long) > max+1
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		line := c.long
+		if cap(c.long) > 4*readBufferSize {
+			c.long = nil // don't keep a big buffer for an idle client
+		}
+		if tooLong {
+			return nil, nil
+		}
+		return line, nil
+	}
+}
+
+// allow applies the per-connection rate limits. Refused lines get a
+// rate_limited error; after RateStrikes of them the client is closed.
+func (c *conn) allow(n int) bool {
+	now := time.Unix(0, c.srv.clock.Load())
+	if c.limMsgs.AllowN(now, 1) && c.limByte.AllowN(now, n) {
+		return true
+	}
+	c.srv.metrics.RateLimited.Inc()
+	c.strikes++
+	if c.strikes >= c.srv.cfg.Limits.RateStrikes {
+		c.closeWith(protocol.CodeRateLimited, "message rate limit exceeded repeatedly")
+		return false
+	}
+	c.sendError(-1, protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")
+	return false
+}
+
+func (c *conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+// cleanup runs on the reader goroutine after the read loop ends.
+func (c *conn) cleanup() {
+	if c.inRoom != nil {
+		c.leaveRoom(false)
+	}
+	if c.loggedIn.Load() {
+		c.srv.sessions.remove(c.user, c)
+		c.srv.metrics.Sessions.Dec()
+	}
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.signal()
+}
+
+// writeLoop drains the outbound queue: every wake-up takes all queued
+// frames and writes them with one writev, so frames coalesce under load
+// without any added delay when idle.
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	defer c.nc.Close()
+	var iov net.Buffers
+	for range c.flushSig {
+		c.mu.Lock()
+		batch := c.pending
+		batchBytes := c.pendingBytes
+		c.pending = c.spare[:0]
+		c.spare = nil
+		c.pendingBytes = 0
+		if c.mergeIdx != nil {
+			clear(c.mergeIdx)
+		}
+		if batchBytes < c.srv.cfg.Limits.OutboundSoftBytes {
+			c.warned = false
+		}
+		closing := c.closing
+		c.mu.Unlock()
+
+		if len(batch) > 0 {
+			start := time.Now()
+			iov = iov[:0]
+			for _, f := range batch {
+				iov = append(iov, f.b)
+			}
+			_ = c.nc.SetWriteDeadline(start.Add(c.srv.cfg.Limits.WriteTimeout))
+			nb := iov
+			_, err := nb.WriteTo(c.nc)
+			m := c.srv.metrics
+			m.Writes.Inc()
+			m.FramesOut.Add(float64(len(batch)))
+			m.BytesOut.Add(float64(batchBytes))
+			m.DeliveryLatency.Observe(time.Since(start).Seconds())
+			clear(batch) // drop references to shared frames
+			clear(iov)
+			if err != nil {
+				c.log.Debug("write failed", "err", err)
+				c.mu.Lock()
+				c.closing = true
+				c.mu.Unlock()
+				return
+			}
+		}
+		c.mu.Lock()
+		c.spare = batch[:0]
+		c.mu.Unlock()
+		if closing {
+			return
+		}
+	}
+}
+
+func (c *conn) signal() {
+	select {
+	case c.flushSig <- struct{}{}:
+	default:
+	}
+}
+
+// send queues a frame for this client alone.
+func (c *conn) send(b []byte) {
+	c.enqueue(nil, outFrame{b: b})
+}
+
+// sendRoom queues a frame of room r; it is dropped if the client is no
+// longer in r (it left while the frame was being fanned out).
+func (c *conn) sendRoom(r *room, f outFrame) {
+	c.enqueue(r, f)
+}
+
+func (c *conn) enqueue(r *room, f outFrame) {
+	c.mu.Lock()
+	queued := c.enqueueLocked(r, f)
+	c.mu.Unlock()
+	if queued {
+		c.signal()
+	}
+}
+
+// enqueueLocked applies the queue policy; caller holds c.mu. It reports
+// whether the writer needs a wake-up.
+func (c *conn) enqueueLocked(r *room, f outFrame) bool {
+	lim := &c.srv.cfg.Limits
+	if c.closing || (r != nil && c.room != r) {
+		return false
+	}
+	if f.upd != nil && c.pendingBytes > lim.OutboundSoftBytes {
+		if c.mergeInto(f) {
+			c.srv.metrics.MergedUpdates.Inc()
+			return true
+		}
+		if c.mergeIdx == nil {
+			c.mergeIdx = make(map[netobj.ID]int)
+		}
+		c.mergeIdx[f.upd.id] = len(c.pending)
+	} else if f.hasObj && f.upd == nil && len(c.mergeIdx) > 0 {
+		delete(c.mergeIdx, f.obj) // never merge across an ordered frame
+	}
+	c.pending = append(c.pending, f)
+	c.pendingBytes += len(f.b)
+	switch {
+	case c.pendingBytes > lim.OutboundHardBytes:
+		clear(c.pending)
+		c.pending = c.pending[:0]
+		msg := protocol.AppendClosing(nil, protocol.CodeSlowConsumer, "outbound queue over its limit: you are not reading fast enough")
+		c.pending = append(c.pending, outFrame{b: msg})
+		c.pendingBytes = len(msg)
+		c.closing = true
+		c.srv.metrics.SlowConsumerKicks.Inc()
+		c.log.Warn("slow consumer disconnected", "client", c.id)
+		_ = c.nc.SetReadDeadline(time.Now()) // the reader leaves the room now
+	case c.pendingBytes > lim.OutboundSoftBytes && !c.warned:
+		c.warned = true
+		msg := protocol.AppendError(nil, -1, protocol.CodeSlowConsumer, "your outbound queue is backing up; object updates are being merged")
+		c.pending = append(c.pending, outFrame{b: msg})
+		c.pendingBytes += len(msg)
+		c.srv.metrics.SlowConsumerWarns.Inc()
+	}
+	return true
+}
+
+// mergeInto merges an unordered update into the queued update of the same
+// object and generation, if one is still waiting. Caller holds c.mu.
+func (c *conn) mergeInto(f outFrame) bool {
+	idx, ok := c.mergeIdx[f.upd.id]
+	if !ok {
+		return false
+	}
+	old := c.pending[idx]
+	if old.upd == nil || old.upd.gen != f.upd.gen {
+		return false
+	}
+	merged := &queuedUpdate{id: f.upd.id, gen: f.upd.gen, delta: netobj.MergeDeltas(old.upd.delta, f.upd.delta)}
+	b := appendUpdateLine(nil, merged.id, merged.gen, merged.delta)
+	c.pendingBytes += len(b) - len(old.b)
+	c.pending[idx] = outFrame{b: b, upd: merged, obj: merged.id, hasObj: true}
+	return true
+}
+
+// setRoom switches the room whose frames this client accepts and queues
+// first (the join lines, or a leave confirmation) in the same step, so no
+// frame of the new room can precede them.
+func (c *conn) setRoom(r *room, first []byte) {
+	c.mu.Lock()
+	c.room = r
+	if c.mergeIdx != nil {
+		clear(c.mergeIdx) // object ids are per room
+	}
+	queued := first != nil && c.enqueueLocked(nil, outFrame{b: first})
+	c.mu.Unlock()
+	if queued {
+		c.signal()
+	}
+}
+
+// closeWith tells the client why and closes the connection once the line
+// is written. Safe from any goroutine.
+func (c *conn) closeWith(code protocol.Code, text string) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	msg := protocol.AppendClosing(nil, code, text)
+	c.pending = append(c.pending, outFrame{b: msg})
+	c.pendingBytes += len(msg)
+	c.closing = true
+	c.mu.Unlock()
+	c.signal()
+	// Unblock the reader so the client leaves its room now, not at its next line.
+	_ = c.nc.SetReadDeadline(time.Now())
+}
+
+func (c *conn) sendError(cmd int, code protocol.Code, text string) {
+	c.srv.metrics.Errors.WithLabelValues(string(code)).Inc()
+	c.send(protocol.AppendError(nil, cmd, code, text))
+}

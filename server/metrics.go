@@ -1,0 +1,72 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the server's Prometheus instruments, registered on a registry
+// of their own (no global state) that the admin listener serves.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	Connections       prometheus.Gauge
+	Sessions          prometheus.Gauge
+	Rooms             prometheus.Gauge
+	Objects           prometheus.Gauge
+	MessagesIn        prometheus.Counter
+	BytesIn           prometheus.Counter
+	FramesOut         prometheus.Counter
+	BytesOut          prometheus.Counter
+	Writes            prometheus.Counter
+	SlowConsumerWarns prometheus.Counter
+	SlowConsumerKicks prometheus.Counter
+	MergedUpdates     prometheus.Counter
+	LoginFailures     prometheus.Counter
+	Logins            prometheus.Counter
+	RateLimited       prometheus.Counter
+	Errors            *prometheus.CounterVec
+	StoreErrors       prometheus.Counter
+	DeliveryLatency   prometheus.Histogram
+}
+
+func newMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{Registry: reg}
+	g := func(name, help string) prometheus.Gauge {
+		x := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "tandem", Name: name, Help: help})
+		reg.MustRegister(x)
+		return x
+	}
+	c := func(name, help string) prometheus.Counter {
+		x := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tandem", Name: name, Help: help})
+		reg.MustRegister(x)
+		return x
+	}
+	m.Connections = g("connections", "Open client connections.")
+	m.Sessions = g("sessions", "Logged-in sessions.")
+	m.Rooms = g("rooms", "Live rooms on this node.")
+	m.Objects = g("objects", "Live network objects on this node.")
+	m.MessagesIn = c("messages_in_total", "Lines received from clients.")
+	m.BytesIn = c("bytes_in_total", "Bytes received from clients.")
+	m.FramesOut = c("frames_out_total", "Lines written to clients.")
+	m.BytesOut = c("bytes_out_total", "Bytes written to clients.")
+	m.Writes = c("writes_total", "Socket write calls (each may carry many lines).")
+	m.SlowConsumerWarns = c("slow_consumer_warnings_total", "Outbound queues that passed the soft limit.")
+	m.SlowConsumerKicks = c("slow_consumer_disconnects_total", "Clients cut for passing the hard outbound limit.")
+	m.MergedUpdates = c("merged_updates_total", "Object updates merged into a queued one for a slow recipient.")
+	m.LoginFailures = c("login_failures_total", "Failed logins.")
+	m.Logins = c("logins_total", "Successful logins.")
+	m.RateLimited = c("rate_limited_total", "Lines refused by the per-connection rate limit.")
+	m.StoreErrors = c("store_errors_total", "Failed store operations.")
+	m.Errors = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tandem", Name: "errors_total", Help: "Error lines sent, by code."}, []string{"code"})
+	reg.MustRegister(m.Errors)
+	m.DeliveryLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "tandem", Name: "write_latency_seconds",
+		Help:    "Time from a frame's first enqueue in a batch to the end of its socket write.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	})
+	reg.MustRegister(m.DeliveryLatency)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

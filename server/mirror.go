@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/tandemnet/tandem/server/store"
+)
+
+// roomMirror keeps the store's copy of this node's rooms and members (read
+// by "1" room lists and "5" on every node). Writes go through one goroutine
+// in the order they were made, off the relay path: a slow or dead database
+// never stalls a room. When a write fails or the queue overflows, the
+// mirror is marked dirty and rebuilt from the live rooms once the database
+// answers again.
+type roomMirror struct {
+	st      store.Store
+	node    string
+	log     *slog.Logger
+	metrics *Metrics
+	rooms   *roomRegistry
+
+	ops   chan mirrorOp
+	dirty atomic.Bool
+}
+
+type mirrorOp struct {
+	what string
+	do   func(ctx context.Context) error
+}
+
+const mirrorQueue = 1 << 14
+
+func newRoomMirror(st store.Store, node string, log *slog.Logger, m *Metrics, rooms *roomRegistry) *roomMirror {
+	return &roomMirror{st: st, node: node, log: log, metrics: m, rooms: rooms,
+		ops: make(chan mirrorOp, mirrorQueue)}
+}
+
+func (m *roomMirror) markDirty() { m.dirty.Store(true) }
+
+func (m *roomMirror) enqueue(what string, do func(ctx context.Context) error) {
+	select {
+	case m.ops <- mirrorOp{what, do}:
+	default:
+		m.markDirty() // rebuilt later; the live rooms are the truth
+	}
+}
+
+func (m *roomMirror) createRoom(r *room) {
+	rec := store.Room{Name: r.name, PasswordHash: r.passHash, Node: m.node}
+	m.enqueue("create room", func(ctx context.Context) error {
+		err := m.st.CreateRoom(ctx, rec)
+		if errors.Is(err, store.ErrRoomExists) {
+			return nil
+		}
+		return err
+	})
+}
+
+func (m *roomMirror) deleteRoom(r *room) {
+	name := r.name
+	m.enqueue("delete room", func(ctx context.Context) error {
+		err := m.st.DeleteRoom(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
+func (m *roomMirror) addMember(r *room, c *conn) {
+	name, mem := r.name, store.Member{ClientID: c.id, UserName: c.user}
+	m.enqueue("add member", func(ctx context.Context) error { return m.st.AddMember(ctx, name, mem) })
+}
+
+func (m *roomMirror) removeMember(r *room, c *conn) {
+	name, id := r.name, c.id
+	m.enqueue("remove member", func(ctx context.Context) error {
+		err := m.st.RemoveMember(ctx, name, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
+// run applies queued writes until ctx ends, and rebuilds the mirror when
+// it is dirty and the queue is idle.
+func (m *roomMirror) run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case op := <-m.ops:
+			m.apply(op)
+		case <-t.C:
+			if m.dirty.Load() && len(m.ops) == 0 {
+				if err := m.rebuild(); err != nil {
+					m.log.Warn("room mirror rebuild failed; will retry", "err", err)
+				} else {
+					m.dirty.Store(false)
+					m.log.Info("room mirror rebuilt")
+				}
+			}
+		}
+	}
+}
+
+func (m *roomMirror) apply(op mirrorOp) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := op.do(ctx); err != nil {
+		m.metrics.StoreErrors.Inc()
+		if !m.dirty.Swap(true) {
+			m.log.Warn("room mirror write failed; rooms keep running and the mirror is rebuilt when the database answers", "op", op.what, "err", err)
+		}
+	}
+}
+
+// rebuild replaces this node's rows with the live rooms.
+func (m *roomMirror) rebuild() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*storeTimeout)
+	defer cancel()
+	if err := m.st.CleanNode(ctx, m.node); err != nil {
+		return fmt.Errorf("clean node rows: %w", err)
+	}
+	for _, r := range m.rooms.all() {
+		if err := m.st.CreateRoom(ctx, store.Room{Name: r.name, PasswordHash: r.passHash, Node: m.node}); err != nil && !errors.Is(err, store.ErrRoomExists) {
+			return fmt.Errorf("create room %q: %w", r.name, err)
+		}
+		for _, c := range r.memberList() {
+			if err := m.st.AddMember(ctx, r.name, store.Member{ClientID: c.id, UserName: c.user}); err != nil {
+				return fmt.Errorf("add member %d to %q: %w", c.id, r.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// flush applies what is still queued (after the clients are gone at
+// shutdown) and then removes this node's rows: a stopped node lists nothing.
+func (m *roomMirror) flush() {
+	for {
+		select {
+		case op := <-m.ops:
+			m.apply(op)
+			continue
+		default:
+		}
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := m.st.CleanNode(ctx, m.node); err != nil {
+		m.log.Error("remove this node's rooms from the store at shutdown", "err", err)
+	}
+}

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tandemnet/tandem/netobj"
+	"github.com/tandemnet/tandem/protocol"
+	"github.com/tandemnet/tandem/server/accounts"
+	"github.com/tandemnet/tandem/server/store"
+)
+
+// Server is one Tandem node.
+type Server struct {
+	cfg      Config
+	store    store.Store
+	log      *slog.Logger
+	metrics  *Metrics
+	sessions *sessionRegistry
+	rooms    *roomRegistry
+	mirror   *roomMirror
+	throttle *loginThrottle
+
+	hashSlots chan struct{}
+	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
+	// per-line paths never call time.Now.
+	clock atomic.Int64
+
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+	perIP map[string]int
+	wg    sync.WaitGroup
+}
+
+// New makes a server on st. It does not own st: the caller closes it after
+// Serve returns.
+func New(cfg Config, st store.Store) *Server {
+	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Node == "" {
+		cfg.Node = "local"
+	}
+	s := &Server{
+		cfg:       cfg,
+		store:     st,
+		log:       cfg.Logger,
+		metrics:   newMetrics(),
+		sessions:  newSessionRegistry(),
+		rooms:     newRoomRegistry(),
+		throttle:  newLoginThrottle(time.Now),
+		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
+		conns:     make(map[*conn]struct{}),
+		perIP:     make(map[string]int),
+	}
+	s.clock.Store(time.Now().UnixNano())
+	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics, s.rooms)
+	return s
+}
+
+// Metrics returns the server's instruments (for the admin listener).
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Config returns the effective configuration, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) newRoom(name, password string) *room {
+	r := &room{
+		name: name,
+		objects: netobj.NewRegistry(netobj.Limits{
+			MaxObjectsPerRoom:   s.cfg.Limits.MaxObjectsPerRoom,
+			MaxObjectsPerClient: s.cfg.Limits.MaxObjectsPerClient,
+			MaxStateBytes:       s.cfg.Limits.MaxStateBytes,
+		}),
+	}
+	if password != "" {
+		r.passHash = accounts.HashRoomPassword(password)
+	}
+	s.mirror.createRoom(r) // under the registry lock: see roomRegistry.getOrCreate
+	return r
+}
+
+// Serve accepts clients on ln until ctx is cancelled, then shuts down
+// gracefully: every client is told "8:server_shutdown", leaves its room,
+// and the node's rooms are removed from the store. It returns nil after a
+// graceful shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.Dev {
+		s.log.Warn("DEV MODE: unknown accounts are created on first login; never use this in production")
+	}
+	cleanCtx, cancel := context.WithTimeout(ctx, storeTimeout)
+	if err := s.store.CleanNode(cleanCtx, s.cfg.Node); err != nil {
+		s.log.Error("clean rooms left by an earlier run; will retry", "node", s.cfg.Node, "err", err)
+		s.mirror.markDirty()
+	}
+	cancel()
+
+	bg, stopBg := context.WithCancel(context.Background())
+	var bgWG sync.WaitGroup
+	bgWG.Add(2)
+	go func() { defer bgWG.Done(); s.mirror.run(bg) }()
+	go func() { defer bgWG.Done(); s.sweep(bg) }()
+
+	acceptDone := make(chan error, 1)
+	go func() { acceptDone <- s.acceptLoop(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String(), "node", s.cfg.Node)
+
+	var err error
+	select {
+	case <-ctx.Done():
+		_ = ln.Close()
+		<-acceptDone
+	case err = <-acceptDone:
+		err = fmt.Errorf("accept clients: %w", err)
+	}
+	s.shutdown()
+	stopBg()
+	bgWG.Wait()
+	s.mirror.flush()
+	return err
+}
+
+func (s *Server) acceptLoop(ln net.Listener) error {
+	delay := 5 * time.Millisecond
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(delay)
+				continue
+			}
+			// Out of file descriptors and the like: back off, keep serving.
+			s.log.Error("accept", "err", err)
+			time.Sleep(delay)
+			delay = min(2*delay, time.Second)
+			continue
+		}
+		delay = 5 * time.Millisecond
+		s.startConn(nc)
+	}
+}
+
+func (s *Server) startConn(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true) // the writer already coalesces
+	}
+	host := remoteHost(nc.RemoteAddr().String())
+	s.mu.Lock()
+	if s.perIP[host] >= s.cfg.Limits.MaxConnsPerIP {
+		s.mu.Unlock()
+		_, _ = nc.Write(protocol.AppendClosing(nil, protocol.CodeRateLimited, "too many connections from your address"))
+		_ = nc.Close()
+		return
+	}
+	s.perIP[host]++
+	c := newConn(s, nc)
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.metrics.Connections.Inc()
+	go func() {
+		defer s.wg.Done()
+		c.run()
+		s.mu.Lock()
+		delete(s.conns, c)
+		if s.perIP[host]--; s.perIP[host] <= 0 {
+			delete(s.perIP, host)
+		}
+		s.mu.Unlock()
+		s.metrics.Connections.Dec()
+	}()
+}
+
+func (s *Server) allConns() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (s *Server) shutdown() {
+	conns := s.allConns()
+	s.log.Info("shutting down", "clients", len(conns))
+	for _, c := range conns {
+		c.closeWith(protocol.CloseServerShutdown, "the server is shutting down")
+	}
+	s.wg.Wait()
+}
+
+// sweep ticks the coarse clock and closes connections that stayed idle or
+// did not log in in time; one goroutine for all, instead of a timer per
+// connection.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	lim := s.cfg.Limits
+	n := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.clock.Store(now.UnixNano())
+			if n++; n%10 != 0 {
+				continue
+			}
+			for _, c := range s.allConns() {
+				switch {
+				case !c.loggedIn.Load() && now.Sub(c.connectedAt) > lim.LoginTimeout:
+					c.closeWith(protocol.CloseLoginTimeout, fmt.Sprintf("log in within %s of connecting", lim.LoginTimeout))
+				case now.UnixNano()-c.lastRead.Load() > int64(lim.IdleTimeout):
+					c.closeWith(protocol.CloseIdleTimeout, fmt.Sprintf("nothing received for %s; send 7 to keep the connection", lim.IdleTimeout))
+				}
+			}
+			if n%600 == 0 {
+				s.throttle.sweep()
+			}
+		}
+	}
+}

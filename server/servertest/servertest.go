@@ -1,0 +1,244 @@
+// Package servertest starts real Tandem servers on loopback TCP for tests,
+// and gives tests a line client with timeouts. No mocks: a real listener, a
+// real SQLite store in a temp dir, the real server.
+package servertest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tandemnet/tandem/server"
+	"github.com/tandemnet/tandem/server/store"
+	"github.com/tandemnet/tandem/server/store/sqlitestore"
+)
+
+// Timeout bounds every wait of a test client.
+const Timeout = 5 * time.Second
+
+// Server is a running server.
+type Server struct {
+	Addr   string
+	Server *server.Server
+	Store  store.Store
+	cancel context.CancelFunc
+	done   chan error
+}
+
+type options struct {
+	configure func(*server.Config)
+	store     store.Store
+}
+
+// Option changes how Start builds the server.
+type Option func(*options)
+
+// WithConfig edits the server configuration (dev mode is on by default).
+func WithConfig(f func(*server.Config)) Option {
+	return func(o *options) { o.configure = f }
+}
+
+// WithStore runs the server on st instead of a fresh SQLite file.
+func WithStore(st store.Store) Option {
+	return func(o *options) { o.store = st }
+}
+
+// Start runs a dev-mode server on 127.0.0.1 and stops it when the test ends.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	st := o.store
+	if st == nil {
+		var err error
+		st, err = sqlitestore.Open(context.Background(), t.TempDir()+"/tandem.db")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = st.Close() })
+	}
+	cfg := server.Config{Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Addr: ln.Addr().String(), Server: server.New(cfg, st), Store: st, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- s.Server.Serve(ctx, ln) }()
+	t.Cleanup(func() { _ = s.Stop() })
+	return s
+}
+
+// Stop shuts the server down gracefully and returns Serve's result.
+func (s *Server) Stop() error {
+	if s.cancel == nil {
+		return nil
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("server did not stop within 30s")
+	}
+}
+
+// Client is a test client speaking raw protocol lines.
+type Client struct {
+	t     testing.TB
+	Conn  net.Conn
+	ID    int64
+	lines chan string
+	w     *bufio.Writer
+}
+
+// Dial connects a client without logging in.
+func (s *Server) Dial(t testing.TB) *Client {
+	t.Helper()
+	nc, err := net.Dial("tcp", s.Addr)
+	require.NoError(t, err)
+	c := &Client{t: t, Conn: nc, lines: make(chan string, 1<<16), w: bufio.NewWriter(nc)}
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(nc)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() { _ = nc.Close() })
+	return c
+}
+
+// Login dials and logs user in (dev mode creates the account) and returns
+// the client with its id set.
+func (s *Server) Login(t testing.TB, user string) *Client {
+	t.Helper()
+	c := s.Dial(t)
+	c.Send("0:" + user + ":pw-" + user)
+	line := c.Next()
+	require.True(t, strings.HasPrefix(line, "0:"), "login of %s answered %q", user, line)
+	id, err := strconv.ParseInt(line[2:], 10, 64)
+	require.NoError(t, err)
+	c.ID = id
+	return c
+}
+
+// Join makes c join room and consumes its join lines up to "17".
+func (c *Client) Join(room string) []string {
+	c.t.Helper()
+	c.Send("2:" + room)
+	var got []string
+	for {
+		line := c.Next()
+		got = append(got, line)
+		if strings.HasPrefix(line, "17:") {
+			return got
+		}
+		require.False(c.t, strings.HasPrefix(line, "9:"), "join %s: %s", room, line)
+	}
+}
+
+// Send writes one line (the '\n' is added).
+func (c *Client) Send(line string) {
+	c.t.Helper()
+	_, err := c.w.WriteString(line + "\n")
+	require.NoError(c.t, err)
+	require.NoError(c.t, c.w.Flush())
+}
+
+// Next returns the next line, failing the test after Timeout.
+func (c *Client) Next() string {
+	c.t.Helper()
+	select {
+	case line, ok := <-c.lines:
+		require.True(c.t, ok, "connection closed while waiting for a line")
+		return line
+	case <-time.After(Timeout):
+		c.t.Fatalf("client %d: no line within %s", c.ID, Timeout)
+		return ""
+	}
+}
+
+// Expect fails unless the next line is want.
+func (c *Client) Expect(want string) {
+	c.t.Helper()
+	require.Equal(c.t, want, c.Next(), "client %d", c.ID)
+}
+
+// ExpectPrefix fails unless the next line starts with prefix; returns it.
+func (c *Client) ExpectPrefix(prefix string) string {
+	c.t.Helper()
+	line := c.Next()
+	require.True(c.t, strings.HasPrefix(line, prefix), "client %d: want %q..., got %q", c.ID, prefix, line)
+	return line
+}
+
+// Skip reads lines until one satisfies match, and returns it.
+func (c *Client) Skip(match func(string) bool) string {
+	c.t.Helper()
+	for {
+		if line := c.Next(); match(line) {
+			return line
+		}
+	}
+}
+
+// ExpectSilence fails if a line arrives within d.
+func (c *Client) ExpectSilence(d time.Duration) {
+	c.t.Helper()
+	select {
+	case line, ok := <-c.lines:
+		if ok {
+			c.t.Fatalf("client %d: expected nothing, got %q", c.ID, line)
+		}
+	case <-time.After(d):
+	}
+}
+
+// ExpectClosed waits until the server closes the connection, returning
+// the lines received before that.
+func (c *Client) ExpectClosed() []string {
+	c.t.Helper()
+	var got []string
+	deadline := time.After(Timeout)
+	for {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				return got
+			}
+			got = append(got, line)
+		case <-deadline:
+			c.t.Fatalf("client %d: connection not closed within %s (got %q)", c.ID, Timeout, got)
+			return got
+		}
+	}
+}
+
+// Sync sends a ping with a unique token and waits for its pong, so every
+// line the server queued for c before the ping has been read or is
+// returned (in order).
+func (c *Client) Sync(token string) []string {
+	c.t.Helper()
+	c.Send("7:" + token)
+	var got []string
+	for {
+		line := c.Next()
+		if line == "7:"+token {
+			return got
+		}
+		got = append(got, line)
+	}
+}
