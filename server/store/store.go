@@ -48,22 +48,35 @@ type RoomListing struct {
 }
 
 // Store is implemented by every backend. All methods are safe for
-// concurrent use.
+// concurrent use. Names are compared byte for byte (case-sensitive).
 type Store interface {
+	// CreateUser fails with ErrUserExists if name is taken.
 	CreateUser(ctx context.Context, name, passwordHash string) error
+	// GetUser fails with ErrNotFound for an unknown name.
 	GetUser(ctx context.Context, name string) (User, error)
+	// SetPasswordHash fails with ErrNotFound for an unknown name.
 	SetPasswordHash(ctx context.Context, name, passwordHash string) error
+	// DeleteUser fails with ErrNotFound for an unknown name.
 	DeleteUser(ctx context.Context, name string) error
+	// ListUsers returns every user, ordered by name.
 	ListUsers(ctx context.Context) ([]User, error)
 
 	// NextClientID returns a positive id never returned before by this
 	// database, across restarts and across nodes sharing the database.
 	NextClientID(ctx context.Context) (int64, error)
 
+	// CreateRoom fails with ErrRoomExists if the name is taken.
 	CreateRoom(ctx context.Context, room Room) error
+	// DeleteRoom removes the room and its members; it fails with
+	// ErrNotFound for an unknown room.
 	DeleteRoom(ctx context.Context, name string) error
+	// AddMember appends m to the room's members; it fails with ErrNotFound
+	// for an unknown room. Adding a client already in the room does
+	// nothing and keeps its place. A client may be in several rooms.
 	AddMember(ctx context.Context, room string, m Member) error
+	// RemoveMember fails with ErrNotFound if the client is not in the room.
 	RemoveMember(ctx context.Context, room string, clientID int64) error
+	// ListRooms returns every room ordered by name, members in join order.
 	ListRooms(ctx context.Context) ([]RoomListing, error)
 	// CleanNode removes the rooms and memberships of node, left behind when
 	// that node stopped without closing them.
@@ -71,5 +84,6 @@ type Store interface {
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+	// Close releases the database; it may be called more than once.
 	Close() error
 }

@@ -1,0 +1,55 @@
+// Command tandem is the Tandem server and its tools:
+//
+//	tandem serve [--listen ADDR] [--db DB] [--dev] ...   run the server
+//	tandem user add|passwd|del|list ...                   manage accounts
+//	tandem bot --addr HOST:PORT --room NAME --count N     run bots
+//	tandem bench ...                                      load test
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: tandem <command> [arguments]
+
+commands:
+  serve    run the server (tandem serve --help)
+  user     manage accounts: add, passwd, del, list (tandem user help)
+  bot      connect bots that wander, chat and take objects (tandem bot --help)
+  bench    drive a load against a server and report figures (tandem bench --help)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "user":
+		return runUser(ctx, args[1:], stdin, stdout, stderr)
+	case "bot":
+		return runBot(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "tandem: unknown command %q\n%s", args[0], usage)
+		return exitUsage
+	}
+}

@@ -1,0 +1,128 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tandemnet/tandem/server/store"
+	"github.com/tandemnet/tandem/server/store/pgstore"
+	"github.com/tandemnet/tandem/server/store/storetest"
+)
+
+// baseURL returns the test database URL, or skips the test.
+func baseURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("TANDEM_TEST_POSTGRES")
+	if u == "" {
+		t.Skip("TANDEM_TEST_POSTGRES not set: PostgreSQL store tests skipped")
+	}
+	return u
+}
+
+// newSchema creates a uniquely named schema, dropped when t ends, and
+// returns a URL whose search_path points at it, so that concurrent test
+// runs on one database never see each other's tables.
+func newSchema(t *testing.T) string {
+	t.Helper()
+	base := baseURL(t)
+	name := "tandem_test_" + strings.ToLower(rand.Text())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		// t.Context() is already canceled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if !assert.NoError(t, err) {
+			return
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{name}.Sanitize()+" CASCADE")
+		assert.NoError(t, err)
+	})
+
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func openAt(t *testing.T, dbURL string) store.Store {
+	t.Helper()
+	s, err := pgstore.Open(t.Context(), dbURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestContract(t *testing.T) {
+	baseURL(t)
+	storetest.Run(t, storetest.PerTest(newSchema, openAt))
+}
+
+// Several nodes starting at once on an empty database must all migrate it
+// without error: the advisory lock makes them take turns.
+func TestConcurrentOpen(t *testing.T) {
+	dbURL := newSchema(t)
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	stores := make([]*pgstore.Store, n)
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = pgstore.Open(t.Context(), dbURL) })
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		t.Cleanup(func() { _ = stores[i].Close() })
+	}
+	id, err := stores[0].NextClientID(t.Context())
+	require.NoError(t, err)
+	assert.Positive(t, id)
+}
+
+func TestOpenErrors(t *testing.T) {
+	base := baseURL(t)
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	u.User = url.UserPassword("nosuchuser", "s3cret-pw")
+	u.Path = "/nosuchdb"
+
+	tests := []struct {
+		name string
+		url  string
+	}{
+		{"malformed", "postgres://[::1"},
+		{"refused", "postgres://postgres:s3cret-pw@127.0.0.1:1/test?sslmode=disable&connect_timeout=5"},
+		{"unknown database", u.String()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := pgstore.Open(t.Context(), tt.url)
+			if err == nil {
+				_ = s.Close()
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "pgstore")
+			assert.NotContains(t, err.Error(), "s3cret-pw", "the password must not leak into errors")
+		})
+	}
+}
