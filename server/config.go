@@ -41,6 +41,10 @@ type Limits struct {
 	RateStrikes         int // rate-limit errors before the connection is closed
 	MaxConnsPerIP       int
 	LoginConcurrency    int // password hashes computed at once
+	// SendBufferBytes sets each client socket's kernel send buffer (0: the
+	// OS default, which autotunes). A small buffer bounds kernel memory per
+	// client and makes backlogs visible to the slow-consumer policy sooner.
+	SendBufferBytes int
 }
 
 // DefaultLimits are sane for a small game server on one machine.

@@ -154,6 +154,9 @@ func (s *Server) acceptLoop(ln net.Listener) error {
 func (s *Server) startConn(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true) // the writer already coalesces
+		if n := s.cfg.Limits.SendBufferBytes; n > 0 {
+			_ = tc.SetWriteBuffer(n)
+		}
 	}
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()

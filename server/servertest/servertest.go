@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +23,10 @@ import (
 	"github.com/tandemnet/tandem/server/store/sqlitestore"
 )
 
-// Timeout bounds every wait of a test client.
-const Timeout = 5 * time.Second
+// Timeout bounds every wait of a test client. Generous: under the race
+// detector on a loaded 2-core machine an argon2id login alone can take a
+// second; a passing test never waits for it.
+const Timeout = 20 * time.Second
 
 // Server is a running server.
 type Server struct {
@@ -101,6 +104,7 @@ type Client struct {
 	ID    int64
 	lines chan string
 	w     *bufio.Writer
+	gate  *sync.Mutex // held while paused: the reader stops reading the socket
 }
 
 // Dial connects a client without logging in.
@@ -108,10 +112,10 @@ func (s *Server) Dial(t testing.TB) *Client {
 	t.Helper()
 	nc, err := net.Dial("tcp", s.Addr)
 	require.NoError(t, err)
-	c := &Client{t: t, Conn: nc, lines: make(chan string, 1<<16), w: bufio.NewWriter(nc)}
+	c := &Client{t: t, Conn: nc, lines: make(chan string, 1<<16), w: bufio.NewWriter(nc), gate: &sync.Mutex{}}
 	go func() {
 		defer close(c.lines)
-		sc := bufio.NewScanner(nc)
+		sc := bufio.NewScanner(gatedReader{nc, c.gate})
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			c.lines <- sc.Text()
@@ -120,6 +124,28 @@ func (s *Server) Dial(t testing.TB) *Client {
 	t.Cleanup(func() { _ = nc.Close() })
 	return c
 }
+
+type gatedReader struct {
+	r    io.Reader
+	gate *sync.Mutex
+}
+
+func (g gatedReader) Read(p []byte) (int, error) {
+	g.gate.Lock()
+	g.gate.Unlock() //nolint:staticcheck // an empty critical section is the gate
+	return g.r.Read(p)
+}
+
+// Pause stops reading from the socket (a slow client); Resume goes on.
+func (c *Client) Pause() {
+	if tc, ok := c.Conn.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4 << 10)
+	}
+	c.gate.Lock()
+}
+
+// Resume undoes Pause.
+func (c *Client) Resume() { c.gate.Unlock() }
 
 // Login dials and logs user in (dev mode creates the account) and returns
 // the client with its id set.
