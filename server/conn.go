@@ -213,6 +213,10 @@ func (c *conn) writeLoop() {
 	defer close(c.writerDone)
 	defer c.nc.Close()
 	var iov net.Buffers
+	// writev only pays on a plain TCP socket; over TLS each buffer would
+	// become its own record, so frames are gathered into one write instead.
+	_, plain := c.nc.(*net.TCPConn)
+	var gathered []byte
 	for range c.flushSig {
 		c.mu.Lock()
 		batch := c.pending
@@ -231,13 +235,25 @@ func (c *conn) writeLoop() {
 
 		if len(batch) > 0 {
 			start := time.Now()
-			iov = iov[:0]
-			for _, f := range batch {
-				iov = append(iov, f.b)
-			}
 			_ = c.nc.SetWriteDeadline(start.Add(c.srv.cfg.Limits.WriteTimeout))
-			nb := iov
-			_, err := nb.WriteTo(c.nc)
+			var err error
+			if plain {
+				iov = iov[:0]
+				for _, f := range batch {
+					iov = append(iov, f.b)
+				}
+				nb := iov
+				_, err = nb.WriteTo(c.nc)
+			} else {
+				gathered = gathered[:0]
+				for _, f := range batch {
+					gathered = append(gathered, f.b...)
+				}
+				_, err = c.nc.Write(gathered)
+				if cap(gathered) > 64<<10 {
+					gathered = nil
+				}
+			}
 			m := c.srv.metrics
 			m.Writes.Inc()
 			m.FramesOut.Add(float64(len(batch)))

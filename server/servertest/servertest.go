@@ -6,6 +6,7 @@ package servertest
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +41,7 @@ type Server struct {
 type options struct {
 	configure func(*server.Config)
 	store     store.Store
+	tls       *tls.Config
 }
 
 // Option changes how Start builds the server.
@@ -53,6 +55,11 @@ func WithConfig(f func(*server.Config)) Option {
 // WithStore runs the server on st instead of a fresh SQLite file.
 func WithStore(st store.Store) Option {
 	return func(o *options) { o.store = st }
+}
+
+// WithTLS serves TLS with cfg on the same protocol.
+func WithTLS(cfg *tls.Config) Option {
+	return func(o *options) { o.tls = cfg }
 }
 
 // Start runs a dev-mode server on 127.0.0.1 and stops it when the test ends.
@@ -75,6 +82,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	if o.tls != nil {
+		ln = tls.NewListener(ln, o.tls)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{Addr: ln.Addr().String(), Server: server.New(cfg, st), Store: st, cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- s.Server.Serve(ctx, ln) }()
@@ -112,6 +122,12 @@ func (s *Server) Dial(t testing.TB) *Client {
 	t.Helper()
 	nc, err := net.Dial("tcp", s.Addr)
 	require.NoError(t, err)
+	return s.Wrap(t, nc)
+}
+
+// Wrap makes a test client of an established connection (TLS, say).
+func (s *Server) Wrap(t testing.TB, nc net.Conn) *Client {
+	t.Helper()
 	c := &Client{t: t, Conn: nc, lines: make(chan string, 1<<16), w: bufio.NewWriter(nc), gate: &sync.Mutex{}}
 	go func() {
 		defer close(c.lines)

@@ -1,69 +1,22 @@
 package pgstore_test
 
 import (
-	"context"
-	"crypto/rand"
 	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandemnet/tandem/server/store"
 	"github.com/tandemnet/tandem/server/store/pgstore"
+	"github.com/tandemnet/tandem/server/store/pgstore/pgtest"
 	"github.com/tandemnet/tandem/server/store/storetest"
 )
 
-// baseURL returns the test database URL, or skips the test.
-func baseURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("TANDEM_TEST_POSTGRES")
-	if u == "" {
-		t.Skip("TANDEM_TEST_POSTGRES not set: PostgreSQL store tests skipped")
-	}
-	return u
-}
+func baseURL(t *testing.T) string { return pgtest.BaseURL(t) }
 
-// newSchema creates a uniquely named schema, dropped when t ends, and
-// returns a URL whose search_path points at it, so that concurrent test
-// runs on one database never see each other's tables.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	base := baseURL(t)
-	name := "tandem_test_" + strings.ToLower(rand.Text())
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize())
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		// t.Context() is already canceled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if !assert.NoError(t, err) {
-			return
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{name}.Sanitize()+" CASCADE")
-		assert.NoError(t, err)
-	})
-
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func newSchema(t *testing.T) string { return pgtest.NewSchemaURL(t) }
 
 func openAt(t *testing.T, dbURL string) store.Store {
 	t.Helper()

@@ -1,0 +1,152 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandemnet/tandem/server/servertest"
+)
+
+// TestCSharpClientEndToEnd runs the C# package's headless client (unity-client/Tests/E2E~)
+// as two mono processes against a real in-process server: A instantiates an object and
+// updates it, B joins late, must find exactly A's state in the join snapshot, takes
+// ownership and updates it; A must see the hand-over and B's updates at the new generation.
+func TestCSharpClientEndToEnd(t *testing.T) {
+	exe := csharpE2EExe(t)
+	srv := servertest.Start(t)
+	host, port, ok := strings.Cut(srv.Addr, ":")
+	if !ok {
+		t.Fatalf("server address %q has no port", srv.Addr)
+	}
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
+	room := "csharp-e2e-" + suffix
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	a := startRole(ctx, t, exe, host, port, "A", "csa"+suffix, room)
+	// B must join late: only once A has built its final state and printed READY.
+	select {
+	case <-a.ready:
+	case <-a.done:
+		t.Fatalf("role A ended before READY:\n%s", a.output())
+	case <-ctx.Done():
+		t.Fatalf("role A not READY in time:\n%s", a.output())
+	}
+	b := startRole(ctx, t, exe, host, port, "B", "csb"+suffix, room)
+
+	for _, r := range []*role{a, b} {
+		<-r.done
+		out := r.output()
+		if r.err != nil || !strings.Contains(out, "E2E OK") {
+			t.Errorf("role %s failed (%v):\n%s", r.name, r.err, out)
+		} else {
+			t.Logf("role %s: E2E OK", r.name)
+		}
+	}
+}
+
+type role struct {
+	name  string
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	ready chan struct{}
+	done  chan struct{}
+	err   error
+}
+
+func (r *role) output() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
+}
+
+func startRole(ctx context.Context, t *testing.T, exe, host, port, name, user, room string) *role {
+	t.Helper()
+	r := &role{name: name, ready: make(chan struct{}), done: make(chan struct{})}
+	cmd := exec.CommandContext(ctx, "mono", exe, host, port, name, user, room)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &lockedWriter{r: r}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start role %s: %v", name, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		readied := false
+		for sc.Scan() {
+			line := sc.Text()
+			r.mu.Lock()
+			r.buf.WriteString(line + "\n")
+			r.mu.Unlock()
+			if line == "READY" && !readied {
+				readied = true
+				close(r.ready)
+			}
+		}
+		r.err = cmd.Wait()
+		close(r.done)
+	}()
+	return r
+}
+
+type lockedWriter struct{ r *role }
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.r.mu.Lock()
+	defer w.r.mu.Unlock()
+	return w.r.buf.Write(p)
+}
+
+// csharpE2EExe returns E2EClient.exe: TANDEM_CSHARP_E2E_EXE if set, else built with mcs
+// from the package sources into a temp dir, else the test is skipped.
+func csharpE2EExe(t *testing.T) string {
+	t.Helper()
+	if exe := os.Getenv("TANDEM_CSHARP_E2E_EXE"); exe != "" {
+		if _, err := os.Stat(exe); err != nil {
+			t.Fatalf("TANDEM_CSHARP_E2E_EXE=%s: %v", exe, err)
+		}
+		if _, err := exec.LookPath("mono"); err != nil {
+			t.Fatalf("TANDEM_CSHARP_E2E_EXE is set but mono is not installed")
+		}
+		return exe
+	}
+	mcs, err := exec.LookPath("mcs")
+	if err != nil {
+		t.Skip("mono/mcs not installed: C# end-to-end test skipped")
+	}
+	if _, err := exec.LookPath("mono"); err != nil {
+		t.Skip("mono/mcs not installed: C# end-to-end test skipped")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	pkg := filepath.Join(filepath.Dir(file), "..", "unity-client")
+	var sources []string
+	err = filepath.WalkDir(filepath.Join(pkg, "Runtime", "Core"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".cs") {
+			sources = append(sources, p)
+		}
+		return err
+	})
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("C# core sources not found under %s: %v", pkg, err)
+	}
+	sources = append(sources, filepath.Join(pkg, "Tests", "E2E~", "E2EClient.cs"))
+	exe := filepath.Join(t.TempDir(), "E2EClient.exe")
+	args := append([]string{"-langversion:7.2", "-target:exe", "-out:" + exe}, sources...)
+	if out, err := exec.Command(mcs, args...).CombinedOutput(); err != nil {
+		t.Fatalf("mcs failed: %v\n%s", err, out)
+	}
+	return exe
+}
