@@ -14,6 +14,8 @@ import (
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/accounts"
 	"github.com/tandemnet/tandem/server/servertest"
+	"github.com/tandemnet/tandem/server/store"
+	"github.com/tandemnet/tandem/server/store/sqlitestore"
 )
 
 func id(c *servertest.Client) string { return fmt.Sprint(c.ID) }
@@ -360,4 +362,20 @@ func TestTimeouts(t *testing.T) {
 			c.Expect("7")
 		}
 	})
+}
+
+func TestCrashLeftoversAreCleanedAtStart(t *testing.T) {
+	st, err := sqlitestore.Open(context.Background(), t.TempDir()+"/crash.db")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	ctx := context.Background()
+	// What a node named "local" left behind when it died.
+	require.NoError(t, st.CreateRoom(ctx, store.Room{Name: "ghost", Node: "local"}))
+	require.NoError(t, st.AddMember(ctx, "ghost", store.Member{ClientID: 1, UserName: "x"}))
+	require.NoError(t, st.CreateRoom(ctx, store.Room{Name: "elsewhere", Node: "other-node"}))
+
+	srv := servertest.Start(t, servertest.WithStore(st))
+	a := srv.Login(t, "a")
+	a.Send("1")
+	a.Expect("1:elsewhere-0")
 }
