@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace Tandem.Protocol
+{
+    /// <summary>
+    /// Builds client-to-server lines (without the newline). Every builder refuses input that
+    /// would break the framing (a CR or LF anywhere, a ':' in a field that is not the last),
+    /// so game data can never inject a second command.
+    /// </summary>
+    public static class ClientLines
+    {
+        public static string Login(string user, string password)
+        {
+            return "0:" + Field(user, "user") + ":" + Field(password, "password");
+        }
+
+        /// <summary><c>1</c>, or <c>1:&lt;password&gt;</c> to include the private rooms it opens.</summary>
+        public static string ListRooms(string password)
+        {
+            return string.IsNullOrEmpty(password) ? "1" : "1:" + Field(password, "password");
+        }
+
+        /// <summary><c>2:&lt;room&gt;</c> when password is null, else <c>2:&lt;room&gt;:&lt;password&gt;</c>.</summary>
+        public static string Join(string room, string password)
+        {
+            if (string.IsNullOrEmpty(room)) throw new ArgumentException("room name is empty", "room");
+            string line = "2:" + Field(room, "room");
+            return password == null ? line : line + ":" + Field(password, "password");
+        }
+
+        public static string Leave() { return "2:-1"; }
+
+        /// <summary><c>5</c>, <c>5:&lt;room&gt;</c> or <c>5:&lt;room&gt;:&lt;password&gt;</c>.</summary>
+        public static string Who(string room, string password)
+        {
+            if (string.IsNullOrEmpty(room)) return "5";
+            string line = "5:" + Field(room, "room");
+            return password == null ? line : line + ":" + Field(password, "password");
+        }
+
+        /// <summary><c>3:&lt;target&gt;:&lt;msg&gt;</c>; the message may contain ':'.</summary>
+        public static string Send(SendTarget target, string message)
+        {
+            return "3:" + (int)target + ":" + Rest(message, "message");
+        }
+
+        /// <summary><c>3:4:&lt;id&gt;:...:&lt;msg&gt;</c> (or 3:5 ordered); the message cannot contain ':'.</summary>
+        public static string SendTo(IList<long> ids, string message, bool ordered)
+        {
+            if (ids == null || ids.Count == 0) throw new ArgumentException("no recipients", "ids");
+            var sb = new StringBuilder(ordered ? "3:5" : "3:4");
+            for (int i = 0; i < ids.Count; i++)
+            {
+                if (ids[i] <= 0) throw new ArgumentException("recipient ids are positive", "ids");
+                sb.Append(':').Append(ids[i]);
+            }
+            return sb.Append(':').Append(Field(message, "message (3:4/3:5 messages cannot contain ':'; use base64)")).ToString();
+        }
+
+        public static string Ping(string token)
+        {
+            return token == null ? "7" : "7:" + Rest(token, "token");
+        }
+
+        public static string Instantiate(string token, string prefab, OwnershipMode mode, ObjectLifetime life, string mask, string data)
+        {
+            if (string.IsNullOrEmpty(prefab)) throw new ArgumentException("prefab key is empty", "prefab");
+            return "10:" + Field(token ?? "", "token") + ":" + Field(prefab, "prefab") + ":" + ProtocolCodes.ModeCode(mode) + ":" +
+                   ProtocolCodes.LifetimeCode(life) + ":" + Field(mask, "mask") + ":" + Field(data ?? "", "data");
+        }
+
+        public static string Update(string objectId, long generation, bool ordered, string mask, string data)
+        {
+            return "11:" + Field(objectId, "object id") + ":" + generation + ":" + (ordered ? "1" : "0") + ":" +
+                   Field(mask, "mask") + ":" + Field(data ?? "", "data");
+        }
+
+        public static string Take(string objectId) { return "12:" + Field(objectId, "object id") + ":take"; }
+
+        public static string TakeIf(string objectId, long expectedOwner)
+        {
+            return "12:" + Field(objectId, "object id") + ":take:" + expectedOwner;
+        }
+
+        public static string Give(string objectId, long clientId) { return "12:" + Field(objectId, "object id") + ":give:" + clientId; }
+        public static string Approve(string objectId, long clientId) { return "12:" + Field(objectId, "object id") + ":approve:" + clientId; }
+        public static string Deny(string objectId, long clientId) { return "12:" + Field(objectId, "object id") + ":deny:" + clientId; }
+        public static string Destroy(string objectId) { return "15:" + Field(objectId, "object id"); }
+
+        public static string ObjectMessage(string objectId, ObjectMessageTarget target, string message)
+        {
+            return "16:" + Field(objectId, "object id") + ":" + (int)target + ":" + Rest(message, "message");
+        }
+
+        // A field that is not the last: no ':' and no line breaks.
+        static string Field(string value, string what)
+        {
+            if (value == null) throw new ArgumentNullException(what);
+            for (int i = 0; i < value.Length; i++)
+            {
+                char c = value[i];
+                if (c == ':' || c == '\n' || c == '\r' || c == '\0')
+                    throw new ArgumentException(what + " must not contain ':', CR, LF or NUL");
+            }
+            return value;
+        }
+
+        // The last field ("rest of line"): ':' allowed, line breaks not.
+        static string Rest(string value, string what)
+        {
+            if (value == null) throw new ArgumentNullException(what);
+            for (int i = 0; i < value.Length; i++)
+            {
+                char c = value[i];
+                if (c == '\n' || c == '\r')
+                    throw new ArgumentException(what + " must not contain CR or LF (use base64 for binary payloads)");
+            }
+            return value;
+        }
+    }
+}

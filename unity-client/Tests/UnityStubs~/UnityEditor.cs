@@ -1,0 +1,53 @@
+// Compile-only stand-ins for the UnityEditor API used by Tandem.Editor (see UnityEngine.cs).
+using System;
+using UnityEngine;
+using Object = UnityEngine.Object;
+
+namespace UnityEditor
+{
+    public class Editor : ScriptableObject
+    {
+        public Object target { get; set; }
+        public Object[] targets { get { return new Object[0]; } }
+        public virtual void OnInspectorGUI() { }
+        public virtual bool RequiresConstantRepaint() { return false; }
+        public bool DrawDefaultInspector() { return false; }
+        public void Repaint() { }
+    }
+
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public class CustomEditor : Attribute
+    {
+        public CustomEditor(Type inspectedType) { }
+        public CustomEditor(Type inspectedType, bool editorForChildClasses) { }
+    }
+
+    public enum MessageType
+    {
+        None = 0,
+        Info = 1,
+        Warning = 2,
+        Error = 3,
+    }
+
+    public class EditorStyles
+    {
+        public static GUIStyle boldLabel { get { return null; } }
+        public static GUIStyle miniLabel { get { return null; } }
+    }
+
+    public class EditorGUI
+    {
+        public static int indentLevel { get; set; }
+    }
+
+    public class EditorGUILayout
+    {
+        public static void LabelField(string label, params GUILayoutOption[] options) { }
+        public static void LabelField(string label, GUIStyle style, params GUILayoutOption[] options) { }
+        public static void LabelField(string label, string label2, params GUILayoutOption[] options) { }
+        public static bool Foldout(bool foldout, string content) { return foldout; }
+        public static void HelpBox(string message, MessageType type) { }
+        public static void Space() { }
+    }
+}

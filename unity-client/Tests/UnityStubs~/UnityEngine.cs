@@ -1,0 +1,294 @@
+// Compile-only stand-ins for the parts of the Unity 2021.3 API that Tandem.Unity and
+// Tandem.Editor use. Namespaces, type names, member names and parameter types follow
+// Unity's reference source (UnityCsReference); bodies do nothing useful. Unity ignores this
+// folder (its name ends in '~'); CI compiles the Unity layer against it to catch API slips.
+using System;
+using System.Collections.Generic;
+
+namespace UnityEngine
+{
+    public class Object
+    {
+        public string name { get; set; }
+        public HideFlags hideFlags { get; set; }
+
+        public static T Instantiate<T>(T original, Vector3 position, Quaternion rotation) where T : Object { return original; }
+        public static T Instantiate<T>(T original) where T : Object { return original; }
+        public static void Destroy(Object obj) { }
+        public static void Destroy(Object obj, float t) { }
+        public static void DontDestroyOnLoad(Object target) { }
+        public int GetInstanceID() { return 0; }
+
+        public static implicit operator bool(Object exists) { return !ReferenceEquals(exists, null); }
+        public static bool operator ==(Object x, Object y) { return ReferenceEquals(x, y); }
+        public static bool operator !=(Object x, Object y) { return !ReferenceEquals(x, y); }
+        public override bool Equals(object other) { return ReferenceEquals(this, other); }
+        public override int GetHashCode() { return 0; }
+    }
+
+    [Flags]
+    public enum HideFlags
+    {
+        None = 0, HideInHierarchy = 1, HideInInspector = 2, DontSaveInEditor = 4, NotEditable = 8,
+        DontSaveInBuild = 16, DontUnloadUnusedAsset = 32, DontSave = 52, HideAndDontSave = 61,
+    }
+
+    public class Component : Object
+    {
+        public Transform transform { get { return null; } }
+        public GameObject gameObject { get { return null; } }
+        public string tag { get; set; }
+        public T GetComponent<T>() { return default(T); }
+        public bool TryGetComponent<T>(out T component) { component = default(T); return false; }
+        public T GetComponentInParent<T>() { return default(T); }
+        public void GetComponents<T>(List<T> results) { }
+        public T[] GetComponents<T>() { return new T[0]; }
+        public void GetComponentsInChildren<T>(bool includeInactive, List<T> result) { }
+        public T[] GetComponentsInChildren<T>(bool includeInactive) { return new T[0]; }
+    }
+
+    public class Behaviour : Component
+    {
+        public bool enabled { get; set; }
+        public bool isActiveAndEnabled { get { return true; } }
+    }
+
+    public class MonoBehaviour : Behaviour
+    {
+        public bool useGUILayout { get; set; }
+    }
+
+    public sealed class GameObject : Object
+    {
+        public GameObject() { }
+        public GameObject(string name) { }
+        public Transform transform { get { return null; } }
+        public bool activeSelf { get { return true; } }
+        public void SetActive(bool value) { }
+        public T GetComponent<T>() { return default(T); }
+        public T AddComponent<T>() where T : Component { return null; }
+        public T GetComponentInChildren<T>(bool includeInactive) { return default(T); }
+    }
+
+    public class Transform : Component
+    {
+        protected Transform() { }
+        public Vector3 position { get; set; }
+        public Vector3 localPosition { get; set; }
+        public Quaternion rotation { get; set; }
+        public Quaternion localRotation { get; set; }
+        public Vector3 localScale { get; set; }
+        public Transform parent { get; set; }
+        public void SetPositionAndRotation(Vector3 position, Quaternion rotation) { }
+    }
+
+    public class ScriptableObject : Object
+    {
+        public static T CreateInstance<T>() where T : ScriptableObject { return null; }
+    }
+
+    public struct Vector3
+    {
+        public float x;
+        public float y;
+        public float z;
+
+        public Vector3(float x, float y, float z) { this.x = x; this.y = y; this.z = z; }
+
+        public static Vector3 zero { get { return new Vector3(0, 0, 0); } }
+        public static Vector3 one { get { return new Vector3(1, 1, 1); } }
+        public static Vector3 up { get { return new Vector3(0, 1, 0); } }
+        public static Vector3 forward { get { return new Vector3(0, 0, 1); } }
+        public static Vector3 right { get { return new Vector3(1, 0, 0); } }
+        public float magnitude { get { return (float)Math.Sqrt(x * x + y * y + z * z); } }
+        public float sqrMagnitude { get { return x * x + y * y + z * z; } }
+
+        public static Vector3 Lerp(Vector3 a, Vector3 b, float t) { return a; }
+        public static Vector3 LerpUnclamped(Vector3 a, Vector3 b, float t) { return a; }
+        public static float Distance(Vector3 a, Vector3 b) { return 0; }
+        public static Vector3 MoveTowards(Vector3 current, Vector3 target, float maxDistanceDelta) { return current; }
+        public static Vector3 operator +(Vector3 a, Vector3 b) { return a; }
+        public static Vector3 operator -(Vector3 a, Vector3 b) { return a; }
+        public static Vector3 operator *(Vector3 a, float d) { return a; }
+        public static Vector3 operator *(float d, Vector3 a) { return a; }
+        public static bool operator ==(Vector3 lhs, Vector3 rhs) { return lhs.x == rhs.x && lhs.y == rhs.y && lhs.z == rhs.z; }
+        public static bool operator !=(Vector3 lhs, Vector3 rhs) { return !(lhs == rhs); }
+        public override bool Equals(object other) { return other is Vector3 && this == (Vector3)other; }
+        public override int GetHashCode() { return 0; }
+    }
+
+    public struct Quaternion
+    {
+        public float x;
+        public float y;
+        public float z;
+        public float w;
+
+        public Quaternion(float x, float y, float z, float w) { this.x = x; this.y = y; this.z = z; this.w = w; }
+
+        public static Quaternion identity { get { return new Quaternion(0, 0, 0, 1); } }
+        public Vector3 eulerAngles { get { return Vector3.zero; } set { } }
+
+        public static Quaternion Slerp(Quaternion a, Quaternion b, float t) { return a; }
+        public static Quaternion SlerpUnclamped(Quaternion a, Quaternion b, float t) { return a; }
+        public static float Angle(Quaternion a, Quaternion b) { return 0; }
+        public static Quaternion Euler(float x, float y, float z) { return identity; }
+        public static Quaternion Euler(Vector3 euler) { return identity; }
+        public static Quaternion AngleAxis(float angle, Vector3 axis) { return identity; }
+        public static Quaternion operator *(Quaternion lhs, Quaternion rhs) { return lhs; }
+        public static Vector3 operator *(Quaternion rotation, Vector3 point) { return point; }
+    }
+
+    public static class Mathf
+    {
+        public static float Clamp01(float value) { return value < 0 ? 0 : value > 1 ? 1 : value; }
+        public static float Clamp(float value, float min, float max) { return value < min ? min : value > max ? max : value; }
+        public static float Max(float a, float b) { return a > b ? a : b; }
+        public static float Min(float a, float b) { return a < b ? a : b; }
+        public static float Abs(float f) { return Math.Abs(f); }
+    }
+
+    public class Time
+    {
+        public static float time { get { return 0; } }
+        public static float unscaledTime { get { return 0; } }
+        public static float deltaTime { get { return 0; } }
+        public static float unscaledDeltaTime { get { return 0; } }
+        public static float realtimeSinceStartup { get { return 0; } }
+        public static int frameCount { get { return 0; } }
+    }
+
+    public class Application
+    {
+        public static bool isPlaying { get { return false; } }
+        public static bool isEditor { get { return false; } }
+        public static bool runInBackground { get; set; }
+    }
+
+    public class Debug
+    {
+        public static void Log(object message) { }
+        public static void Log(object message, Object context) { }
+        public static void LogWarning(object message) { }
+        public static void LogWarning(object message, Object context) { }
+        public static void LogError(object message) { }
+        public static void LogError(object message, Object context) { }
+        public static void LogException(Exception exception) { }
+        public static void LogException(Exception exception, Object context) { }
+    }
+
+    public sealed class GUILayoutOption { }
+
+    public sealed class GUIStyle { }
+
+    public class GUILayout
+    {
+        public static bool Button(string text, params GUILayoutOption[] options) { return false; }
+        public static void Label(string text, params GUILayoutOption[] options) { }
+        public static void BeginHorizontal(params GUILayoutOption[] options) { }
+        public static void EndHorizontal() { }
+    }
+
+    public class PropertyAttribute : Attribute { }
+
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
+    public sealed class SerializeField : Attribute { }
+
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
+    public sealed class HideInInspector : Attribute { }
+
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = true)]
+    public class HeaderAttribute : PropertyAttribute
+    {
+        public readonly string header;
+        public HeaderAttribute(string header) { this.header = header; }
+    }
+
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
+    public class TooltipAttribute : PropertyAttribute
+    {
+        public readonly string tooltip;
+        public TooltipAttribute(string tooltip) { this.tooltip = tooltip; }
+    }
+
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
+    public sealed class RangeAttribute : PropertyAttribute
+    {
+        public readonly float min;
+        public readonly float max;
+        public RangeAttribute(float min, float max) { this.min = min; this.max = max; }
+    }
+
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
+    public sealed class MinAttribute : PropertyAttribute
+    {
+        public readonly float min;
+        public MinAttribute(float min) { this.min = min; }
+    }
+
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+    public sealed class AddComponentMenu : Attribute
+    {
+        public AddComponentMenu(string menuName) { }
+        public AddComponentMenu(string menuName, int order) { }
+    }
+
+    [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+    public sealed class DisallowMultipleComponent : Attribute { }
+
+    [AttributeUsage(AttributeTargets.Class)]
+    public class DefaultExecutionOrder : Attribute
+    {
+        public DefaultExecutionOrder(int order) { this.order = order; }
+        public int order { get; private set; }
+    }
+
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    public sealed class CreateAssetMenuAttribute : Attribute
+    {
+        public string menuName { get; set; }
+        public string fileName { get; set; }
+        public int order { get; set; }
+    }
+}
+
+namespace UnityEngine.Events
+{
+    public delegate void UnityAction();
+    public delegate void UnityAction<T0>(T0 arg0);
+    public delegate void UnityAction<T0, T1>(T0 arg0, T1 arg1);
+
+    [Serializable]
+    public abstract class UnityEventBase
+    {
+        public void RemoveAllListeners() { }
+        public int GetPersistentEventCount() { return 0; }
+    }
+
+    [Serializable]
+    public class UnityEvent : UnityEventBase
+    {
+        public UnityEvent() { }
+        public void AddListener(UnityAction call) { }
+        public void RemoveListener(UnityAction call) { }
+        public void Invoke() { }
+    }
+
+    [Serializable]
+    public class UnityEvent<T0> : UnityEventBase
+    {
+        public UnityEvent() { }
+        public void AddListener(UnityAction<T0> call) { }
+        public void RemoveListener(UnityAction<T0> call) { }
+        public void Invoke(T0 arg0) { }
+    }
+
+    [Serializable]
+    public class UnityEvent<T0, T1> : UnityEventBase
+    {
+        public UnityEvent() { }
+        public void AddListener(UnityAction<T0, T1> call) { }
+        public void RemoveListener(UnityAction<T0, T1> call) { }
+        public void Invoke(T0 arg0, T1 arg1) { }
+    }
+}
