@@ -153,6 +153,22 @@ func NextID(list []byte) (int64, []byte, error) {
 
 var colon = []byte{':'}
 
+// LineNumber reads just the message number at the start of a line, or -1:
+// enough to say which request a refused (oversize, rate-limited) line was.
+func LineNumber(line []byte) int {
+	end := bytes.IndexByte(line, ':')
+	if end < 0 {
+		end = bytes.IndexAny(line, "\r\n")
+		if end < 0 {
+			end = len(line)
+		}
+	}
+	if n, ok := parseSmall(line[:end]); ok {
+		return n
+	}
+	return -1
+}
+
 // parseSmall reads a message number or target: 1 to 3 decimal digits.
 func parseSmall(b []byte) (int, bool) {
 	if len(b) == 0 || len(b) > 3 {

@@ -174,3 +174,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLineNumber(t *testing.T) {
+	tests := []struct {
+		line string
+		want int
+	}{
+		{"3:0:x", 3}, {"12", 12}, {"7\r\n", 7}, {"x:1", -1}, {"", -1}, {"1234:x", -1},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, protocol.LineNumber([]byte(tt.line)), "%q", tt.line)
+	}
+}

@@ -114,7 +114,9 @@ func (c *conn) readLoop() {
 	max := c.srv.cfg.Limits.MaxLineBytes
 	for {
 		line, err := br.ReadSlice('\n')
+		num := -1 // of an oversize line, read from its start
 		if errors.Is(err, bufio.ErrBufferFull) {
+			num = protocol.LineNumber(line)
 			line, err = c.readLong(br, line, max)
 		}
 		if err != nil {
@@ -127,10 +129,10 @@ func (c *conn) readLoop() {
 		c.srv.metrics.MessagesIn.Inc()
 		c.srv.metrics.BytesIn.Add(float64(len(line)))
 		if line == nil { // discarded oversize line
-			c.sendError(-1, protocol.CodeLineTooLong, "line over the maximum length was discarded")
+			c.sendError(num, protocol.CodeLineTooLong, "line over the maximum length was discarded")
 			continue
 		}
-		if !c.allow(len(line)) {
+		if !c.allow(line) {
 			continue
 		}
 		c.handle(line[:len(line)-1])
@@ -170,9 +172,9 @@ func (c *conn) readLong(br *bufio.Reader, first []byte, max int) ([]byte, error)
 
 // allow applies the per-connection rate limits. Refused lines get a
 // rate_limited error; after RateStrikes of them the client is closed.
-func (c *conn) allow(n int) bool {
+func (c *conn) allow(line []byte) bool {
 	now := time.Unix(0, c.srv.clock.Load())
-	if c.limMsgs.AllowN(now, 1) && c.limByte.AllowN(now, n) {
+	if c.limMsgs.AllowN(now, 1) && c.limByte.AllowN(now, len(line)) {
 		return true
 	}
 	c.srv.metrics.RateLimited.Inc()
@@ -181,7 +183,7 @@ func (c *conn) allow(n int) bool {
 		c.closeWith(protocol.CodeRateLimited, "message rate limit exceeded repeatedly")
 		return false
 	}
-	c.sendError(-1, protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")
+	c.sendError(protocol.LineNumber(line), protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")
 	return false
 }
 

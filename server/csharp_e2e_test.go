@@ -4,7 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,12 +30,46 @@ import (
 // as two mono processes against a real in-process server: A instantiates an object and
 // updates it, B joins late, must find exactly A's state in the join snapshot, takes
 // ownership and updates it; A must see the hand-over and B's updates at the new generation.
+// It runs once over plain TCP and once over TLS, where the C# client (SslStream) must
+// validate the server's self-signed certificate against exactly that certificate's PEM
+// (--tls), and must refuse a server whose certificate is a different one.
 func TestCSharpClientEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
-	srv := servertest.Start(t)
-	host, port, ok := strings.Cut(srv.Addr, ":")
+	for _, tc := range []struct {
+		name string
+		tls  bool
+	}{
+		{name: "plain"},
+		{name: "tls", tls: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var (
+				opts  []servertest.Option
+				flags []string
+			)
+			if tc.tls {
+				cfg, pemPath := csharpTLSCert(t)
+				opts = append(opts, servertest.WithTLS(cfg))
+				flags = []string{"--tls", pemPath}
+			}
+			srv := servertest.Start(t, opts...)
+			runCSharpRoles(t, exe, srv.Addr, flags, tc.tls)
+			if tc.tls {
+				// Not "accept everything": the same server, but the client trusts only another
+				// self-signed certificate for the same name, so the handshake must fail.
+				_, otherPEM := csharpTLSCert(t)
+				runCSharpUntrusted(t, exe, srv.Addr, []string{"--tls", otherPEM})
+			}
+		})
+	}
+}
+
+// runCSharpRoles plays roles A and B (with extra command line flags) against the server at addr.
+func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool) {
+	t.Helper()
+	host, port, ok := strings.Cut(addr, ":")
 	if !ok {
-		t.Fatalf("server address %q has no port", srv.Addr)
+		t.Fatalf("server address %q has no port", addr)
 	}
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
 	room := "csharp-e2e-" + suffix
@@ -34,7 +77,7 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	a := startRole(ctx, t, exe, host, port, "A", "csa"+suffix, room)
+	a := startRole(ctx, t, exe, flags, host, port, "A", "csa"+suffix, room)
 	// B must join late: only once A has built its final state and printed READY.
 	select {
 	case <-a.ready:
@@ -43,17 +86,84 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatalf("role A not READY in time:\n%s", a.output())
 	}
-	b := startRole(ctx, t, exe, host, port, "B", "csb"+suffix, room)
+	b := startRole(ctx, t, exe, flags, host, port, "B", "csb"+suffix, room)
 
 	for _, r := range []*role{a, b} {
 		<-r.done
 		out := r.output()
-		if r.err != nil || !strings.Contains(out, "E2E OK") {
+		switch {
+		case r.err != nil || !strings.Contains(out, "E2E OK"):
 			t.Errorf("role %s failed (%v):\n%s", r.name, r.err, out)
-		} else {
+		case strings.Contains(out, "TLS established") != wantTLS:
+			t.Errorf("role %s: TLS used = %v, want %v:\n%s", r.name, !wantTLS, wantTLS, out)
+		default:
 			t.Logf("role %s: E2E OK", r.name)
 		}
 	}
+}
+
+// runCSharpUntrusted runs role A with flags that make it distrust the server's certificate:
+// it must fail before logging in, saying why.
+func runCSharpUntrusted(t *testing.T, exe, addr string, flags []string) {
+	t.Helper()
+	host, port, _ := strings.Cut(addr, ":")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r := startRole(ctx, t, exe, flags, host, port, "A", "csx"+fmt.Sprint(time.Now().UnixNano()%1_000_000_000), "csharp-e2e-untrusted")
+	<-r.done
+	out := r.output()
+	if r.err == nil || strings.Contains(out, "E2E OK") || !strings.Contains(out, "E2E FAIL") ||
+		!strings.Contains(out, "server certificate of 127.0.0.1 rejected") || strings.Contains(out, "logged in as") {
+		t.Errorf("a client trusting another certificate must refuse the server before logging in (exit %v):\n%s", r.err, out)
+	} else {
+		t.Logf("untrusted certificate refused: %s", firstLineWith(out, "rejected"))
+	}
+}
+
+func firstLineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+// csharpTLSCert makes a self-signed ECDSA P-256 server certificate for 127.0.0.1 (IP SAN) and
+// writes its PEM to a temp file, which the C# client is told to trust (and nothing else).
+func csharpTLSCert(t *testing.T) (*tls.Config, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "server-cert.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
+		MinVersion:   tls.VersionTLS12,
+	}
+	return cfg, path
 }
 
 type role struct {
@@ -71,10 +181,11 @@ func (r *role) output() string {
 	return r.buf.String()
 }
 
-func startRole(ctx context.Context, t *testing.T, exe, host, port, name, user, room string) *role {
+func startRole(ctx context.Context, t *testing.T, exe string, flags []string, host, port, name, user, room string) *role {
 	t.Helper()
 	r := &role{name: name, ready: make(chan struct{}), done: make(chan struct{})}
-	cmd := exec.CommandContext(ctx, "mono", exe, host, port, name, user, room)
+	args := append(append([]string{exe}, flags...), host, port, name, user, room)
+	cmd := exec.CommandContext(ctx, "mono", args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func TestRateLimit(t *testing.T) {
 	lines := flooder.ExpectClosed()
 	var limited int
 	for _, l := range lines {
-		if strings.HasPrefix(l, "9:-:rate_limited:") {
+		if strings.HasPrefix(l, "9:3:rate_limited:") {
 			limited++
 		}
 	}

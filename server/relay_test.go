@@ -240,6 +240,7 @@ func TestJunkInputKeepsConnection(t *testing.T) {
 		{"2:bad:name:x", "9:2:bad_command:"},
 		{"2:a,b", "9:2:bad_room_name:"},
 		{strings.Repeat("x", 5000), "9:-:line_too_long:"},
+		{"3:0:" + strings.Repeat("x", 5000), "9:3:line_too_long:"},
 		{"\xff\xfe", "9:-:bad_command:"},
 		{"11:1.1:1:0:zz:AA==", "9:11:bad_delta:"},
 	}

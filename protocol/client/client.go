@@ -10,6 +10,11 @@
 // commands in the order sent); any other error is delivered as an event.
 // The calls that do not wait (Send, Update, Take, ...) only write their line.
 //
+// A line the server drops unread ("9:-:rate_limited", "9:-:line_too_long")
+// is never answered: its call waits until its context ends, and as the error
+// names no command, the next answer of that kind may be taken for it. Stay
+// under the server's rate limit and set WithMaxLine to its --max-line.
+//
 // Events: every server line that is not just an answer to a waiting call is
 // delivered on Events, including the lines of a join. The channel has a
 // bounded buffer (WithEventBuffer). When the consumer does not keep up, the
@@ -129,7 +134,8 @@ type waiter struct {
 	err       error
 }
 
-// Dial connects to addr ("host:port").
+// Dial connects to addr ("host:port"); ctx bounds the dial and any TLS
+// handshake, not the life of the client.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {

@@ -557,6 +557,7 @@ func TestEventBufferDropsOldest(t *testing.T) {
 	srv := servertest.Start(t)
 	a := login(t, srv, "alice", WithEventBuffer(2))
 	join(t, a, "room") // its lines fill the buffer and get dropped too
+	settle(t, a)       // the "17" is delivered after Join returns
 	before := a.Stats().EventsDropped
 	for i := range 10 {
 		require.NoError(t, a.Send(protocol.TargetAll, fmt.Sprint(i)))
