@@ -32,7 +32,7 @@ import (
 // ownership and updates it; A must see the hand-over and B's updates at the new generation.
 // It runs once over plain TCP and once over TLS, where the C# client (SslStream) must
 // validate the server's self-signed certificate against exactly that certificate's PEM
-// (--tls), and must refuse a server whose certificate is a different one.
+// (--tls), and must refuse a server whose certificate is another one or names another address.
 func TestCSharpClientEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
 	for _, tc := range []struct {
@@ -48,18 +48,23 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 				flags []string
 			)
 			if tc.tls {
-				cfg, pemPath := csharpTLSCert(t)
+				cfg, pemPath := csharpTLSCert(t, "127.0.0.1")
 				opts = append(opts, servertest.WithTLS(cfg))
 				flags = []string{"--tls", pemPath}
 			}
 			srv := servertest.Start(t, opts...)
 			runCSharpRoles(t, exe, srv.Addr, flags, tc.tls)
-			if tc.tls {
-				// Not "accept everything": the same server, but the client trusts only another
-				// self-signed certificate for the same name, so the handshake must fail.
-				_, otherPEM := csharpTLSCert(t)
-				runCSharpUntrusted(t, exe, srv.Addr, []string{"--tls", otherPEM})
+			if !tc.tls {
+				return
 			}
+			// Not "accept everything": a client that trusts another self-signed certificate for
+			// the same address must refuse this server...
+			_, otherPEM := csharpTLSCert(t, "127.0.0.1")
+			runCSharpRefused(t, exe, srv.Addr, otherPEM, "is self-signed and not one of the trusted certificates")
+			// ...and pinning a certificate does not switch off the host name check.
+			cfg, wrongNamePEM := csharpTLSCert(t, "127.0.0.2")
+			wrongName := servertest.Start(t, servertest.WithTLS(cfg))
+			runCSharpRefused(t, exe, wrongName.Addr, wrongNamePEM, "is not issued for 127.0.0.1")
 		})
 	}
 }
@@ -102,21 +107,22 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 	}
 }
 
-// runCSharpUntrusted runs role A with flags that make it distrust the server's certificate:
-// it must fail before logging in, saying why.
-func runCSharpUntrusted(t *testing.T, exe, addr string, flags []string) {
+// runCSharpRefused runs role A trusting only the certificate in pemPath: it must refuse the
+// server's certificate before logging in, and say why (want).
+func runCSharpRefused(t *testing.T, exe, addr, pemPath, want string) {
 	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r := startRole(ctx, t, exe, flags, host, port, "A", "csx"+fmt.Sprint(time.Now().UnixNano()%1_000_000_000), "csharp-e2e-untrusted")
+	user := "csx" + fmt.Sprint(time.Now().UnixNano()%1_000_000_000)
+	r := startRole(ctx, t, exe, []string{"--tls", pemPath}, host, port, "A", user, "csharp-e2e-refused")
 	<-r.done
 	out := r.output()
-	if r.err == nil || strings.Contains(out, "E2E OK") || !strings.Contains(out, "E2E FAIL") ||
-		!strings.Contains(out, "server certificate of 127.0.0.1 rejected") || strings.Contains(out, "logged in as") {
-		t.Errorf("a client trusting another certificate must refuse the server before logging in (exit %v):\n%s", r.err, out)
+	if r.err == nil || strings.Contains(out, "E2E OK") || strings.Contains(out, "logged in as") ||
+		!strings.Contains(out, "server certificate of "+host+" rejected") || !strings.Contains(out, want) {
+		t.Errorf("the client must refuse the server's certificate (%q) before logging in (exit %v):\n%s", want, r.err, out)
 	} else {
-		t.Logf("untrusted certificate refused: %s", firstLineWith(out, "rejected"))
+		t.Logf("refused as expected: %s", firstLineWith(out, "rejected"))
 	}
 }
 
@@ -129,9 +135,10 @@ func firstLineWith(s, sub string) string {
 	return ""
 }
 
-// csharpTLSCert makes a self-signed ECDSA P-256 server certificate for 127.0.0.1 (IP SAN) and
-// writes its PEM to a temp file, which the C# client is told to trust (and nothing else).
-func csharpTLSCert(t *testing.T) (*tls.Config, string) {
+// csharpTLSCert makes a self-signed ECDSA P-256 server certificate for the IP address ip
+// (as its one subject alternative name) and writes its PEM to a temp file, for the C#
+// client to trust (and nothing else).
+func csharpTLSCert(t *testing.T, ip string) (*tls.Config, string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -143,8 +150,8 @@ func csharpTLSCert(t *testing.T) (*tls.Config, string) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		Subject:               pkix.Name{CommonName: ip},
+		IPAddresses:           []net.IP{net.ParseIP(ip)},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature,

@@ -1,7 +1,10 @@
 // Headless end-to-end client for Tandem, built from Tandem.Core only. It plays a scripted
 // role against a live server and prints "E2E OK" (exit 0) or "E2E FAIL: reason" (exit 1).
 //
-//   mono E2EClient.exe HOST PORT ROLE USER ROOM
+//   mono E2EClient.exe [--tls CERT.pem] HOST PORT ROLE USER ROOM
+//
+// --tls: connect with TLS and trust exactly the certificate(s) in CERT.pem (pinning; the
+//   host name must still match), not the system store.
 //
 // Role A: joins, instantiates a takeover object, sends 20 updates, syncs through the ordered
 //   stream and prints READY; then waits for B to join and take the object, checks that its own
@@ -23,11 +26,18 @@ static class E2EClient
     static string phase = "start";
     static readonly List<string> errors = new List<string>();
 
-    static int Main(string[] args)
+    static int Main(string[] argv)
     {
-        if (args.Length != 5)
+        string tlsPem = null;
+        var args = new List<string>();
+        for (int i = 0; i < argv.Length; i++)
         {
-            Console.WriteLine("usage: E2EClient.exe HOST PORT ROLE(A|B) USER ROOM");
+            if (argv[i] == "--tls" && i + 1 < argv.Length) tlsPem = argv[++i];
+            else args.Add(argv[i]);
+        }
+        if (args.Count != 5)
+        {
+            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] HOST PORT ROLE(A|B) USER ROOM");
             return 2;
         }
         var watchdog = new Timer(_ => Finish(false, "watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
@@ -35,11 +45,17 @@ static class E2EClient
         {
             string host = args[0], role = args[2].ToUpperInvariant(), user = args[3], room = args[4];
             int port = int.Parse(args[1]);
-            client = new TandemClient(new TandemClientOptions { Log = s => Console.Error.WriteLine("[" + role + "] " + s) });
+            var options = new TandemClientOptions { Log = s => Console.Error.WriteLine("[" + role + "] " + s) };
+            if (tlsPem != null)
+            {
+                phase = "load " + tlsPem;
+                options.TrustedCertificates = TandemTls.LoadCertificates(tlsPem);
+            }
+            client = new TandemClient(options);
             client.Error += e => { lock (errors) errors.Add(e.CommandNumber + ":" + e.Code); Console.Error.WriteLine("[" + role + "] " + e); };
 
             phase = "login";
-            client.Connect(host, port);
+            client.Connect(host, port, tlsPem != null);
             client.Login(user, "pw-" + user);
             WaitFor(() => client.IsLoggedIn, 10000, "login");
             Console.Error.WriteLine("[" + role + "] logged in as " + client.ClientId);

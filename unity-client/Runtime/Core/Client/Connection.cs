@@ -192,16 +192,39 @@ namespace Tandem
             Stream s = tcp.GetStream();
             if (useTls)
             {
-                var ssl = options.CertificateValidation != null
-                    ? new SslStream(s, false, options.CertificateValidation)
-                    : new SslStream(s, false);
-                var auth = ssl.BeginAuthenticateAsClient(options.TlsTargetHost ?? host, null, null);
-                if (!auth.AsyncWaitHandle.WaitOne(options.ConnectTimeout))
+                string targetHost = options.TlsTargetHost ?? host;
+                string rejected = null; // why the built-in check refused the certificate
+                RemoteCertificateValidationCallback check = options.CertificateValidation;
+                if (check == null)
                 {
-                    Fail("TLS handshake with " + host + " timed out");
+                    var trusted = options.TrustedCertificates;
+                    check = (sender, certificate, chain, errors) =>
+                    {
+                        string reason;
+                        if (TandemTls.Check(certificate, chain, errors, targetHost, trusted, out reason)) return true;
+                        rejected = reason;
+                        return false;
+                    };
+                }
+                var ssl = new SslStream(s, false, check);
+                stream = ssl; // so that Fail disposes it if the handshake hangs
+                try
+                {
+                    var auth = ssl.BeginAuthenticateAsClient(targetHost, null, options.TlsProtocols, false, null, null);
+                    if (!auth.AsyncWaitHandle.WaitOne(options.ConnectTimeout))
+                    {
+                        Fail("TLS handshake with " + host + " timed out");
+                        return false;
+                    }
+                    ssl.EndAuthenticateAsClient(auth);
+                }
+                catch (Exception)
+                {
+                    if (rejected == null) throw;
+                    Fail("TLS: server certificate of " + targetHost + " rejected: " + rejected);
                     return false;
                 }
-                ssl.EndAuthenticateAsClient(auth);
+                Log("TLS established with " + targetHost + ": " + ssl.SslProtocol);
                 s = ssl;
             }
             stream = s;

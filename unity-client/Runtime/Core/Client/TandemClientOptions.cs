@@ -1,5 +1,7 @@
 using System;
 using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Tandem
 {
@@ -38,8 +40,24 @@ namespace Tandem
         /// <summary>TLS: the name the server certificate must carry (default: the host passed to Connect).</summary>
         public string TlsTargetHost;
 
-        /// <summary>TLS: custom certificate check (for example to pin a self-signed dev certificate). Null: the system's check.</summary>
+        /// <summary>
+        /// TLS: trust exactly these certificates instead of the system store: the server
+        /// certificate must be one of them (pinning a self-signed certificate) or be issued by one
+        /// of them (a private CA); the host name must still match. Load them with
+        /// <see cref="TandemTls.LoadCertificates"/> or <see cref="TandemTls.ParsePem"/>.
+        /// Null or empty: the system store decides (the default).
+        /// </summary>
+        public X509Certificate2Collection TrustedCertificates;
+
+        /// <summary>
+        /// TLS: a check of your own; when set it replaces both the system's verdict and
+        /// <see cref="TrustedCertificates"/> (see <see cref="TandemTls.Check"/> for a building block).
+        /// Null: the built-in check.
+        /// </summary>
         public RemoteCertificateValidationCallback CertificateValidation;
+
+        /// <summary>TLS versions offered (default: 1.2 and, where the runtime has it, 1.3; never older).</summary>
+        public SslProtocols TlsProtocols = TandemTls.DefaultProtocols;
 
         /// <summary>Diagnostics (called on the dispatching thread or a socket thread; keep it thread safe). Null: silent.</summary>
         public Action<string> Log;
