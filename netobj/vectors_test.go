@@ -1,17 +1,18 @@
 package netobj
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/hex"
-	"os"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
+	"github.com/vmihailenco/msgpack/v5"
 
-// vectorsPath is the shared test vector file (protocol/testdata).
-const vectorsPath = "../protocol/testdata/vectors.txt"
+	"github.com/tandemnet/tandem/protocol/vectors"
+)
 
 type deltaVector struct {
 	name       string
@@ -19,40 +20,80 @@ type deltaVector struct {
 	fields     [][]byte // nil for baddelta vectors
 }
 
-// loadDeltaVectors reads the delta (good) and baddelta vectors.
+// loadDeltaVectors reads the delta (good) and baddelta vectors of the
+// shared file (protocol/testdata/vectors.txt).
 func loadDeltaVectors(tb testing.TB) (good, bad []deltaVector) {
 	tb.Helper()
-	f, err := os.Open(vectorsPath)
+	goodVs, err := vectors.Load("delta")
 	require.NoError(tb, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		parts := strings.Split(text, "\t")
-		switch parts[0] {
-		case "delta":
-			require.Len(tb, parts, 5, "line %d", line)
-			v := deltaVector{name: parts[1], mask: parts[2], data: parts[3], fields: [][]byte{}}
-			if parts[4] != "" {
-				for _, h := range strings.Split(parts[4], ",") {
-					b, err := hex.DecodeString(h)
-					require.NoError(tb, err, "line %d", line)
-					v.fields = append(v.fields, b)
-				}
+	for _, v := range goodVs {
+		require.Len(tb, v.Fields, 4, "line %d", v.Line)
+		d := deltaVector{name: v.Fields[0], mask: v.Fields[1], data: v.Fields[2], fields: [][]byte{}}
+		if v.Fields[3] != "" {
+			for _, h := range strings.Split(v.Fields[3], ",") {
+				b, err := hex.DecodeString(h)
+				require.NoError(tb, err, "line %d", v.Line)
+				d.fields = append(d.fields, b)
 			}
-			good = append(good, v)
-		case "baddelta":
-			require.Len(tb, parts, 4, "line %d", line)
-			bad = append(bad, deltaVector{name: parts[1], mask: parts[2], data: parts[3]})
 		}
+		good = append(good, d)
 	}
-	require.NoError(tb, sc.Err())
+	badVs, err := vectors.Load("baddelta")
+	require.NoError(tb, err)
+	for _, v := range badVs {
+		require.Len(tb, v.Fields, 3, "line %d", v.Line)
+		bad = append(bad, deltaVector{name: v.Fields[0], mask: v.Fields[1], data: v.Fields[2]})
+	}
 	require.NotEmpty(tb, good)
 	require.NotEmpty(tb, bad)
 	return good, bad
+}
+
+// TestMsgpackVectors pins the shared MessagePack vectors to the library the
+// server uses, so the C# writer and the Go side agree byte for byte.
+func TestMsgpackVectors(t *testing.T) {
+	vs, err := vectors.Load("msgpack")
+	require.NoError(t, err)
+	require.NotEmpty(t, vs)
+	for _, v := range vs {
+		name, typ, text, want := v.Fields[0], v.Fields[1], v.Fields[2], v.Fields[3]
+		t.Run(name, func(t *testing.T) {
+			var val any
+			switch typ {
+			case "nil":
+			case "bool":
+				val = text == "true"
+			case "int":
+				n, err := strconv.ParseInt(text, 10, 64)
+				require.NoError(t, err)
+				val = n
+			case "float32":
+				f, err := strconv.ParseFloat(text, 32)
+				require.NoError(t, err)
+				val = float32(f)
+			case "float64":
+				f, err := strconv.ParseFloat(text, 64)
+				require.NoError(t, err)
+				val = f
+			case "str":
+				val = text
+			case "bin":
+				b, err := hex.DecodeString(text)
+				require.NoError(t, err)
+				val = b
+			default:
+				t.Fatalf("unknown type %q", typ)
+			}
+			var buf bytes.Buffer
+			enc := msgpack.NewEncoder(&buf)
+			enc.UseCompactInts(true)
+			require.NoError(t, enc.Encode(val))
+			assert.Equal(t, want, hex.EncodeToString(buf.Bytes()))
+			raw, err := hex.DecodeString(want)
+			require.NoError(t, err)
+			end, err := scanValue(raw, 0)
+			require.NoError(t, err)
+			assert.Equal(t, len(raw), end, "the scanner finds exactly one value")
+		})
+	}
 }
