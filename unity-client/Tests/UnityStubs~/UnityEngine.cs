@@ -68,6 +68,7 @@ namespace UnityEngine
         public T GetComponent<T>() { return default(T); }
         public T AddComponent<T>() where T : Component { return null; }
         public T GetComponentInChildren<T>(bool includeInactive) { return default(T); }
+        public static GameObject CreatePrimitive(PrimitiveType type) { return new GameObject(); }
     }
 
     public class Transform : Component
@@ -80,6 +81,8 @@ namespace UnityEngine
         public Vector3 localScale { get; set; }
         public Transform parent { get; set; }
         public void SetPositionAndRotation(Vector3 position, Quaternion rotation) { }
+        public void SetParent(Transform p) { }
+        public void SetParent(Transform parent, bool worldPositionStays) { }
     }
 
     public class ScriptableObject : Object
@@ -102,6 +105,8 @@ namespace UnityEngine
         public static Vector3 right { get { return new Vector3(1, 0, 0); } }
         public float magnitude { get { return (float)Math.Sqrt(x * x + y * y + z * z); } }
         public float sqrMagnitude { get { return x * x + y * y + z * z; } }
+        public Vector3 normalized { get { return this; } }
+        public static Vector3 ClampMagnitude(Vector3 vector, float maxLength) { return vector; }
 
         public static Vector3 Lerp(Vector3 a, Vector3 b, float t) { return a; }
         public static Vector3 LerpUnclamped(Vector3 a, Vector3 b, float t) { return a; }
@@ -135,6 +140,9 @@ namespace UnityEngine
         public static Quaternion Euler(float x, float y, float z) { return identity; }
         public static Quaternion Euler(Vector3 euler) { return identity; }
         public static Quaternion AngleAxis(float angle, Vector3 axis) { return identity; }
+        public static Quaternion LookRotation(Vector3 forward) { return identity; }
+        public static Quaternion LookRotation(Vector3 forward, Vector3 upwards) { return identity; }
+        public static Quaternion RotateTowards(Quaternion from, Quaternion to, float maxDegreesDelta) { return to; }
         public static Quaternion operator *(Quaternion lhs, Quaternion rhs) { return lhs; }
         public static Vector3 operator *(Quaternion rotation, Vector3 point) { return point; }
     }
@@ -187,6 +195,198 @@ namespace UnityEngine
         public static void Label(string text, params GUILayoutOption[] options) { }
         public static void BeginHorizontal(params GUILayoutOption[] options) { }
         public static void EndHorizontal() { }
+        public static void BeginVertical(params GUILayoutOption[] options) { }
+        public static void EndVertical() { }
+        public static void BeginArea(Rect screenRect) { }
+        public static void EndArea() { }
+        public static Vector2 BeginScrollView(Vector2 scrollPosition, params GUILayoutOption[] options) { return scrollPosition; }
+        public static void EndScrollView() { }
+        public static string TextField(string text, params GUILayoutOption[] options) { return text; }
+        public static string TextField(string text, int maxLength, params GUILayoutOption[] options) { return text; }
+        public static string PasswordField(string password, char maskChar, params GUILayoutOption[] options) { return password; }
+        public static bool Toggle(bool value, string text, params GUILayoutOption[] options) { return value; }
+        public static void Space(float pixels) { }
+        public static void FlexibleSpace() { }
+        public static GUILayoutOption Width(float width) { return null; }
+        public static GUILayoutOption MinWidth(float minWidth) { return null; }
+        public static GUILayoutOption Height(float height) { return null; }
+        public static GUILayoutOption ExpandWidth(bool expand) { return null; }
+    }
+
+    // ---- used by the samples (samples/unity/Assets/Scripts) ----------------------------
+
+    public enum PrimitiveType
+    {
+        Sphere = 0,
+        Capsule = 1,
+        Cylinder = 2,
+        Cube = 3,
+        Plane = 4,
+        Quad = 5,
+    }
+
+    public struct Vector2
+    {
+        public float x;
+        public float y;
+
+        public Vector2(float x, float y) { this.x = x; this.y = y; }
+
+        public static Vector2 zero { get { return new Vector2(0, 0); } }
+    }
+
+    public struct Rect
+    {
+        public Rect(float x, float y, float width, float height) : this() { this.x = x; this.y = y; this.width = width; this.height = height; }
+
+        public float x { get; set; }
+        public float y { get; set; }
+        public float width { get; set; }
+        public float height { get; set; }
+
+        public bool Contains(Vector2 point) { return point.x >= x && point.x < x + width && point.y >= y && point.y < y + height; }
+    }
+
+    public struct Color
+    {
+        public float r;
+        public float g;
+        public float b;
+        public float a;
+
+        public Color(float r, float g, float b, float a) { this.r = r; this.g = g; this.b = b; this.a = a; }
+        public Color(float r, float g, float b) { this.r = r; this.g = g; this.b = b; this.a = 1f; }
+
+        public static Color white { get { return new Color(1f, 1f, 1f, 1f); } }
+        public static Color black { get { return new Color(0f, 0f, 0f, 1f); } }
+        public static Color gray { get { return new Color(.5f, .5f, .5f, 1f); } }
+        public static Color HSVToRGB(float H, float S, float V) { return white; }
+    }
+
+    public struct Ray
+    {
+        public Ray(Vector3 origin, Vector3 direction) : this() { this.origin = origin; this.direction = direction; }
+
+        public Vector3 origin { get; set; }
+        public Vector3 direction { get; set; }
+        public Vector3 GetPoint(float distance) { return origin; }
+    }
+
+    public struct Plane
+    {
+        public Plane(Vector3 inNormal, Vector3 inPoint) { }
+
+        public bool Raycast(Ray ray, out float enter) { enter = 0f; return false; }
+    }
+
+    public struct RaycastHit
+    {
+        public Collider collider { get { return null; } }
+        public Vector3 point { get; set; }
+        public float distance { get; set; }
+        public Transform transform { get { return null; } }
+    }
+
+    public class Physics
+    {
+        public static bool Raycast(Ray ray, out RaycastHit hitInfo, float maxDistance) { hitInfo = default(RaycastHit); return false; }
+    }
+
+    public class Collider : Component
+    {
+        public bool enabled { get; set; }
+    }
+
+    public class Renderer : Component
+    {
+        public bool enabled { get; set; }
+        public Material material { get; set; }
+    }
+
+    public class Material : Object
+    {
+        public Color color { get; set; }
+    }
+
+    public sealed class Camera : Behaviour
+    {
+        public static Camera main { get { return null; } }
+        public Ray ScreenPointToRay(Vector3 pos) { return new Ray(pos, Vector3.forward); }
+        public Vector3 WorldToScreenPoint(Vector3 position) { return position; }
+    }
+
+    public sealed class Screen
+    {
+        public static int width { get { return 0; } }
+        public static int height { get { return 0; } }
+    }
+
+    public class Input
+    {
+        public static float GetAxis(string axisName) { return 0; }
+        public static bool GetMouseButton(int button) { return false; }
+        public static bool GetMouseButtonDown(int button) { return false; }
+        public static bool GetMouseButtonUp(int button) { return false; }
+        public static Vector3 mousePosition { get { return Vector3.zero; } }
+    }
+
+    public static class Random
+    {
+        public static float Range(float minInclusive, float maxInclusive) { return minInclusive; }
+        public static int Range(int minInclusive, int maxExclusive) { return minInclusive; }
+    }
+
+    public enum KeyCode
+    {
+        None = 0,
+        Backspace = 8,
+        Tab = 9,
+        Return = 13,
+        Escape = 27,
+        Space = 32,
+        KeypadEnter = 271,
+    }
+
+    public enum EventType
+    {
+        MouseDown = 0,
+        MouseUp = 1,
+        MouseMove = 2,
+        MouseDrag = 3,
+        KeyDown = 4,
+        KeyUp = 5,
+        ScrollWheel = 6,
+        Repaint = 7,
+        Layout = 8,
+        DragUpdated = 9,
+        DragPerform = 10,
+        Ignore = 11,
+        Used = 12,
+        ValidateCommand = 13,
+        ExecuteCommand = 14,
+        DragExited = 15,
+        ContextClick = 16,
+    }
+
+    public sealed class Event
+    {
+        public static Event current { get { return null; } set { } }
+        public EventType type { get; set; }
+        public KeyCode keyCode { get; set; }
+        public void Use() { }
+    }
+
+    public class GUI
+    {
+        public static Color color { get; set; }
+        public static Color backgroundColor { get; set; }
+        public static Color contentColor { get; set; }
+        public static bool enabled { get; set; }
+        public static void Label(Rect position, string text) { }
+        public static void Box(Rect position, string text) { }
+        public static void SetNextControlName(string name) { }
+        public static string GetNameOfFocusedControl() { return ""; }
+        public static void FocusControl(string name) { }
     }
 
     public class PropertyAttribute : Attribute { }
@@ -290,5 +490,19 @@ namespace UnityEngine.Events
         public void AddListener(UnityAction<T0, T1> call) { }
         public void RemoveListener(UnityAction<T0, T1> call) { }
         public void Invoke(T0 arg0, T1 arg1) { }
+    }
+}
+
+namespace UnityEngine.SceneManagement
+{
+    public struct Scene
+    {
+        public string name { get { return ""; } }
+    }
+
+    public class SceneManager
+    {
+        public static Scene GetActiveScene() { return default(Scene); }
+        public static void LoadScene(string sceneName) { }
     }
 }

@@ -1,0 +1,448 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Tandem.Protocol;
+using Tandem.Unity;
+using UnityEngine;
+
+namespace Tandem.Samples
+{
+    /// <summary>
+    /// Sample 1, lobby and chat: connect and log in, list the rooms (public ones, plus the
+    /// private ones a password opens), create or join a room with or without a password, and
+    /// chat to everyone, to the others or to one chosen player. Shows who is the master client.
+    /// The NetworkManager on the same GameObject has Auto Connect off and no room: this script
+    /// drives it. The whole UI is IMGUI, built in <see cref="OnGUI"/>.
+    /// </summary>
+    [DisallowMultipleComponent]
+    public sealed class LobbyChat : MonoBehaviour
+    {
+        [Tooltip("Chat and event lines kept on screen.")]
+        [SerializeField] int maxLogLines = 200;
+
+        NetworkManager manager;
+
+        // Login form (a --dev server creates the account on first login).
+        string address = "127.0.0.1";
+        string portText = "7777";
+        string user = "";
+        string password = "secret";
+
+        // Rooms.
+        string roomName = "lobby";
+        string roomPassword = "";
+        string listPassword = "";
+        List<RoomInfo> publicRooms = new List<RoomInfo>();
+        List<RoomInfo> privateRooms = new List<RoomInfo>(); // opened by privateRoomsPassword
+        string privateRoomsPassword = "";
+        // A "1" answer does not say which request it answers; they come back in order.
+        readonly Queue<string> listRequests = new Queue<string>();
+
+        // Chat.
+        string chatText = "";
+        long recipient; // 0: nobody chosen
+        readonly List<string> log = new List<string>();
+        readonly Dictionary<long, string> names = new Dictionary<long, string>();
+        readonly HashSet<long> unnamedJoins = new HashSet<long>(); // joined, name not yet known
+        string status = "";
+        Vector2 logScroll, listScroll, memberScroll;
+        bool scrollToEnd;
+        bool refreshRooms; // after leaving a room
+        readonly DeferredActions later = new DeferredActions();
+
+        void Awake()
+        {
+            Application.runInBackground = true; // two copies on one machine keep talking
+            manager = GetComponent<NetworkManager>();
+            if (manager == null) manager = NetworkManager.Instance;
+            address = manager.Address;
+            portText = manager.Port.ToString(CultureInfo.InvariantCulture);
+            user = string.IsNullOrEmpty(manager.User) ? "player-" + UnityEngine.Random.Range(1000, 10000) : manager.User;
+            SamplePrefabs.Register(manager); // objects that bots spawn in the lobby show up behind the UI
+        }
+
+        void Start()
+        {
+            SamplePrefabs.CreateGround();
+            manager.LoggedIn += OnLoggedIn;
+            manager.RoomJoined += OnRoomJoined;
+            manager.RoomLeft += OnRoomLeft;
+            manager.PlayerJoined += OnPlayerJoined;
+            manager.PlayerLeft += OnPlayerLeft;
+            manager.MasterChanged += OnMasterChanged;
+            manager.MessageReceived += OnMessage;
+            manager.Error += OnError;
+            manager.Disconnected += OnDisconnected;
+            manager.Client.RoomListReceived += OnRoomList;
+            manager.Client.MembersChanged += OnMembersChanged;
+        }
+
+        void OnDestroy()
+        {
+            if (manager == null) return;
+            manager.LoggedIn -= OnLoggedIn;
+            manager.RoomJoined -= OnRoomJoined;
+            manager.RoomLeft -= OnRoomLeft;
+            manager.PlayerJoined -= OnPlayerJoined;
+            manager.PlayerLeft -= OnPlayerLeft;
+            manager.MasterChanged -= OnMasterChanged;
+            manager.MessageReceived -= OnMessage;
+            manager.Error -= OnError;
+            manager.Disconnected -= OnDisconnected;
+            manager.Client.RoomListReceived -= OnRoomList;
+            manager.Client.MembersChanged -= OnMembersChanged;
+        }
+
+        // ---- commands -------------------------------------------------------------------
+
+        void Connect()
+        {
+            int port;
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < 1 || port > 65535)
+            {
+                status = "The port must be a number from 1 to 65535.";
+                return;
+            }
+            status = "";
+            manager.User = user.Trim();
+            manager.Password = password;
+            manager.Room = ""; // this scene joins rooms itself
+            // A name or password the protocol cannot carry throws after the socket was opened.
+            if (!Try(() => manager.Connect(address.Trim(), port))) manager.Disconnect();
+        }
+
+        void RefreshRooms()
+        {
+            // Public rooms, and with a password also the private rooms it opens: two requests,
+            // so the list can tell which rooms need the password.
+            if (Try(() => manager.Client.ListRooms())) listRequests.Enqueue(null);
+            if (listPassword.Length > 0 && Try(() => manager.Client.ListRooms(listPassword))) listRequests.Enqueue(listPassword);
+        }
+
+        void Join(string room, string pass)
+        {
+            status = "";
+            Try(() => manager.JoinRoom(room.Trim(), pass));
+        }
+
+        void Say(SendTarget target)
+        {
+            string text = chatText.Trim();
+            if (text.Length == 0) return;
+            Try(() =>
+            {
+                manager.Send(text, target);
+                // "All" comes back to us like everyone else's messages; "Others" does not.
+                if (target == SendTarget.Others) AddLog("you (to the others): " + text);
+                chatText = "";
+            });
+        }
+
+        void Whisper()
+        {
+            string text = chatText.Trim();
+            if (text.Length == 0 || recipient == 0) return;
+            if (text.IndexOf(':') >= 0)
+            {
+                // 3:4 puts the recipients and the text in ':'-separated fields.
+                status = "A message to one player cannot contain ':'.";
+                return;
+            }
+            long to = recipient;
+            Try(() =>
+            {
+                manager.Client.SendTo(new[] { to }, text);
+                if (to != manager.ClientId) AddLog("you -> " + Name(to) + ": " + text);
+                chatText = "";
+            });
+        }
+
+        bool Try(Action action)
+        {
+            try
+            {
+                action();
+                return true;
+            }
+            catch (ArgumentException e)
+            {
+                status = e.Message; // a name or text the protocol does not allow
+            }
+            catch (InvalidOperationException e)
+            {
+                status = e.Message; // not connected
+            }
+            return false;
+        }
+
+        // ---- events -----------------------------------------------------------------------
+
+        void OnLoggedIn(long id)
+        {
+            AddLog("logged in as " + manager.User + " (client id " + id + ")");
+            status = "";
+            listRequests.Clear();
+            refreshRooms = false;
+            RefreshRooms();
+        }
+
+        void OnRoomJoined(string room)
+        {
+            names.Clear();
+            unnamedJoins.Clear();
+            recipient = 0;
+            AddLog("you joined '" + room + "'");
+        }
+
+        void OnRoomLeft(string room)
+        {
+            AddLog("you left '" + room + "'");
+            recipient = 0;
+            refreshRooms = true; // in Update: this also runs when the connection just ended
+        }
+
+        void Update()
+        {
+            if (refreshRooms && manager.State == ClientState.LoggedIn && manager.CurrentRoom == null)
+            {
+                refreshRooms = false;
+                RefreshRooms();
+            }
+        }
+
+        void OnPlayerJoined(long id)
+        {
+            // Before the room is ready these are the players who were already there.
+            if (!manager.Client.IsRoomReady) return;
+            // The join line carries only the id; the client asks who it is (5) right away.
+            unnamedJoins.Add(id);
+        }
+
+        void OnPlayerLeft(long id)
+        {
+            unnamedJoins.Remove(id);
+            AddLog(Name(id) + " left");
+            if (recipient == id) recipient = 0;
+        }
+
+        void OnMembersChanged()
+        {
+            foreach (long id in manager.Client.MemberIds)
+            {
+                string n = manager.Client.GetMemberName(id);
+                if (n == null) continue;
+                names[id] = n;
+                if (unnamedJoins.Remove(id)) AddLog(Name(id) + " joined");
+            }
+        }
+
+        void OnMasterChanged(long id)
+        {
+            AddLog(id == manager.ClientId ? "you are the master client" : "master client: " + Name(id));
+        }
+
+        void OnMessage(long sender, string text)
+        {
+            AddLog((sender == manager.ClientId ? "you" : Name(sender)) + ": " + text);
+        }
+
+        void OnError(TandemError e)
+        {
+            if (e.CommandNumber == 1 && listRequests.Count > 0) listRequests.Dequeue();
+            switch (e.Code)
+            {
+                case "wrong_password": status = "That room exists with another password."; break;
+                case "bad_credentials": status = "Wrong password for this user (or unknown user on a server without --dev)."; break;
+                case "unknown_recipient": status = "That player is no longer in the room."; break;
+                default: status = e.Code + ": " + e.Text; break;
+            }
+        }
+
+        void OnDisconnected(DisconnectInfo info)
+        {
+            AddLog("disconnected: " + info);
+            listRequests.Clear();
+            publicRooms.Clear();
+            privateRooms.Clear();
+        }
+
+        void OnRoomList(List<RoomInfo> rooms)
+        {
+            string pass = listRequests.Count > 0 ? listRequests.Dequeue() : null;
+            if (pass == null)
+            {
+                publicRooms = rooms;
+                privateRooms = new List<RoomInfo>();
+                return;
+            }
+            // The answer with a password lists the public rooms too: keep the others.
+            privateRoomsPassword = pass;
+            privateRooms = new List<RoomInfo>();
+            foreach (RoomInfo r in rooms)
+                if (!publicRooms.Exists(p => p.Name == r.Name)) privateRooms.Add(r);
+        }
+
+        string Name(long id)
+        {
+            string n;
+            if (names.TryGetValue(id, out n)) return n + " #" + id;
+            return SampleGui.PlayerName(manager, id);
+        }
+
+        void AddLog(string line)
+        {
+            log.Add(DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture) + "  " + line);
+            while (log.Count > Math.Max(10, maxLogLines)) log.RemoveAt(0);
+            scrollToEnd = true;
+        }
+
+        // ---- UI ---------------------------------------------------------------------------
+
+        void OnGUI()
+        {
+            var rect = new Rect(10f, 48f, Mathf.Min(900f, Screen.width - 20f), Screen.height - 58f);
+            SampleGui.BeginPanel(rect);
+            GUILayout.Label("Tandem sample 1: lobby and chat");
+            switch (manager.State)
+            {
+                case ClientState.Disconnected:
+                    DrawLogin();
+                    break;
+                case ClientState.LoggedIn:
+                    if (manager.CurrentRoom == null) DrawRooms();
+                    else DrawRoom();
+                    break;
+                default:
+                    GUILayout.Label(SampleGui.ConnectionText(manager));
+                    if (GUILayout.Button("Cancel", GUILayout.Width(100))) later.Add(manager.Disconnect);
+                    break;
+            }
+            if (status.Length > 0) GUILayout.Label(status);
+            if (manager.State != ClientState.Disconnected) DrawLog();
+            SampleGui.EndPanel();
+            later.Run();
+        }
+
+        void DrawLogin()
+        {
+            address = Field("Server", address);
+            portText = Field("Port", portText);
+            user = Field("User", user);
+            GUILayout.BeginHorizontal();
+            GUILayout.Label("Password", GUILayout.Width(110));
+            password = GUILayout.PasswordField(password, '*', GUILayout.Width(240));
+            GUILayout.EndHorizontal();
+            GUILayout.Label("A server started with --dev creates the account the first time a name logs in.");
+            if (GUILayout.Button("Connect and log in", GUILayout.Width(200))) later.Add(Connect);
+        }
+
+        void DrawRooms()
+        {
+            GUILayout.BeginHorizontal();
+            GUILayout.Label(SampleGui.ConnectionText(manager));
+            GUILayout.FlexibleSpace();
+            if (GUILayout.Button("Disconnect", GUILayout.Width(100))) later.Add(manager.Disconnect);
+            GUILayout.EndHorizontal();
+
+            GUILayout.Space(6f);
+            GUILayout.BeginHorizontal();
+            GUILayout.Label("Rooms", GUILayout.Width(110));
+            GUILayout.Label("password for private rooms", GUILayout.Width(170));
+            listPassword = GUILayout.PasswordField(listPassword, '*', GUILayout.Width(120));
+            if (GUILayout.Button("Refresh", GUILayout.Width(80))) later.Add(RefreshRooms);
+            GUILayout.EndHorizontal();
+
+            listScroll = GUILayout.BeginScrollView(listScroll, GUILayout.Height(150));
+            if (publicRooms.Count == 0 && privateRooms.Count == 0) GUILayout.Label("(no rooms yet: create one below)");
+            foreach (RoomInfo r in publicRooms) RoomRow(r, "");
+            foreach (RoomInfo r in privateRooms) RoomRow(r, privateRoomsPassword);
+            GUILayout.EndScrollView();
+
+            GUILayout.Space(6f);
+            roomName = Field("Room", roomName);
+            GUILayout.BeginHorizontal();
+            GUILayout.Label("Password", GUILayout.Width(110));
+            roomPassword = GUILayout.PasswordField(roomPassword, '*', GUILayout.Width(240));
+            GUILayout.Label("(empty: a public room)");
+            GUILayout.EndHorizontal();
+            if (manager.Client.JoiningRoom != null) GUILayout.Label("Joining '" + manager.Client.JoiningRoom + "'...");
+            else if (GUILayout.Button("Create or join", GUILayout.Width(200))) later.Add(() => Join(roomName, roomPassword));
+        }
+
+        void RoomRow(RoomInfo room, string pass)
+        {
+            GUILayout.BeginHorizontal();
+            string players = room.MemberCount == 1 ? "1 player" : room.MemberCount + " players";
+            GUILayout.Label(room.Name + "  (" + players + (pass.Length > 0 ? ", private" : "") + ")");
+            GUILayout.FlexibleSpace();
+            if (GUILayout.Button("Join", GUILayout.Width(80))) later.Add(() => Join(room.Name, pass));
+            GUILayout.EndHorizontal();
+        }
+
+        void DrawRoom()
+        {
+            TandemClient client = manager.Client;
+            GUILayout.BeginHorizontal();
+            GUILayout.Label(SampleGui.ConnectionText(manager));
+            GUILayout.FlexibleSpace();
+            if (GUILayout.Button("Leave room", GUILayout.Width(100))) later.Add(() => Try(manager.LeaveRoom));
+            if (GUILayout.Button("Disconnect", GUILayout.Width(100))) later.Add(manager.Disconnect);
+            GUILayout.EndHorizontal();
+            GUILayout.Label("Master client: " + (client.MasterId == 0 ? "..." : Name(client.MasterId) + (client.IsMaster ? " (you)" : "")));
+
+            GUILayout.Label(client.MemberIds.Count + " player(s) here; tick one to talk to them alone (* = master):");
+            memberScroll = GUILayout.BeginScrollView(memberScroll, GUILayout.Height(100));
+            foreach (long id in client.MemberIds)
+            {
+                string label = Name(id) + (id == client.MasterId ? " *" : "");
+                bool chosen = GUILayout.Toggle(recipient == id, label);
+                if (chosen && recipient != id) recipient = id;
+                else if (!chosen && recipient == id) recipient = 0;
+            }
+            GUILayout.EndScrollView();
+
+            // Enter in the chat field sends to everyone (looked at before the field can use the key).
+            Event e = Event.current;
+            bool enter = e.type == EventType.KeyDown && (e.keyCode == KeyCode.Return || e.keyCode == KeyCode.KeypadEnter) &&
+                         GUI.GetNameOfFocusedControl() == "chat";
+
+            GUILayout.BeginHorizontal();
+            GUI.SetNextControlName("chat");
+            chatText = GUILayout.TextField(chatText, 400, GUILayout.MinWidth(250));
+            if (GUILayout.Button("To all", GUILayout.Width(80))) later.Add(() => Say(SendTarget.All));
+            if (GUILayout.Button("To others", GUILayout.Width(80))) later.Add(() => Say(SendTarget.Others));
+            GUI.enabled = recipient != 0;
+            if (GUILayout.Button(recipient != 0 ? "To " + Name(recipient) : "To ...", GUILayout.Width(160))) later.Add(Whisper);
+            GUI.enabled = true;
+            GUILayout.EndHorizontal();
+
+            if (enter)
+            {
+                later.Add(() => Say(SendTarget.All));
+                e.Use();
+            }
+        }
+
+        void DrawLog()
+        {
+            GUILayout.Space(6f);
+            if (scrollToEnd && Event.current.type == EventType.Layout)
+            {
+                logScroll.y = float.MaxValue;
+                scrollToEnd = false;
+            }
+            logScroll = GUILayout.BeginScrollView(logScroll);
+            foreach (string line in log) GUILayout.Label(line);
+            GUILayout.EndScrollView();
+        }
+
+        static string Field(string label, string value)
+        {
+            GUILayout.BeginHorizontal();
+            GUILayout.Label(label, GUILayout.Width(110));
+            value = GUILayout.TextField(value ?? "", GUILayout.Width(240));
+            GUILayout.EndHorizontal();
+            return value;
+        }
+    }
+}
