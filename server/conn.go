@@ -67,6 +67,10 @@ type conn struct {
 	limMsgs *rate.Limiter
 	limByte *rate.Limiter
 	strikes int
+	// errSubject starts the text of errors about the object command being
+	// run (its object id, or the token of an instantiate), so a client can
+	// tell which object an error is about.
+	errSubject []byte
 
 	// Outbound queue, guarded by mu.
 	mu           sync.Mutex
@@ -403,5 +407,8 @@ func (c *conn) closeWith(code protocol.Code, text string) {
 
 func (c *conn) sendError(cmd int, code protocol.Code, text string) {
 	c.srv.metrics.Errors.WithLabelValues(string(code)).Inc()
+	if c.errSubject != nil {
+		text = string(c.errSubject) + " " + text
+	}
 	c.send(protocol.AppendError(nil, cmd, code, text))
 }

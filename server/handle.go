@@ -34,6 +34,10 @@ func (c *conn) handle(line []byte) {
 		c.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
 		return
 	}
+	if cmd.Num >= protocol.NumInstantiate {
+		c.errSubject = cmd.Fields[0]
+		defer func() { c.errSubject = nil }()
+	}
 	switch cmd.Num {
 	case protocol.NumRooms:
 		c.listRooms(&cmd)

@@ -472,3 +472,19 @@ func TestSlowRecipientGetsMergedUpdates(t *testing.T) {
 	assert.Equal(t, updates, fieldInt(t, w.state[oid][0]), "the newest value arrives")
 	assert.Positive(t, metricValue(t, srv, "tandem_merged_updates_total"))
 }
+
+func TestObjectErrorsNameTheirObject(t *testing.T) {
+	srv := servertest.Start(t)
+	a := srv.Login(t, "a")
+	a.Join("w")
+	tests := []struct{ line, want string }{
+		{"15:42.7", "9:15:no_such_object:42.7 "},
+		{"12:42.7:take", "9:12:no_such_object:42.7 "},
+		{"10:tok9:X:t:p:1:", "9:10:bad_delta:tok9 "},
+		{"16:42.7:9:x", "9:16:bad_command:42.7 "},
+	}
+	for _, tt := range tests {
+		a.Send(tt.line)
+		a.ExpectPrefix(tt.want)
+	}
+}
