@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tandemnet/tandem/server/servertest"
+)
+
+// figures returns the key=value pairs of the BENCH line of system.
+func figures(t *testing.T, out, system string) map[string]string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "BENCH" {
+			continue
+		}
+		kv := map[string]string{}
+		for _, p := range f[1:] {
+			k, v, ok := strings.Cut(p, "=")
+			require.True(t, ok, "field %q of %q is not key=value", p, line)
+			kv[k] = v
+		}
+		if kv["system"] == system {
+			return kv
+		}
+	}
+	t.Fatalf("no BENCH line for %s in:\n%s", system, out)
+	return nil
+}
+
+func number(t *testing.T, kv map[string]string, key string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(kv[key], 64)
+	require.NoError(t, err, "%s=%q", key, kv[key])
+	return v
+}
+
+func runBenchArgs(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := run(ctx, append([]string{"bench"}, args...), nil, &out, &errOut)
+	t.Log(errOut.String())
+	return out.String(), code
+}
+
+func TestBenchLoadAgainstServer(t *testing.T) {
+	srv := servertest.Start(t)
+	// The mixed load exercises all three paths: unordered and ordered
+	// messages and object updates (each player spawns an object).
+	out, code := runBenchArgs(t, "--addr", srv.Addr, "--rooms", "2", "--players", "3",
+		"--rate", "20", "--bytes", "40", "--duration", "1s", "--warmup", "200ms", "--mix", "mixed")
+	require.Equal(t, exitOK, code, out)
+	t.Log(out)
+	kv := figures(t, out, "tandem")
+	assert.Equal(t, "load", kv["mode"])
+	assert.Equal(t, "6", kv["conns"])
+	assert.Greater(t, number(t, kv, "delivered"), 0.0)
+	assert.Greater(t, number(t, kv, "delivered_per_s"), 0.0)
+	assert.Greater(t, number(t, kv, "p50_us"), 0.0)
+	assert.GreaterOrEqual(t, number(t, kv, "p99_us"), number(t, kv, "p50_us"))
+	assert.GreaterOrEqual(t, number(t, kv, "max_us"), number(t, kv, "p999_us"))
+	assert.Zero(t, number(t, kv, "errors"))
+	assert.Zero(t, number(t, kv, "lost"))
+	// The server runs in this process, which the port lookup finds.
+	assert.Equal(t, strconv.Itoa(os.Getpid()), kv["server_pid"])
+	assert.Greater(t, number(t, kv, "server_rss_kib"), 0.0)
+	assert.Contains(t, out, "delivered/s", "the readable table")
+}
+
+func TestBenchIdle(t *testing.T) {
+	srv := servertest.Start(t)
+	out, code := runBenchArgs(t, "--addr", srv.Addr, "--idle", "4", "--hold", "100ms")
+	require.Equal(t, exitOK, code, out)
+	kv := figures(t, out, "tandem")
+	assert.Equal(t, "idle", kv["mode"])
+	assert.Equal(t, "4", kv["connected"])
+	assert.Equal(t, "4", kv["held"])
+	assert.Contains(t, kv, "rss_per_conn_bytes")
+}
+
+// TestBenchNATS runs the same tiny load through a NATS server of its own,
+// when one is installed (CI installs Debian's nats-server).
+func TestBenchNATS(t *testing.T) {
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		if _, err2 := os.Stat("/usr/sbin/nats-server"); err2 != nil {
+			t.Skip("nats-server is not installed")
+		}
+		bin = "/usr/sbin/nats-server"
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "-a", "127.0.0.1", "-p", strconv.Itoa(port))
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	natsAddr := fmt.Sprintf("127.0.0.1:%d", port)
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", natsAddr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond)
+
+	srv := servertest.Start(t)
+	out, code := runBenchArgs(t, "--addr", srv.Addr, "--nats", natsAddr, "--nats-pid", strconv.Itoa(cmd.Process.Pid),
+		"--nats-client", "both", "--rooms", "2", "--players", "2", "--rate", "20", "--duration", "1s", "--warmup", "200ms")
+	require.Equal(t, exitOK, code, out)
+	t.Log(out)
+	for _, sys := range []string{"tandem", "nats", "nats-raw"} {
+		kv := figures(t, out, sys)
+		assert.Greater(t, number(t, kv, "delivered"), 0.0, sys)
+		assert.Zero(t, number(t, kv, "errors"), sys)
+		assert.Zero(t, number(t, kv, "lost"), sys)
+	}
+	assert.Equal(t, strconv.Itoa(cmd.Process.Pid), figures(t, out, "nats")["server_pid"])
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestBenchFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--players", "1"},
+		{"--mix", "chaos"},
+		{"--bytes", "10"},
+		{"--rate", "0"},
+		{"--systems", "redis"},
+		{"--systems", "nats"}, // without --nats
+		{"--nats-client", "grpc"},
+		{"extra"},
+	} {
+		_, code := runBenchArgs(t, args...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+	}
+}
+
+func TestLatencyHistogram(t *testing.T) {
+	var h latencyHist
+	for v := int64(1); v <= 100000; v++ {
+		h.record(v * 1000) // 1 µs .. 100 ms, uniform
+	}
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		want := q * 100000 * 1000
+		got := float64(h.quantile(q))
+		assert.InEpsilon(t, want, got, 1.0/histSub+1e-3, "q=%v", q)
+		assert.GreaterOrEqual(t, got, want*(1-1e-9), "quantiles are reported on the high side")
+	}
+	assert.Equal(t, time.Duration(100000*1000), h.quantile(1))
+
+	var other latencyHist
+	other.record(int64(time.Hour * 1000)) // past the top bucket: clamped, max exact
+	h.merge(&other)
+	assert.Equal(t, uint64(100001), h.n)
+	assert.Equal(t, time.Hour*1000, h.quantile(1))
+	for i := range histBuckets {
+		assert.Equal(t, i, histIndex(histUpper(i)), "bucket %d", i)
+	}
+}
+
+func TestTimestampRoundTrip(t *testing.T) {
+	p := fillPayload(minPayload)
+	ts := time.Now().UnixNano()
+	putTimestamp(p, ts)
+	got, ok := parseTimestamp(p)
+	require.True(t, ok)
+	assert.Equal(t, ts, got)
+	_, ok = parseTimestamp(p[:tsDigits-1])
+	assert.False(t, ok)
+}
+
+func TestFindListenerPID(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	pid, err := findListenerPID(ln.Addr().String())
+	require.NoError(t, err)
+	assert.Equal(t, os.Getpid(), pid)
+	s, err := readProc(pid)
+	require.NoError(t, err)
+	assert.Greater(t, s.rssKiB, int64(0))
+	assert.Greater(t, clockTicks(), int64(0))
+}
