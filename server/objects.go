@@ -84,6 +84,31 @@ func (c *conn) roomFor(num int) *room {
 	return c.inRoom
 }
 
+// objectTarget resolves the room and the object id that commands 11, 12,
+// 15 and 16 name in their first field, answering the error itself.
+func (c *conn) objectTarget(num int, field []byte) (*room, netobj.ID, bool) {
+	r := c.roomFor(num)
+	if r == nil {
+		return nil, netobj.ID{}, false
+	}
+	id, err := netobj.ParseID(field)
+	if err != nil {
+		c.sendError(num, protocol.CodeBadCommand, err.Error())
+		return nil, netobj.ID{}, false
+	}
+	return r, id, true
+}
+
+// lookup returns the live object or answers no_such_object; caller holds
+// r.mu.
+func (c *conn) lookup(num int, r *room, id netobj.ID) *netobj.Object {
+	o := r.objects.Get(id)
+	if o == nil {
+		c.sendError(num, protocol.Code(netobj.Code(netobj.ErrNoSuchObject)), "no such object in this room")
+	}
+	return o
+}
+
 func (c *conn) instantiate(cmd *protocol.Command) {
 	r := c.roomFor(protocol.NumInstantiate)
 	if r == nil {
@@ -147,13 +172,8 @@ func parseGen(b []byte) (uint32, error) {
 }
 
 func (c *conn) update(cmd *protocol.Command) {
-	r := c.roomFor(protocol.NumUpdate)
-	if r == nil {
-		return
-	}
-	id, err := netobj.ParseID(cmd.Fields[0])
-	if err != nil {
-		c.sendError(protocol.NumUpdate, protocol.CodeBadCommand, err.Error())
+	r, id, ok := c.objectTarget(protocol.NumUpdate, cmd.Fields[0])
+	if !ok {
 		return
 	}
 	gen, err := parseGen(cmd.Fields[1])
@@ -178,9 +198,8 @@ func (c *conn) update(cmd *protocol.Command) {
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 	}
-	o := r.objects.Get(id)
+	o := c.lookup(protocol.NumUpdate, r, id)
 	if o == nil {
-		c.sendError(protocol.NumUpdate, protocol.Code(netobj.Code(netobj.ErrNoSuchObject)), fmt.Sprintf("no object %s in this room", id))
 		return
 	}
 	if err := o.Update(c.id, gen, d, c.srv.cfg.Limits.MaxStateBytes); err != nil {
@@ -195,17 +214,13 @@ func (c *conn) update(cmd *protocol.Command) {
 }
 
 func (c *conn) ownership(cmd *protocol.Command) {
-	r := c.roomFor(protocol.NumOwnership)
-	if r == nil {
-		return
-	}
-	id, err := netobj.ParseID(cmd.Fields[0])
-	if err != nil {
-		c.sendError(protocol.NumOwnership, protocol.CodeBadCommand, err.Error())
+	r, id, ok := c.objectTarget(protocol.NumOwnership, cmd.Fields[0])
+	if !ok {
 		return
 	}
 	op := string(cmd.Fields[1])
 	var other int64
+	var err error
 	if cmd.N == 3 {
 		if other, err = protocol.ParseInt(cmd.Fields[2]); err != nil || other <= 0 {
 			c.sendError(protocol.NumOwnership, protocol.CodeBadCommand, "expected a client id")
@@ -217,9 +232,8 @@ func (c *conn) ownership(cmd *protocol.Command) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	o := r.objects.Get(id)
+	o := c.lookup(protocol.NumOwnership, r, id)
 	if o == nil {
-		c.sendError(protocol.NumOwnership, protocol.Code(netobj.Code(netobj.ErrNoSuchObject)), fmt.Sprintf("no object %s in this room", id))
 		return
 	}
 	ms := r.memberList()
@@ -267,13 +281,8 @@ func (c *conn) ownership(cmd *protocol.Command) {
 }
 
 func (c *conn) destroy(cmd *protocol.Command) {
-	r := c.roomFor(protocol.NumDestroy)
-	if r == nil {
-		return
-	}
-	id, err := netobj.ParseID(cmd.Fields[0])
-	if err != nil {
-		c.sendError(protocol.NumDestroy, protocol.CodeBadCommand, err.Error())
+	r, id, ok := c.objectTarget(protocol.NumDestroy, cmd.Fields[0])
+	if !ok {
 		return
 	}
 	r.mu.Lock()
@@ -288,13 +297,8 @@ func (c *conn) destroy(cmd *protocol.Command) {
 }
 
 func (c *conn) objectMessage(cmd *protocol.Command) {
-	r := c.roomFor(protocol.NumObjMessage)
-	if r == nil {
-		return
-	}
-	id, err := netobj.ParseID(cmd.Fields[0])
-	if err != nil {
-		c.sendError(protocol.NumObjMessage, protocol.CodeBadCommand, err.Error())
+	r, id, ok := c.objectTarget(protocol.NumObjMessage, cmd.Fields[0])
+	if !ok {
 		return
 	}
 	target := string(cmd.Fields[1])
@@ -310,9 +314,8 @@ func (c *conn) objectMessage(cmd *protocol.Command) {
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 	}
-	o := r.objects.Get(id)
+	o := c.lookup(protocol.NumObjMessage, r, id)
 	if o == nil {
-		c.sendError(protocol.NumObjMessage, protocol.Code(netobj.Code(netobj.ErrNoSuchObject)), fmt.Sprintf("no object %s in this room", id))
 		return
 	}
 	b := id.AppendText(append(protocol.Begin(nil, protocol.NumObjMessage), ':'))
