@@ -4,16 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,9 +39,9 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 				flags []string
 			)
 			if tc.tls {
-				cfg, pemPath := csharpTLSCert(t, "127.0.0.1")
-				opts = append(opts, servertest.WithTLS(cfg))
-				flags = []string{"--tls", pemPath}
+				cert := servertest.SelfSignedCert(t, "127.0.0.1")
+				opts = append(opts, servertest.WithTLS(cert.Server))
+				flags = []string{"--tls", cert.PEMPath}
 			}
 			srv := servertest.Start(t, opts...)
 			runCSharpRoles(t, exe, srv.Addr, flags, tc.tls)
@@ -59,12 +50,12 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 			}
 			// Not "accept everything": a client that trusts another self-signed certificate for
 			// the same address must refuse this server...
-			_, otherPEM := csharpTLSCert(t, "127.0.0.1")
-			runCSharpRefused(t, exe, srv.Addr, otherPEM, "is self-signed and not one of the trusted certificates")
+			other := servertest.SelfSignedCert(t, "127.0.0.1")
+			runCSharpRefused(t, exe, srv.Addr, other.PEMPath, "is self-signed and not one of the trusted certificates")
 			// ...and pinning a certificate does not switch off the host name check.
-			cfg, wrongNamePEM := csharpTLSCert(t, "127.0.0.2")
-			wrongName := servertest.Start(t, servertest.WithTLS(cfg))
-			runCSharpRefused(t, exe, wrongName.Addr, wrongNamePEM, "is not issued for 127.0.0.1")
+			wrongCert := servertest.SelfSignedCert(t, "127.0.0.2")
+			wrongName := servertest.Start(t, servertest.WithTLS(wrongCert.Server))
+			runCSharpRefused(t, exe, wrongName.Addr, wrongCert.PEMPath, "is not issued for 127.0.0.1")
 		})
 	}
 }
@@ -133,44 +124,6 @@ func firstLineWith(s, sub string) string {
 		}
 	}
 	return ""
-}
-
-// csharpTLSCert makes a self-signed ECDSA P-256 server certificate for the IP address ip
-// (as its one subject alternative name) and writes its PEM to a temp file, for the C#
-// client to trust (and nothing else).
-func csharpTLSCert(t *testing.T, ip string) (*tls.Config, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: ip},
-		IPAddresses:           []net.IP{net.ParseIP(ip)},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "server-cert.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := &tls.Config{
-		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
-		MinVersion:   tls.VersionTLS12,
-	}
-	return cfg, path
 }
 
 type role struct {

@@ -2,14 +2,7 @@ package server_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,31 +87,11 @@ func TestDatabaseLostWhileRunning(t *testing.T) {
 	}, servertest.Timeout, 200*time.Millisecond)
 }
 
-func selfSignedTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
-}
-
 func TestTLS(t *testing.T) {
-	cfg, pool := selfSignedTLS(t)
-	srv := servertest.Start(t, servertest.WithTLS(cfg))
+	cert := servertest.SelfSignedCert(t, "127.0.0.1")
+	srv := servertest.Start(t, servertest.WithTLS(cert.Server))
 	dial := func(user string) *servertest.Client {
-		nc, err := tls.Dial("tcp", srv.Addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+		nc, err := tls.Dial("tcp", srv.Addr, &tls.Config{RootCAs: cert.Pool, ServerName: "127.0.0.1"})
 		require.NoError(t, err)
 		c := srv.Wrap(t, nc)
 		c.Send("0:" + user + ":pw")

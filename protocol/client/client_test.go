@@ -3,14 +3,9 @@ package client
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"strconv"
 	"testing"
@@ -658,27 +653,14 @@ func TestAbandonedCallKeepsItsAnswer(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	srv := servertest.Start(t, servertest.WithTLS(&tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}))
+	cert := servertest.SelfSignedCert(t, "127.0.0.1")
+	srv := servertest.Start(t, servertest.WithTLS(cert.Server))
 
-	a := login(t, srv, "alice", WithTLS(&tls.Config{RootCAs: pool}))
+	a := login(t, srv, "alice", WithTLS(&tls.Config{RootCAs: cert.Pool}))
 	r := join(t, a, "secure")
 	assert.Equal(t, []int64{a.ID()}, r.Members)
 
-	_, err = Dial(ctxT(t), srv.Addr, WithTLS(nil)) // the handshake fails: unknown certificate
+	_, err := Dial(ctxT(t), srv.Addr, WithTLS(nil)) // the handshake fails: unknown certificate
 	assert.Error(t, err)
 }
 
