@@ -1,8 +1,8 @@
 package pgstore_test
 
 import (
+	"context"
 	"net/url"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,21 +35,9 @@ func TestContract(t *testing.T) {
 // without error: the advisory lock makes them take turns.
 func TestConcurrentOpen(t *testing.T) {
 	dbURL := newSchema(t)
-	const n = 4
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	stores := make([]*pgstore.Store, n)
-	for i := range n {
-		wg.Go(func() { stores[i], errs[i] = pgstore.Open(t.Context(), dbURL) })
-	}
-	wg.Wait()
-	for i := range n {
-		require.NoError(t, errs[i])
-		t.Cleanup(func() { _ = stores[i].Close() })
-	}
-	id, err := stores[0].NextClientID(t.Context())
-	require.NoError(t, err)
-	assert.Positive(t, id)
+	storetest.ConcurrentOpen(t, func(ctx context.Context) (store.Store, error) {
+		return pgstore.Open(ctx, dbURL)
+	})
 }
 
 func TestOpenErrors(t *testing.T) {

@@ -1,9 +1,9 @@
 package sqlitestore_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,19 +81,7 @@ func writeFile(t *testing.T, name, content string) string {
 // all migrate it without error.
 func TestConcurrentOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tandem.db")
-	const n = 4
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	stores := make([]*sqlitestore.Store, n)
-	for i := range n {
-		wg.Go(func() { stores[i], errs[i] = sqlitestore.Open(t.Context(), path) })
-	}
-	wg.Wait()
-	for i := range n {
-		require.NoError(t, errs[i])
-		t.Cleanup(func() { _ = stores[i].Close() })
-	}
-	id, err := stores[0].NextClientID(t.Context())
-	require.NoError(t, err)
-	assert.Positive(t, id)
+	storetest.ConcurrentOpen(t, func(ctx context.Context) (store.Store, error) {
+		return sqlitestore.Open(ctx, path)
+	})
 }

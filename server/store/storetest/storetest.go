@@ -429,3 +429,23 @@ func testCanceledContext(t *testing.T, open func(*testing.T) store.Store) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, store.ErrNotFound)
 }
+
+// ConcurrentOpen checks that several processes (here: handles) opening one
+// new database at once all migrate it without error and can then serve.
+func ConcurrentOpen(t *testing.T, open func(ctx context.Context) (store.Store, error)) {
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	stores := make([]store.Store, n)
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = open(t.Context()) })
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		t.Cleanup(func() { _ = stores[i].Close() })
+	}
+	id, err := stores[0].NextClientID(t.Context())
+	require.NoError(t, err)
+	assert.Positive(t, id)
+}
