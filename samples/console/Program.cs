@@ -195,8 +195,14 @@ static class TandemConsole
         {
             if (!stopping) Print("left room " + room);
         };
-        client.PlayerJoined += id => Print((client.IsRoomReady ? "joined: " : "already here: ") + Who(id));
-        client.PlayerLeft += id => Print("left: " + Who(id));
+        // MemberJoined tells players already in the room (announced while we join) from new arrivals.
+        client.MemberJoined += e => Print((e.IsNewArrival ? "joined: " : "already here: ") + Who(e.ClientId));
+        // Raised before the leaver is removed; the args carry its last known name.
+        client.MemberLeft += e =>
+        {
+            if (e.Name != null) names[e.ClientId] = e.Name;
+            Print("left: " + Who(e.ClientId));
+        };
         client.MembersChanged += () =>
         {
             var list = new List<string>();

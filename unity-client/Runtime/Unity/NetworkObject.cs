@@ -22,7 +22,7 @@ namespace Tandem.Unity
         [Tooltip("Send state updates in the room's ordered stream (slower; use for rare, important changes).")]
         [SerializeField] bool orderedUpdates = false;
 
-        [Tooltip("Request mode: approve requests automatically when nothing handles OwnershipRequested.")]
+        [Tooltip("Request mode: approve ownership requests for this object automatically, after the OwnershipRequested handlers ran, unless one of them answered. Also needs the manager's Auto Approve Ownership Requests.")]
         [SerializeField] bool approveRequests = true;
 
         readonly List<NetworkBehaviour> behaviours = new List<NetworkBehaviour>();
@@ -32,11 +32,19 @@ namespace Tandem.Unity
         double nextSendTime;
         bool collected;
         bool spawnedNotified;
+        long answering;       // the requester whose OwnershipRequested handlers are running
+        bool answered;        // ...and a handler approved or denied it
 
         /// <summary>Owner changed: previous owner, new owner.</summary>
         public event Action<long, long> OwnerChanged;
 
-        /// <summary>Request mode, to the owner: a client asks for the object. Answer with Approve/DenyOwnership.</summary>
+        /// <summary>
+        /// Request mode, to the owner: a client asks for the object (argument: the requester).
+        /// Answer with <see cref="ApproveOwnership"/> or <see cref="DenyOwnership"/>, now or later.
+        /// Attaching a handler does not change <see cref="AutoApproveOwnershipRequests"/>: when
+        /// automatic approval is on and no handler answered, the request is approved right after
+        /// the handlers ran. To decide later, switch automatic approval off.
+        /// </summary>
         public event Action<long> OwnershipRequested;
 
         /// <summary>Our ownership request was denied by the owner (argument: the owner).</summary>
@@ -58,6 +66,28 @@ namespace Tandem.Unity
         public long Generation { get { return Core != null ? Core.Generation : 0; } }
 
         public string PrefabKey { get { return Core != null ? Core.Prefab : null; } }
+
+        /// <summary>Who may take it (chosen at instantiate; <see cref="OwnershipMode.Takeover"/> before spawning).</summary>
+        public OwnershipMode Mode { get { return Core != null ? Core.Mode : OwnershipMode.Takeover; } }
+
+        /// <summary>What happens when its creator leaves (chosen at instantiate; <see cref="ObjectLifetime.Player"/> before spawning).</summary>
+        public ObjectLifetime Lifetime { get { return Core != null ? Core.Lifetime : ObjectLifetime.Player; } }
+
+        /// <summary>True if this client created it (also while our own instantiate is pending).</summary>
+        public bool IsLocalSpawn { get { return Core != null && Core.IsLocalSpawn; } }
+
+        /// <summary>
+        /// Request mode: approve ownership requests automatically (default on). Requests are
+        /// approved when this and <see cref="NetworkManager.AutoApproveOwnershipRequests"/> are
+        /// both on and no <see cref="OwnershipRequested"/> handler (of this object or the manager)
+        /// answered. When either is off, the handlers answer, now or later; with no handler
+        /// attached anywhere the request is denied, so the requester is not left waiting.
+        /// </summary>
+        public bool AutoApproveOwnershipRequests
+        {
+            get { return approveRequests; }
+            set { approveRequests = value; }
+        }
 
         /// <summary>True if this client owns it (also while our own instantiate is pending).</summary>
         public bool IsMine { get { return Core != null && Core.IsMine; } }
@@ -117,10 +147,19 @@ namespace Tandem.Unity
 
         // ---- ownership and commands --------------------------------------------------
 
-        /// <summary>Takes the object (takeover mode); in request mode this asks the owner.</summary>
+        /// <summary>
+        /// Sends a take; the object's <see cref="Mode"/> decides: takeover takes it at once,
+        /// request asks the owner, fixed is refused (<c>ownership_fixed</c>). The same line as
+        /// <see cref="RequestOwnership"/>. The result arrives as <see cref="OwnerChanged"/>,
+        /// <see cref="OwnershipDenied"/> or an error.
+        /// </summary>
         public void TakeOwnership() { Registry().TakeOwnership(Core); }
 
-        /// <summary>Asks for the object (request mode): the owner approves or denies.</summary>
+        /// <summary>
+        /// Asks the owner for the object (request mode); the owner approves or denies. This sends
+        /// the same take as <see cref="TakeOwnership"/>, so on a takeover-mode object it simply
+        /// takes it, and on a fixed one it is refused (<c>ownership_fixed</c>).
+        /// </summary>
         public void RequestOwnership() { Registry().TakeOwnership(Core); }
 
         /// <summary>Takes it only if <paramref name="expectedOwner"/> still owns it (no ping-pong under contention).</summary>
@@ -128,9 +167,19 @@ namespace Tandem.Unity
 
         public void GiveOwnership(long clientId) { Registry().GiveOwnership(Core, clientId); }
 
-        public void ApproveOwnership(long requesterId) { Registry().ApproveOwnership(Core, requesterId); }
+        /// <summary>Owner, request mode: gives the object to a client that asked for it.</summary>
+        public void ApproveOwnership(long requesterId)
+        {
+            Registry().ApproveOwnership(Core, requesterId);
+            if (requesterId == answering) answered = true;
+        }
 
-        public void DenyOwnership(long requesterId) { Registry().DenyOwnership(Core, requesterId); }
+        /// <summary>Owner, request mode: keeps the object; the requester gets <see cref="OwnershipDenied"/>.</summary>
+        public void DenyOwnership(long requesterId)
+        {
+            Registry().DenyOwnership(Core, requesterId);
+            if (requesterId == answering) answered = true;
+        }
 
         /// <summary>Asks the server to destroy it (owner or master); every client then destroys its copy.</summary>
         public void Destroy() { Registry().Destroy(Core); }
@@ -233,15 +282,33 @@ namespace Tandem.Unity
             if (OwnerChanged != null) OwnerChanged(previous, OwnerId);
         }
 
-        internal void HandleOwnershipRequested(long requester)
+        /// <summary>
+        /// Raises our handlers and the manager's (<paramref name="managerHandlers"/>), then answers
+        /// automatically unless a handler did (see <see cref="AutoApproveOwnershipRequests"/>).
+        /// </summary>
+        internal void HandleOwnershipRequested(long requester, Action<NetworkObject, long> managerHandlers, bool managerAutoApprove)
         {
-            if (OwnershipRequested != null)
+            bool handled = OwnershipRequested != null || managerHandlers != null;
+            long outer = answering;
+            bool outerAnswered = answered;
+            answering = requester;
+            answered = false;
+            try
             {
-                OwnershipRequested(requester);
-                return;
+                if (OwnershipRequested != null) OwnershipRequested(requester);
+                if (managerHandlers != null) managerHandlers(this, requester);
             }
-            if (approveRequests) ApproveOwnership(requester);
-            else DenyOwnership(requester);
+            finally
+            {
+                bool done = answered;
+                answering = outer;
+                answered = outerAnswered;
+                if (!done && Core != null && IsMine && !Core.IsDestroyed)
+                {
+                    if (approveRequests && managerAutoApprove) ApproveOwnership(requester);
+                    else if (!handled) DenyOwnership(requester); // nobody will answer: do not leave them waiting
+                }
+            }
         }
 
         internal void HandleOwnershipDenied(long owner)

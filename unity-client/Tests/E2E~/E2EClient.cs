@@ -24,7 +24,7 @@ static class E2EClient
     const string Prefab = "Cube";
     static TandemClient client;
     static string phase = "start";
-    static readonly List<string> errors = new List<string>();
+    static readonly List<TandemError> errors = new List<TandemError>();
 
     static int Main(string[] argv)
     {
@@ -52,7 +52,7 @@ static class E2EClient
                 options.TrustedCertificates = TandemTls.LoadCertificates(tlsPem);
             }
             client = new TandemClient(options);
-            client.Error += e => { lock (errors) errors.Add(e.CommandNumber + ":" + e.Code); Console.Error.WriteLine("[" + role + "] " + e); };
+            client.Error += e => { lock (errors) errors.Add(e); Console.Error.WriteLine("[" + role + "] " + e); };
 
             phase = "login";
             client.Connect(host, port, tlsPem != null);
@@ -146,6 +146,7 @@ static class E2EClient
         // Bypass the client check: the server must refuse a write from the old owner too.
         client.SendLine("11:" + obj.Id + ":1:0:1:AQ==");
         WaitFor(() => HasError(11), 10000, "server to refuse the old owner's update");
+        Check(RefusedUpdate(11).ObjectId == obj.Id, "the refusal names the object: ObjectId " + RefusedUpdate(11).ObjectId + ", want " + obj.Id);
 
         phase = "wait for B's updates";
         WaitFor(() => obj.State.HasField(1) && ReadString(obj, 1) == "B" && ReadInt(obj, 0) >= 105, 10000, "B's updates at generation 2");
@@ -201,10 +202,15 @@ static class E2EClient
 
     static bool HasError(int command)
     {
+        return RefusedUpdate(command) != null;
+    }
+
+    static TandemError RefusedUpdate(int command)
+    {
         lock (errors)
-            foreach (string e in errors)
-                if (e.StartsWith(command + ":", StringComparison.Ordinal) && (e.EndsWith("not_owner") || e.EndsWith("stale_generation"))) return true;
-        return false;
+            foreach (TandemError e in errors)
+                if (e.CommandNumber == command && (e.Code == "not_owner" || e.Code == "stale_generation")) return e;
+        return null;
     }
 
     static long ReadInt(NetObject o, int field)

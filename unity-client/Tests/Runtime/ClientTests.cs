@@ -63,7 +63,8 @@ namespace Tandem.Tests
             Assert.AreEqual("lobby", client.CurrentRoom);
             Assert.IsTrue(client.IsRoomReady);
             Assert.AreEqual(9L, client.MasterId);
-            CollectionAssert.AreEqual(new long[] { 17, 9, 20 }, client.MemberIds);
+            // Join order, as 5 lists them: 3 (left) and 9 were there before us, 20 came after.
+            CollectionAssert.AreEqual(new long[] { 9, 17, 20 }, client.MemberIds);
             Assert.AreEqual("bob", client.GetMemberName(9));
             Assert.AreEqual("carol", client.GetMemberName(20));
             Assert.IsNull(client.GetMemberName(3));
@@ -83,6 +84,92 @@ namespace Tandem.Tests
             Assert.AreEqual(0L, client.MasterId);
             log.Sort(StringComparer.Ordinal);
             CollectionAssert.AreEqual(new[] { "destroy 20.1", "destroy 3.1", "left lobby" }, log);
+        }
+
+        [Test]
+        public void MemberIdsAreInJoinOrderAndJoinEventsTellSnapshotFromArrivals()
+        {
+            var client = new TandemClient();
+            var log = new List<string>();
+            client.PlayerJoined += id => log.Add("player+ " + id + (client.IsRoomReady ? "" : " (joining)"));
+            client.MemberJoined += e => log.Add("member+ " + e.ClientId + " new=" + e.IsNewArrival + " snapshot=" + e.FromJoinSnapshot + " name=" + (e.Name ?? "?"));
+            client.MemberNamed += e => log.Add("named " + e.ClientId + " " + e.Name + " new=" + e.IsNewArrival);
+            client.MembersChanged += () => log.Add("names");
+            foreach (string l in new[] { "0:17", "2:17:lobby", "2:3:lobby", "2:9:lobby", "4:3", "17:lobby:0" })
+                client.InjectServerLine(l);
+            client.DispatchEvents();
+            CollectionAssert.AreEqual(new long[] { 3, 9, 17 }, client.MemberIds, "the players who were there come first, longest present first");
+
+            client.InjectServerLine("2:20:lobby");
+            client.InjectServerLine("5:lobby:3=alice,9=bob,17=me,20=carol");
+            client.DispatchEvents();
+            CollectionAssert.AreEqual(new long[] { 3, 9, 17, 20 }, client.MemberIds);
+            CollectionAssert.AreEqual(new[]
+            {
+                "player+ 3 (joining)", "member+ 3 new=False snapshot=True name=?",
+                "player+ 9 (joining)", "member+ 9 new=False snapshot=True name=?",
+                "player+ 20", "member+ 20 new=True snapshot=False name=?",
+                "named 3 alice new=False", "named 9 bob new=False", "named 20 carol new=True", "names",
+            }, log, "no MemberNamed for ourselves");
+            Assert.IsTrue(client.IsMember(17));
+            Assert.IsFalse(client.IsMember(42));
+        }
+
+        [Test]
+        public void PlayerLeftHandlersStillKnowTheLeaversName()
+        {
+            var client = new TandemClient();
+            foreach (string l in new[] { "0:17", "2:17:lobby", "2:9:lobby", "4:9", "17:lobby:0", "5:lobby:9=bob,17=me" })
+                client.InjectServerLine(l);
+            client.DispatchEvents();
+            string seenName = null, argsName = null;
+            bool stillMember = false, argsNew = true;
+            client.PlayerLeft += id => { seenName = client.GetMemberName(id); stillMember = client.MemberIds.Contains(id); };
+            client.MemberLeft += e => { argsName = e.Name; argsNew = e.IsNewArrival; };
+            client.InjectServerLine("2:9:");
+            client.DispatchEvents();
+            Assert.AreEqual("bob", seenName, "GetMemberName inside PlayerLeft");
+            Assert.IsTrue(stillMember, "the leaver is removed after the handlers ran");
+            Assert.AreEqual("bob", argsName);
+            Assert.IsFalse(argsNew, "bob was there before us");
+            Assert.IsNull(client.GetMemberName(9));
+            CollectionAssert.AreEqual(new long[] { 17 }, client.MemberIds);
+        }
+
+        [Test]
+        public void ObjectErrorsNameTheirObjectOrToken()
+        {
+            var client = new TandemClient();
+            var errors = new List<TandemError>();
+            client.Error += e => errors.Add(e);
+            foreach (string l in new[]
+            {
+                "9:12:owner_changed:3.1 conditional take: the owner is 9 now",
+                "9:15:no_such_object:42.7 no object 42.7 in this room",
+                "9:10:bad_delta:tok9 mask 1 has 1 field, data has 0",
+                "9:10:too_many_objects: over --max-objects-per-client",
+                "9:11:line_too_long:line over 65536 bytes",
+                "9:2:wrong_password:3.1 is not an object command",
+                "9:-:slow_consumer:queue backing up",
+                "9:16:not_in_room:nospace",
+            })
+                client.InjectServerLine(l);
+            client.DispatchEvents();
+            Assert.AreEqual(8, errors.Count);
+            Assert.AreEqual("3.1", errors[0].ObjectId);
+            Assert.IsNull(errors[0].Token);
+            Assert.IsTrue(errors[0].IsObjectError);
+            Assert.AreEqual("3.1 conditional take: the owner is 9 now", errors[0].Text, "the text is kept whole");
+            Assert.AreEqual("42.7", errors[1].ObjectId);
+            Assert.IsNull(errors[2].ObjectId, "10 names a token, not an id");
+            Assert.AreEqual("tok9", errors[2].Token);
+            Assert.AreEqual("", errors[3].Token, "an instantiate without a token");
+            Assert.IsNull(errors[4].ObjectId, "not every text of an object command starts with an id");
+            Assert.IsNull(errors[5].ObjectId);
+            Assert.IsFalse(errors[5].IsObjectError);
+            Assert.IsNull(errors[6].ObjectId);
+            Assert.AreEqual(-1, errors[6].CommandNumber);
+            Assert.IsNull(errors[7].ObjectId);
         }
 
         [Test]

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using NUnit.Framework;
+using Tandem.Protocol;
 
 namespace Tandem.Tests
 {
@@ -78,6 +79,74 @@ namespace Tandem.Tests
             PumpUntil(() => got != null, 5000, "message");
             Assert.AreEqual("hi", got, "the CR before LF must not reach the message");
             Assert.AreEqual(5L, client.ClientId);
+        }
+
+        [Test]
+        public void RoomListRepliesArePairedWithTheirRequests()
+        {
+            NewClient(new TandemClientOptions { RefreshMembers = false });
+            FakeConnection c = ConnectAndLogin(5);
+            var replies = new List<string>();
+            var lists = new List<RoomLists>();
+            var plain = new List<int>();
+            client.RoomListReceived += rooms => plain.Add(rooms.Count);
+            client.RoomListReplied += r => replies.Add((r.Password ?? "-") + ":" + LineCodec.FormatRoomList(r.Rooms));
+            client.RoomListsReceived += l => lists.Add(l);
+
+            client.ListRooms();
+            client.ListRooms("pw");
+            client.ListPublicAndPrivateRooms("pw");   // fails half way: no combined answer
+            client.ListPublicAndPrivateRooms("pw");
+            client.ListPublicAndPrivateRooms(null);
+            foreach (string want in new[] { "1", "1:pw", "1:pw", "1", "1:pw", "1", "1" }) Assert.AreEqual(want, c.Expect());
+            c.SendLine("1:lobby-2");
+            c.SendLine("1:lobby-2,den-1");
+            c.SendLine("9:1:store_unavailable:the database does not answer");
+            c.SendLine("1:lobby-2");
+            c.SendLine("1:lobby-2,den-1,new-room-1");
+            c.SendLine("1:lobby-2,new-room-1");
+            c.SendLine("1:lobby-2");
+            PumpUntil(() => lists.Count == 2 && replies.Count == 6, 5000, "six replies and two combined lists");
+
+            CollectionAssert.AreEqual(new[]
+            {
+                "-:lobby-2", "pw:lobby-2,den-1", "-:lobby-2", "pw:lobby-2,den-1,new-room-1", "-:lobby-2,new-room-1", "-:lobby-2",
+            }, replies);
+            Assert.AreEqual(6, plain.Count, "RoomListReceived still fires for every reply");
+            Assert.AreEqual("pw", lists[0].Password);
+            Assert.AreEqual("lobby-2,new-room-1", LineCodec.FormatRoomList(lists[0].Public));
+            Assert.AreEqual("den-1", LineCodec.FormatRoomList(lists[0].Private), "a room in both lists is public");
+            Assert.IsNull(lists[1].Password);
+            Assert.AreEqual("lobby-2", LineCodec.FormatRoomList(lists[1].Public));
+            Assert.AreEqual(0, lists[1].Private.Count);
+        }
+
+        [Test]
+        public void ARefusedInstantiateRaisesErrorThenDropsThePendingObject()
+        {
+            NewClient(new TandemClientOptions { RefreshMembers = false });
+            FakeConnection c = ConnectAndLogin(5);
+            client.JoinRoom("arena");
+            Assert.AreEqual("2:arena", c.Expect());
+            c.SendLine("2:5:arena");
+            c.SendLine("4:5");
+            c.SendLine("17:arena:0");
+            PumpUntil(() => client.IsRoomReady, 5000, "room ready");
+
+            NetObject obj = client.Objects.Instantiate("Big", OwnershipMode.Takeover, ObjectLifetime.Player, null);
+            StringAssert.StartsWith("10:" + obj.Token + ":Big:", c.Expect());
+            var order = new List<string>();
+            client.Error += e =>
+            {
+                NetObject pending;
+                order.Add("error " + e.Code + " token " + e.Token + " pending " + client.Objects.TryGetPending(e.Token, out pending));
+            };
+            client.Objects.Destroyed += o => order.Add("destroyed " + o.Token);
+            c.SendLine("9:10:too_many_objects:" + obj.Token + " over --max-objects-per-client (1)");
+            PumpUntil(() => order.Count == 2, 5000, "error and drop");
+            CollectionAssert.AreEqual(new[] { "error too_many_objects token " + obj.Token + " pending True", "destroyed " + obj.Token }, order);
+            Assert.IsTrue(obj.IsDestroyed);
+            Assert.AreEqual(0, client.Objects.PendingCount);
         }
 
         [Test]

@@ -72,6 +72,26 @@ namespace Tandem.Tests
         }
 
         [Test]
+        public void ARefusedInstantiateDropsThePendingObject()
+        {
+            NetObject obj = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, State(1, "x"));
+            NetObject found;
+            Assert.IsTrue(reg.TryGetPending("t1", out found));
+            Assert.AreSame(obj, found);
+            Assert.IsFalse(reg.DropPending("t2"), "unknown token");
+            Assert.IsTrue(reg.DropPending("t1"));
+            Assert.IsTrue(obj.IsDestroyed);
+            Assert.IsFalse(obj.IsPending);
+            Assert.IsFalse(obj.IsMine);
+            Assert.AreEqual(0, reg.PendingCount);
+            Assert.IsFalse(reg.TryGetPending("t1", out found));
+            CollectionAssert.AreEqual(new[] { "destroyed t1" }, events);
+            // A late echo (should not happen) is then just another object, not ours to bind.
+            Feed("10:17.1:17:1:t:p:Avatar:t1:3:AaF4");
+            Assert.AreNotSame(obj, reg.Get("17.1"));
+        }
+
+        [Test]
         public void AnotherClientsObjectWithTheSameTokenDoesNotBindOurs()
         {
             NetObject mine = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, null);

@@ -20,6 +20,7 @@ namespace UnityEditor
     {
         public CustomEditor(Type inspectedType) { }
         public CustomEditor(Type inspectedType, bool editorForChildClasses) { }
+        public bool isFallback { get; set; }
     }
 
     public enum MessageType
@@ -30,24 +31,28 @@ namespace UnityEditor
         Error = 3,
     }
 
-    public class EditorStyles
+    public sealed class EditorStyles
     {
         public static GUIStyle boldLabel { get { return null; } }
         public static GUIStyle miniLabel { get { return null; } }
     }
 
-    public class EditorGUI
+    public sealed partial class EditorGUI
     {
         public static int indentLevel { get; set; }
     }
 
-    public class EditorGUILayout
+    public sealed partial class EditorGUILayout
     {
         public static void LabelField(string label, params GUILayoutOption[] options) { }
         public static void LabelField(string label, GUIStyle style, params GUILayoutOption[] options) { }
         public static void LabelField(string label, string label2, params GUILayoutOption[] options) { }
+        public static void LabelField(string label, string label2, GUIStyle style, params GUILayoutOption[] options) { }
         public static bool Foldout(bool foldout, string content) { return foldout; }
+        public static bool Foldout(bool foldout, string content, bool toggleOnLabelClick) { return foldout; }
         public static void HelpBox(string message, MessageType type) { }
+        public static void HelpBox(string message, MessageType type, bool wide) { }
         public static void Space() { }
+        public static void Space(float width) { }
     }
 }

@@ -1,13 +1,16 @@
-// Compile-only stand-ins for the parts of the Unity 2021.3 API that Tandem.Unity and
-// Tandem.Editor use. Namespaces, type names, member names and parameter types follow
-// Unity's reference source (UnityCsReference); bodies do nothing useful. Unity ignores this
-// folder (its name ends in '~'); CI compiles the Unity layer against it to catch API slips.
+// Compile-only stand-ins for the parts of the Unity 2021.3 API that Tandem.Unity,
+// Tandem.Editor and the sample scripts use. Namespaces, type kinds (class/struct, sealed,
+// static), member names, static vs instance, property vs field, parameter and return types
+// follow Unity's reference source (UnityCsReference) and the 2021.3 assemblies; see
+// Documentation~/unity-api-audit.md for what was checked where. Bodies do nothing useful.
+// Unity ignores this folder (its name ends in '~'); CI compiles the Unity layer against it
+// to catch API slips. Add a member here only after checking it exists in Unity 2021.3.
 using System;
 using System.Collections.Generic;
 
 namespace UnityEngine
 {
-    public class Object
+    public partial class Object
     {
         public string name { get; set; }
         public HideFlags hideFlags { get; set; }
@@ -56,6 +59,7 @@ namespace UnityEngine
     public class MonoBehaviour : Behaviour
     {
         public bool useGUILayout { get; set; }
+        public static void print(object message) { }
     }
 
     public sealed class GameObject : Object
@@ -63,6 +67,7 @@ namespace UnityEngine
         public GameObject() { }
         public GameObject(string name) { }
         public Transform transform { get { return null; } }
+        public SceneManagement.Scene scene { get { return default(SceneManagement.Scene); } }
         public bool activeSelf { get { return true; } }
         public void SetActive(bool value) { }
         public T GetComponent<T>() { return default(T); }
@@ -71,9 +76,10 @@ namespace UnityEngine
         public static GameObject CreatePrimitive(PrimitiveType type) { return new GameObject(); }
     }
 
-    public class Transform : Component
+    public partial class Transform : Component
     {
         protected Transform() { }
+        public Transform root { get { return null; } }
         public Vector3 position { get; set; }
         public Vector3 localPosition { get; set; }
         public Quaternion rotation { get; set; }
@@ -97,6 +103,7 @@ namespace UnityEngine
         public float z;
 
         public Vector3(float x, float y, float z) { this.x = x; this.y = y; this.z = z; }
+        public Vector3(float x, float y) { this.x = x; this.y = y; z = 0f; }
 
         public static Vector3 zero { get { return new Vector3(0, 0, 0); } }
         public static Vector3 one { get { return new Vector3(1, 1, 1); } }
@@ -114,8 +121,10 @@ namespace UnityEngine
         public static Vector3 MoveTowards(Vector3 current, Vector3 target, float maxDistanceDelta) { return current; }
         public static Vector3 operator +(Vector3 a, Vector3 b) { return a; }
         public static Vector3 operator -(Vector3 a, Vector3 b) { return a; }
+        public static Vector3 operator -(Vector3 a) { return a; }
         public static Vector3 operator *(Vector3 a, float d) { return a; }
         public static Vector3 operator *(float d, Vector3 a) { return a; }
+        public static Vector3 operator /(Vector3 a, float d) { return a; }
         public static bool operator ==(Vector3 lhs, Vector3 rhs) { return lhs.x == rhs.x && lhs.y == rhs.y && lhs.z == rhs.z; }
         public static bool operator !=(Vector3 lhs, Vector3 rhs) { return !(lhs == rhs); }
         public override bool Equals(object other) { return other is Vector3 && this == (Vector3)other; }
@@ -145,15 +154,24 @@ namespace UnityEngine
         public static Quaternion RotateTowards(Quaternion from, Quaternion to, float maxDegreesDelta) { return to; }
         public static Quaternion operator *(Quaternion lhs, Quaternion rhs) { return lhs; }
         public static Vector3 operator *(Quaternion rotation, Vector3 point) { return point; }
+        public static bool operator ==(Quaternion lhs, Quaternion rhs) { return lhs.w == rhs.w; }
+        public static bool operator !=(Quaternion lhs, Quaternion rhs) { return !(lhs == rhs); }
+        public override bool Equals(object other) { return other is Quaternion && this == (Quaternion)other; }
+        public override int GetHashCode() { return 0; }
     }
 
-    public static class Mathf
+    // A struct with static members in Unity, not a static class.
+    public partial struct Mathf
     {
         public static float Clamp01(float value) { return value < 0 ? 0 : value > 1 ? 1 : value; }
         public static float Clamp(float value, float min, float max) { return value < min ? min : value > max ? max : value; }
+        public static int Clamp(int value, int min, int max) { return value < min ? min : value > max ? max : value; }
         public static float Max(float a, float b) { return a > b ? a : b; }
+        public static int Max(int a, int b) { return a > b ? a : b; }
         public static float Min(float a, float b) { return a < b ? a : b; }
+        public static int Min(int a, int b) { return a < b ? a : b; }
         public static float Abs(float f) { return Math.Abs(f); }
+        public static int Abs(int value) { return Math.Abs(value); }
     }
 
     public class Time
@@ -166,14 +184,13 @@ namespace UnityEngine
         public static int frameCount { get { return 0; } }
     }
 
-    public class Application
+    public partial class Application
     {
         public static bool isPlaying { get { return false; } }
-        public static bool isEditor { get { return false; } }
         public static bool runInBackground { get; set; }
     }
 
-    public class Debug
+    public partial class Debug
     {
         public static void Log(object message) { }
         public static void Log(object message, Object context) { }
@@ -187,12 +204,14 @@ namespace UnityEngine
 
     public sealed class GUILayoutOption { }
 
-    public sealed class GUIStyle { }
+    public sealed partial class GUIStyle { }
 
-    public class GUILayout
+    public partial class GUILayout
     {
         public static bool Button(string text, params GUILayoutOption[] options) { return false; }
+        public static bool Button(string text, GUIStyle style, params GUILayoutOption[] options) { return false; }
         public static void Label(string text, params GUILayoutOption[] options) { }
+        public static void Label(string text, GUIStyle style, params GUILayoutOption[] options) { }
         public static void BeginHorizontal(params GUILayoutOption[] options) { }
         public static void EndHorizontal() { }
         public static void BeginVertical(params GUILayoutOption[] options) { }
@@ -233,6 +252,8 @@ namespace UnityEngine
         public Vector2(float x, float y) { this.x = x; this.y = y; }
 
         public static Vector2 zero { get { return new Vector2(0, 0); } }
+        public static implicit operator Vector2(Vector3 v) { return new Vector2(v.x, v.y); }
+        public static implicit operator Vector3(Vector2 v) { return new Vector3(v.x, v.y, 0f); }
     }
 
     public struct Rect
@@ -245,6 +266,7 @@ namespace UnityEngine
         public float height { get; set; }
 
         public bool Contains(Vector2 point) { return point.x >= x && point.x < x + width && point.y >= y && point.y < y + height; }
+        public bool Contains(Vector3 point) { return point.x >= x && point.x < x + width && point.y >= y && point.y < y + height; }
     }
 
     public struct Color
@@ -292,23 +314,23 @@ namespace UnityEngine
         public static bool Raycast(Ray ray, out RaycastHit hitInfo, float maxDistance) { hitInfo = default(RaycastHit); return false; }
     }
 
-    public class Collider : Component
+    public partial class Collider : Component
     {
         public bool enabled { get; set; }
     }
 
-    public class Renderer : Component
+    public partial class Renderer : Component
     {
         public bool enabled { get; set; }
         public Material material { get; set; }
     }
 
-    public class Material : Object
+    public partial class Material : Object
     {
         public Color color { get; set; }
     }
 
-    public sealed class Camera : Behaviour
+    public sealed partial class Camera : Behaviour
     {
         public static Camera main { get { return null; } }
         public Ray ScreenPointToRay(Vector3 pos) { return new Ray(pos, Vector3.forward); }
@@ -321,7 +343,7 @@ namespace UnityEngine
         public static int height { get { return 0; } }
     }
 
-    public class Input
+    public partial class Input
     {
         public static float GetAxis(string axisName) { return 0; }
         public static bool GetMouseButton(int button) { return false; }
@@ -330,7 +352,7 @@ namespace UnityEngine
         public static Vector3 mousePosition { get { return Vector3.zero; } }
     }
 
-    public static class Random
+    public static partial class Random
     {
         public static float Range(float minInclusive, float maxInclusive) { return minInclusive; }
         public static int Range(int minInclusive, int maxExclusive) { return minInclusive; }
@@ -368,7 +390,7 @@ namespace UnityEngine
         ContextClick = 16,
     }
 
-    public sealed class Event
+    public sealed partial class Event
     {
         public static Event current { get { return null; } set { } }
         public EventType type { get; set; }
@@ -376,7 +398,7 @@ namespace UnityEngine
         public void Use() { }
     }
 
-    public class GUI
+    public partial class GUI
     {
         public static Color color { get; set; }
         public static Color backgroundColor { get; set; }
@@ -389,7 +411,12 @@ namespace UnityEngine
         public static void FocusControl(string name) { }
     }
 
-    public class PropertyAttribute : Attribute { }
+    [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
+    public abstract class PropertyAttribute : Attribute
+    {
+        protected PropertyAttribute() { }
+        public int order { get; set; }
+    }
 
     [AttributeUsage(AttributeTargets.Field, Inherited = true, AllowMultiple = false)]
     public sealed class SerializeField : Attribute { }
@@ -426,15 +453,44 @@ namespace UnityEngine
         public MinAttribute(float min) { this.min = min; }
     }
 
-    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+    // No AttributeUsage in Unity either.
     public sealed class AddComponentMenu : Attribute
     {
-        public AddComponentMenu(string menuName) { }
-        public AddComponentMenu(string menuName, int order) { }
+        public AddComponentMenu(string menuName) { componentMenu = menuName; }
+        public AddComponentMenu(string menuName, int order) { componentMenu = menuName; componentOrder = order; }
+        public string componentMenu { get; private set; }
+        public int componentOrder { get; private set; }
     }
 
-    [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+    [AttributeUsage(AttributeTargets.Class, Inherited = false)]
     public sealed class DisallowMultipleComponent : Attribute { }
+
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+    public sealed class RequireComponent : Attribute
+    {
+        public Type m_Type0;
+        public Type m_Type1;
+        public Type m_Type2;
+        public RequireComponent(Type requiredComponent) { m_Type0 = requiredComponent; }
+        public RequireComponent(Type requiredComponent, Type requiredComponent2) { m_Type0 = requiredComponent; m_Type1 = requiredComponent2; }
+    }
+
+    public enum RuntimeInitializeLoadType
+    {
+        AfterSceneLoad = 0,
+        BeforeSceneLoad,
+        AfterAssembliesLoaded,
+        BeforeSplashScreen,
+        SubsystemRegistration,
+    }
+
+    [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+    public class RuntimeInitializeOnLoadMethodAttribute : Scripting.PreserveAttribute
+    {
+        public RuntimeInitializeOnLoadMethodAttribute() { }
+        public RuntimeInitializeOnLoadMethodAttribute(RuntimeInitializeLoadType loadType) { this.loadType = loadType; }
+        public RuntimeInitializeLoadType loadType { get; private set; }
+    }
 
     [AttributeUsage(AttributeTargets.Class)]
     public class DefaultExecutionOrder : Attribute
@@ -450,6 +506,14 @@ namespace UnityEngine
         public string fileName { get; set; }
         public int order { get; set; }
     }
+}
+
+namespace UnityEngine.Scripting
+{
+    [AttributeUsage(AttributeTargets.Assembly | AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Enum |
+                    AttributeTargets.Constructor | AttributeTargets.Method | AttributeTargets.Property | AttributeTargets.Field |
+                    AttributeTargets.Event | AttributeTargets.Interface | AttributeTargets.Delegate, Inherited = false)]
+    public class PreserveAttribute : Attribute { }
 }
 
 namespace UnityEngine.Events
@@ -495,12 +559,17 @@ namespace UnityEngine.Events
 
 namespace UnityEngine.SceneManagement
 {
-    public struct Scene
+    public partial struct Scene
     {
-        public string name { get { return ""; } }
+        public string name { get { return ""; } set { } }
+        public int handle { get { return 0; } }
+        public static bool operator ==(Scene lhs, Scene rhs) { return lhs.handle == rhs.handle; }
+        public static bool operator !=(Scene lhs, Scene rhs) { return lhs.handle != rhs.handle; }
+        public override bool Equals(object other) { return other is Scene && this == (Scene)other; }
+        public override int GetHashCode() { return handle; }
     }
 
-    public class SceneManager
+    public partial class SceneManager
     {
         public static Scene GetActiveScene() { return default(Scene); }
         public static void LoadScene(string sceneName) { }

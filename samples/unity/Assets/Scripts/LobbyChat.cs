@@ -35,15 +35,11 @@ namespace Tandem.Samples
         List<RoomInfo> publicRooms = new List<RoomInfo>();
         List<RoomInfo> privateRooms = new List<RoomInfo>(); // opened by privateRoomsPassword
         string privateRoomsPassword = "";
-        // A "1" answer does not say which request it answers; they come back in order.
-        readonly Queue<string> listRequests = new Queue<string>();
 
         // Chat.
         string chatText = "";
         long recipient; // 0: nobody chosen
         readonly List<string> log = new List<string>();
-        readonly Dictionary<long, string> names = new Dictionary<long, string>();
-        readonly HashSet<long> unnamedJoins = new HashSet<long>(); // joined, name not yet known
         string status = "";
         Vector2 logScroll, listScroll, memberScroll;
         bool scrollToEnd;
@@ -53,11 +49,18 @@ namespace Tandem.Samples
         void Awake()
         {
             Application.runInBackground = true; // two copies on one machine keep talking
-            manager = GetComponent<NetworkManager>();
-            if (manager == null) manager = NetworkManager.Instance;
+            // Instance, not GetComponent: with dontDestroyOnLoad a manager kept from an earlier
+            // scene is the one that counts (this scene's own copy then removes itself).
+            manager = NetworkManager.Instance != null ? NetworkManager.Instance : GetComponent<NetworkManager>();
             address = manager.Address;
             portText = manager.Port.ToString(CultureInfo.InvariantCulture);
             user = string.IsNullOrEmpty(manager.User) ? "player-" + UnityEngine.Random.Range(1000, 10000) : manager.User;
+            password = manager.Password;
+            if (!string.IsNullOrEmpty(manager.Room))
+            {
+                roomName = manager.Room;
+                roomPassword = manager.RoomPassword;
+            }
             SamplePrefabs.Register(manager); // objects that bots spawn in the lobby show up behind the UI
         }
 
@@ -67,14 +70,14 @@ namespace Tandem.Samples
             manager.LoggedIn += OnLoggedIn;
             manager.RoomJoined += OnRoomJoined;
             manager.RoomLeft += OnRoomLeft;
-            manager.PlayerJoined += OnPlayerJoined;
-            manager.PlayerLeft += OnPlayerLeft;
+            manager.MemberJoined += OnMemberJoined;
+            manager.MemberNamed += OnMemberNamed;
+            manager.MemberLeft += OnMemberLeft;
             manager.MasterChanged += OnMasterChanged;
             manager.MessageReceived += OnMessage;
             manager.Error += OnError;
             manager.Disconnected += OnDisconnected;
-            manager.Client.RoomListReceived += OnRoomList;
-            manager.Client.MembersChanged += OnMembersChanged;
+            manager.RoomListsReceived += OnRoomLists;
         }
 
         void OnDestroy()
@@ -83,14 +86,14 @@ namespace Tandem.Samples
             manager.LoggedIn -= OnLoggedIn;
             manager.RoomJoined -= OnRoomJoined;
             manager.RoomLeft -= OnRoomLeft;
-            manager.PlayerJoined -= OnPlayerJoined;
-            manager.PlayerLeft -= OnPlayerLeft;
+            manager.MemberJoined -= OnMemberJoined;
+            manager.MemberNamed -= OnMemberNamed;
+            manager.MemberLeft -= OnMemberLeft;
             manager.MasterChanged -= OnMasterChanged;
             manager.MessageReceived -= OnMessage;
             manager.Error -= OnError;
             manager.Disconnected -= OnDisconnected;
-            manager.Client.RoomListReceived -= OnRoomList;
-            manager.Client.MembersChanged -= OnMembersChanged;
+            manager.RoomListsReceived -= OnRoomLists;
         }
 
         // ---- commands -------------------------------------------------------------------
@@ -113,10 +116,9 @@ namespace Tandem.Samples
 
         void RefreshRooms()
         {
-            // Public rooms, and with a password also the private rooms it opens: two requests,
-            // so the list can tell which rooms need the password.
-            if (Try(() => manager.Client.ListRooms())) listRequests.Enqueue(null);
-            if (listPassword.Length > 0 && Try(() => manager.Client.ListRooms(listPassword))) listRequests.Enqueue(listPassword);
+            // Public rooms, and with a password also the private rooms it opens, apart (so the
+            // list can tell which rooms need the password): RoomListsReceived.
+            Try(() => manager.ListPublicAndPrivateRooms(listPassword));
         }
 
         void Join(string room, string pass)
@@ -151,7 +153,7 @@ namespace Tandem.Samples
             long to = recipient;
             Try(() =>
             {
-                manager.Client.SendTo(new[] { to }, text);
+                manager.SendTo(new[] { to }, text);
                 if (to != manager.ClientId) AddLog("you -> " + Name(to) + ": " + text);
                 chatText = "";
             });
@@ -181,15 +183,12 @@ namespace Tandem.Samples
         {
             AddLog("logged in as " + manager.User + " (client id " + id + ")");
             status = "";
-            listRequests.Clear();
             refreshRooms = false;
             RefreshRooms();
         }
 
         void OnRoomJoined(string room)
         {
-            names.Clear();
-            unnamedJoins.Clear();
             recipient = 0;
             AddLog("you joined '" + room + "'");
         }
@@ -210,30 +209,23 @@ namespace Tandem.Samples
             }
         }
 
-        void OnPlayerJoined(long id)
+        void OnMemberJoined(MemberEventArgs e)
         {
-            // Before the room is ready these are the players who were already there.
-            if (!manager.Client.IsRoomReady) return;
-            // The join line carries only the id; the client asks who it is (5) right away.
-            unnamedJoins.Add(id);
+            // Players already in the room when we joined are announced too (not new arrivals).
+            // A join line carries only the id: the name usually follows with MemberNamed.
+            if (e.IsNewArrival && e.Name != null) AddLog(Name(e.ClientId) + " joined");
         }
 
-        void OnPlayerLeft(long id)
+        void OnMemberNamed(MemberEventArgs e)
         {
-            unnamedJoins.Remove(id);
-            AddLog(Name(id) + " left");
-            if (recipient == id) recipient = 0;
+            if (e.IsNewArrival) AddLog(Name(e.ClientId) + " joined");
         }
 
-        void OnMembersChanged()
+        void OnMemberLeft(MemberEventArgs e)
         {
-            foreach (long id in manager.Client.MemberIds)
-            {
-                string n = manager.Client.GetMemberName(id);
-                if (n == null) continue;
-                names[id] = n;
-                if (unnamedJoins.Remove(id)) AddLog(Name(id) + " joined");
-            }
+            // The leaver's name comes with the event (it is no longer a member afterwards).
+            AddLog((e.Name != null ? e.Name + " #" + e.ClientId : "#" + e.ClientId) + " left");
+            if (recipient == e.ClientId) recipient = 0;
         }
 
         void OnMasterChanged(long id)
@@ -248,7 +240,6 @@ namespace Tandem.Samples
 
         void OnError(TandemError e)
         {
-            if (e.CommandNumber == 1 && listRequests.Count > 0) listRequests.Dequeue();
             switch (e.Code)
             {
                 case "wrong_password": status = "That room exists with another password."; break;
@@ -261,31 +252,19 @@ namespace Tandem.Samples
         void OnDisconnected(DisconnectInfo info)
         {
             AddLog("disconnected: " + info);
-            listRequests.Clear();
             publicRooms.Clear();
             privateRooms.Clear();
         }
 
-        void OnRoomList(List<RoomInfo> rooms)
+        void OnRoomLists(RoomLists lists)
         {
-            string pass = listRequests.Count > 0 ? listRequests.Dequeue() : null;
-            if (pass == null)
-            {
-                publicRooms = rooms;
-                privateRooms = new List<RoomInfo>();
-                return;
-            }
-            // The answer with a password lists the public rooms too: keep the others.
-            privateRoomsPassword = pass;
-            privateRooms = new List<RoomInfo>();
-            foreach (RoomInfo r in rooms)
-                if (!publicRooms.Exists(p => p.Name == r.Name)) privateRooms.Add(r);
+            publicRooms = lists.Public;
+            privateRooms = lists.Private;
+            privateRoomsPassword = lists.Password ?? "";
         }
 
         string Name(long id)
         {
-            string n;
-            if (names.TryGetValue(id, out n)) return n + " #" + id;
             return SampleGui.PlayerName(manager, id);
         }
 
@@ -365,7 +344,7 @@ namespace Tandem.Samples
             roomPassword = GUILayout.PasswordField(roomPassword, '*', GUILayout.Width(240));
             GUILayout.Label("(empty: a public room)");
             GUILayout.EndHorizontal();
-            if (manager.Client.JoiningRoom != null) GUILayout.Label("Joining '" + manager.Client.JoiningRoom + "'...");
+            if (manager.JoiningRoom != null) GUILayout.Label("Joining '" + manager.JoiningRoom + "'...");
             else if (GUILayout.Button("Create or join", GUILayout.Width(200))) later.Add(() => Join(roomName, roomPassword));
         }
 
@@ -381,20 +360,20 @@ namespace Tandem.Samples
 
         void DrawRoom()
         {
-            TandemClient client = manager.Client;
             GUILayout.BeginHorizontal();
             GUILayout.Label(SampleGui.ConnectionText(manager));
             GUILayout.FlexibleSpace();
             if (GUILayout.Button("Leave room", GUILayout.Width(100))) later.Add(() => Try(manager.LeaveRoom));
             if (GUILayout.Button("Disconnect", GUILayout.Width(100))) later.Add(manager.Disconnect);
             GUILayout.EndHorizontal();
-            GUILayout.Label("Master client: " + (client.MasterId == 0 ? "..." : Name(client.MasterId) + (client.IsMaster ? " (you)" : "")));
+            GUILayout.Label("Master client: " + (manager.MasterId == 0 ? "..." : Name(manager.MasterId)));
 
-            GUILayout.Label(client.MemberIds.Count + " player(s) here; tick one to talk to them alone (* = master):");
+            // MemberIds is in join order: the longest present first.
+            GUILayout.Label(manager.MemberIds.Count + " player(s) here; tick one to talk to them alone (* = master):");
             memberScroll = GUILayout.BeginScrollView(memberScroll, GUILayout.Height(100));
-            foreach (long id in client.MemberIds)
+            foreach (long id in manager.MemberIds)
             {
-                string label = Name(id) + (id == client.MasterId ? " *" : "");
+                string label = Name(id) + (id == manager.MasterId ? " *" : "");
                 bool chosen = GUILayout.Toggle(recipient == id, label);
                 if (chosen && recipient != id) recipient = id;
                 else if (!chosen && recipient == id) recipient = 0;

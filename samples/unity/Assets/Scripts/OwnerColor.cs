@@ -40,7 +40,7 @@ namespace Tandem.Samples
             foreach (Renderer r in targets)
                 if (r != null) r.material.color = colour;
             if (RequestMarker != null)
-                RequestMarker.SetActive(net.Core != null && net.Core.Mode == OwnershipMode.Request);
+                RequestMarker.SetActive(net.IsSpawned && net.Mode == OwnershipMode.Request);
         }
     }
 }

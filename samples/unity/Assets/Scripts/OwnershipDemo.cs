@@ -20,7 +20,7 @@ namespace Tandem.Samples
         [SerializeField] int takeoverCrates = 3;
         [Tooltip("Request-mode crates created when the room has none.")]
         [SerializeField] int requestCrates = 2;
-        [Tooltip("Give request-mode crates away when asked (unless dragging them); off: decide for each request.")]
+        [Tooltip("Give request-mode crates away when asked (unless dragging them); off: decide for each request. Sets NetworkManager.AutoApproveOwnershipRequests.")]
         [SerializeField] bool autoApprove = true;
         [Tooltip("Crates stay within this distance of the origin on both axes.")]
         [SerializeField] float arena = 19f;
@@ -45,8 +45,7 @@ namespace Tandem.Samples
         void Awake()
         {
             Application.runInBackground = true;
-            manager = GetComponent<NetworkManager>();
-            if (manager == null) manager = NetworkManager.Instance;
+            manager = NetworkManager.Instance != null ? NetworkManager.Instance : GetComponent<NetworkManager>();
             SamplePrefabs.Register(manager);
         }
 
@@ -54,8 +53,12 @@ namespace Tandem.Samples
         {
             view = Camera.main;
             SamplePrefabs.CreateGround();
+            manager.AutoApproveOwnershipRequests = autoApprove;
             manager.RoomReady += OnRoomReady;
-            manager.ObjectSpawned += OnObjectSpawned;
+            // The manager's ownership events cover every network object, also ones spawned later.
+            manager.OwnerChanged += OnOwnerChanged;
+            manager.OwnershipRequested += OnOwnershipRequested;
+            manager.OwnershipDenied += OnOwnershipDenied;
             manager.Error += OnError;
         }
 
@@ -63,7 +66,9 @@ namespace Tandem.Samples
         {
             if (manager == null) return;
             manager.RoomReady -= OnRoomReady;
-            manager.ObjectSpawned -= OnObjectSpawned;
+            manager.OwnerChanged -= OnOwnerChanged;
+            manager.OwnershipRequested -= OnOwnershipRequested;
+            manager.OwnershipDenied -= OnOwnershipDenied;
             manager.Error -= OnError;
         }
 
@@ -77,7 +82,7 @@ namespace Tandem.Samples
             foreach (NetworkObject o in manager.Objects)
             {
                 if (!IsCrate(o)) continue;
-                if (o.Core.Mode == OwnershipMode.Request) request++;
+                if (o.Mode == OwnershipMode.Request) request++;
                 else takeover++;
             }
             if (takeover == 0) SpawnRow(takeoverCrates, 0f, OwnershipMode.Takeover);
@@ -93,18 +98,11 @@ namespace Tandem.Samples
             }
         }
 
-        void OnObjectSpawned(NetworkObject o)
-        {
-            if (o.PrefabKey != SamplePrefabs.Crate) return;
-            o.OwnerChanged += (previous, owner) => OnOwnerChanged(o, previous, owner);
-            o.OwnershipRequested += requester => OnOwnershipRequested(o, requester);
-            o.OwnershipDenied += owner => Log(SampleGui.PlayerName(manager, owner) + " keeps crate " + o.Id);
-        }
-
         // ---- ownership events -------------------------------------------------------------
 
         void OnOwnerChanged(NetworkObject crate, long previous, long owner)
         {
+            if (!IsCrate(crate)) return;
             Log("crate " + crate.Id + ": " + SampleGui.PlayerName(manager, previous) + " -> " + SampleGui.PlayerName(manager, owner));
             requests.RemoveAll(r => r.Crate == crate); // the server drops pending requests when the owner changes
             if (crate.IsMine && wanted == crate)
@@ -117,15 +115,24 @@ namespace Tandem.Samples
 
         void OnOwnershipRequested(NetworkObject crate, long requester)
         {
-            // A handler is attached, so the package leaves the answer to us.
-            if (!autoApprove)
+            if (!IsCrate(crate)) return;
+            if (!manager.AutoApproveOwnershipRequests)
             {
+                // Automatic approval is off: the request waits for the Give / Keep buttons.
                 requests.Add(new Request { Crate = crate, From = requester });
                 Log(SampleGui.PlayerName(manager, requester) + " asks for crate " + crate.Id);
                 return;
             }
+            // Automatic approval gives it away right after this handler, unless we answer here.
             if (dragged == crate) Answer(crate, requester, false);
-            else Answer(crate, requester, true);
+            else Log("giving crate " + crate.Id + " to " + SampleGui.PlayerName(manager, requester));
+        }
+
+        void OnOwnershipDenied(NetworkObject crate, long owner)
+        {
+            if (!IsCrate(crate)) return;
+            Log(SampleGui.PlayerName(manager, owner) + " keeps crate " + crate.Id);
+            if (wanted == crate) wanted = null;
         }
 
         void Answer(NetworkObject crate, long requester, bool give)
@@ -150,11 +157,13 @@ namespace Tandem.Samples
 
         void OnError(TandemError e)
         {
+            // Errors of object commands name their object (e.ObjectId).
+            NetworkObject about = manager.GetObject(e);
             switch (e.Code)
             {
                 case "owner_changed":
-                    Log("someone else got it first (the take was conditional on the owner you saw)");
-                    wanted = null;
+                    Log("someone else got crate " + e.ObjectId + " first (the take was conditional on the owner you saw)");
+                    if (about != null && wanted == about) wanted = null;
                     break;
                 case "already_owner":
                     break;
@@ -195,7 +204,7 @@ namespace Tandem.Samples
             wanted = crate;
             try
             {
-                if (crate.Core.Mode == OwnershipMode.Request)
+                if (crate.Mode == OwnershipMode.Request)
                 {
                     crate.RequestOwnership();
                     Log("asked " + SampleGui.PlayerName(manager, crate.OwnerId) + " for crate " + crate.Id);
@@ -265,7 +274,7 @@ namespace Tandem.Samples
                 if (o == null || o.Core == null) continue;
                 string owner = SampleGui.PlayerName(manager, o.OwnerId);
                 if (IsCrate(o))
-                    SampleGui.LabelAbove(view, o.transform.position + Vector3.up * 1.2f, owner + (o.Core.Mode == OwnershipMode.Request ? " (ask)" : ""));
+                    SampleGui.LabelAbove(view, o.transform.position + Vector3.up * 1.2f, owner + (o.Mode == OwnershipMode.Request ? " (ask)" : ""));
                 else if (o.PrefabKey == SamplePrefabs.Avatar)
                     SampleGui.LabelAbove(view, o.transform.position + Vector3.up * 2.4f, owner);
             }
@@ -277,7 +286,12 @@ namespace Tandem.Samples
             SampleGui.ConnectionButtons(manager, later);
             GUILayout.Label("Click a crate to take it; the marked ones (request mode) ask the owner. " +
                             "Hold the button to drag a crate you own. Colour = owner.");
-            autoApprove = GUILayout.Toggle(autoApprove, "Give my request-mode crates when asked");
+            bool give = GUILayout.Toggle(autoApprove, "Give my request-mode crates when asked");
+            if (give != autoApprove)
+            {
+                autoApprove = give;
+                manager.AutoApproveOwnershipRequests = give; // off: the requests wait for Give / Keep below
+            }
 
             foreach (Request r in requests)
             {
@@ -295,7 +309,7 @@ namespace Tandem.Samples
             {
                 if (!IsCrate(o)) continue;
                 SampleGui.ColorLabel(SamplePrefabs.ColorFor(o.OwnerId),
-                    "crate " + o.Id + (o.Core.Mode == OwnershipMode.Request ? " (request)" : " (takeover)") +
+                    "crate " + o.Id + (o.Mode == OwnershipMode.Request ? " (request)" : " (takeover)") +
                     ": " + SampleGui.PlayerName(manager, o.OwnerId) + ", generation " + o.Generation);
             }
 

@@ -33,7 +33,7 @@ namespace Tandem.Samples
         public static string PlayerName(NetworkManager manager, long clientId)
         {
             if (clientId <= 0) return "nobody";
-            string name = manager.Client.GetMemberName(clientId);
+            string name = manager.GetMemberName(clientId);
             string text = string.IsNullOrEmpty(name) ? "#" + clientId : name + " #" + clientId;
             return clientId == manager.ClientId ? text + " (you)" : text;
         }
@@ -49,7 +49,7 @@ namespace Tandem.Samples
                 case ClientState.LoggedIn:
                     if (manager.CurrentRoom != null)
                         return "Room '" + manager.CurrentRoom + "' as " + PlayerName(manager, manager.ClientId);
-                    return manager.Client.JoiningRoom != null ? "Joining '" + manager.Client.JoiningRoom + "'..." : "Logged in, not in a room";
+                    return manager.JoiningRoom != null ? "Joining '" + manager.JoiningRoom + "'..." : "Logged in, not in a room";
                 default: return "Disconnected (start a server: go run ./cmd/tandem serve --dev)";
             }
         }

@@ -32,9 +32,12 @@ namespace Tandem.Samples
 
         static void Load(string scene)
         {
-            // Each sample scene has its own NetworkManager (not kept across loads): destroy this
-            // one now, which disconnects it, so it is gone before the next scene's one wakes up
-            // (Destroy happens at the end of this frame, LoadScene in the next).
+            // Each sample scene has its own NetworkManager (Dont Destroy On Load off, since each
+            // joins its own room): destroy this one now, which disconnects it, so it is gone
+            // before the next scene's one wakes up (Destroy happens at the end of this frame,
+            // LoadScene in the next). With Dont Destroy On Load on, one manager would be kept
+            // instead, and the next scene's NetworkManager component would remove itself (only
+            // that component; the scene's scripts on the same GameObject stay).
             NetworkManager manager = NetworkManager.Instance;
             if (manager != null) Destroy(manager.gameObject);
             SceneManager.LoadScene(scene);

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Tandem.Unity;
 using UnityEngine;
 
@@ -31,8 +32,7 @@ namespace Tandem.Samples
         void Awake()
         {
             Application.runInBackground = true; // two copies on one machine keep moving
-            manager = GetComponent<NetworkManager>();
-            if (manager == null) manager = NetworkManager.Instance;
+            manager = NetworkManager.Instance != null ? NetworkManager.Instance : GetComponent<NetworkManager>();
             SamplePrefabs.Register(manager);
         }
 
@@ -97,15 +97,16 @@ namespace Tandem.Samples
             else if (avatar != null) GUILayout.Label("Someone took your avatar (takeover mode).");
             if (manager.CurrentRoom != null)
             {
-                TandemClient client = manager.Client;
-                GUILayout.Label(client.MemberIds.Count + " player(s), " + manager.Objects.Count + " object(s); master: " +
-                                SampleGui.PlayerName(manager, client.MasterId));
+                // MemberIds is in join order: the longest present first.
+                IList<long> members = manager.MemberIds;
+                GUILayout.Label(members.Count + " player(s), " + manager.Objects.Count + " object(s); master: " +
+                                SampleGui.PlayerName(manager, manager.MasterId));
                 int shown = 0;
-                foreach (long id in client.MemberIds)
+                foreach (long id in members)
                 {
                     if (++shown > 12)
                     {
-                        GUILayout.Label("... and " + (client.MemberIds.Count - 12) + " more");
+                        GUILayout.Label("... and " + (members.Count - 12) + " more");
                         break;
                     }
                     SampleGui.ColorLabel(SamplePrefabs.ColorFor(id), SampleGui.PlayerName(manager, id));

@@ -28,10 +28,47 @@ namespace Tandem
         public readonly int CommandNumber;
         public readonly string Code;
         public readonly string Text;
+        /// <summary>
+        /// The network object an error of an object command (<c>11</c>..<c>16</c>) is about: the
+        /// server starts the text with the id the request named and a space. Null for other
+        /// commands, for <c>10</c> (see <see cref="Token"/>), and when the text does not start with an id.
+        /// </summary>
+        public readonly string ObjectId;
+        /// <summary>
+        /// For an instantiate error (<c>10</c>): the correlation token of the refused request (the
+        /// first word of the text; "" for an instantiate without a token). Null otherwise. The
+        /// pending object with this token is dropped: see <see cref="NetObjectRegistry.TryGetPending"/>.
+        /// </summary>
+        public readonly string Token;
 
         public TandemError(string command, int commandNumber, string code, string text)
         {
             Command = command; CommandNumber = commandNumber; Code = code; Text = text;
+            if (text == null || commandNumber < 10 || commandNumber > 16) return;
+            int space = text.IndexOf(' ');
+            if (space < 0) return;
+            string subject = text.Substring(0, space);
+            long creator;
+            if (commandNumber == 10)
+            {
+                if (IsToken(subject)) Token = subject;
+            }
+            else if (LineCodec.TryGetCreator(subject, out creator))
+            {
+                ObjectId = subject;
+            }
+        }
+
+        /// <summary>True for an error of an object command (<c>10</c>..<c>16</c>).</summary>
+        public bool IsObjectError { get { return CommandNumber >= 10 && CommandNumber <= 16; } }
+
+        // PROTOCOL.md: 0..64 bytes of letters, digits, '_' '-' '.'.
+        static bool IsToken(string s)
+        {
+            if (s.Length > 64) return false;
+            foreach (char c in s)
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) return false;
+            return true;
         }
 
         public override string ToString() { return "error " + Code + " (command " + Command + "): " + Text; }
@@ -67,6 +104,8 @@ namespace Tandem
         readonly Stopwatch clock = Stopwatch.StartNew();
         readonly Dictionary<long, string> members = new Dictionary<long, string>();
         readonly List<long> memberOrder = new List<long>();
+        readonly HashSet<long> arrivedAfterUs = new HashSet<long>();
+        readonly Queue<RoomListRequest> roomListRequests = new Queue<RoomListRequest>();
         readonly List<Exception> handlerErrors = new List<Exception>();
 
         Connection connection;
@@ -83,6 +122,21 @@ namespace Tandem
         int reconnectAttempt;
         long nextReconnectMs;
         bool whoPending, whoDirty;
+
+        // One ListRooms request waiting for its answer (the server answers them in order).
+        sealed class RoomListRequest
+        {
+            public string Password;
+            public RoomListPair Pair;        // set for the requests of ListPublicAndPrivateRooms
+            public bool PublicHalf;
+        }
+
+        sealed class RoomListPair
+        {
+            public string Password;
+            public List<RoomInfo> WithPassword;
+            public bool Failed;
+        }
 
         public TandemClient() : this(null) { }
 
@@ -121,10 +175,17 @@ namespace Tandem
 
         public bool IsMaster { get { return MasterId != 0 && MasterId == ClientId; } }
 
-        /// <summary>Member ids in join order (the first is the longest present).</summary>
+        /// <summary>
+        /// Member ids in join order, as the server's <c>5</c> lists them: the first is the longest
+        /// present; we come after everyone who was there when we joined, and players who join
+        /// later come after us.
+        /// </summary>
         public IList<long> MemberIds { get { return memberOrder.AsReadOnly(); } }
 
-        /// <summary>A member's user name, or null when not (yet) known.</summary>
+        /// <summary>True if the client id is a member of the current room (ourselves included).</summary>
+        public bool IsMember(long clientId) { return members.ContainsKey(clientId); }
+
+        /// <summary>A member's user name, or null when not (yet) known. Inside a PlayerLeft handler the leaver's name is still known.</summary>
         public string GetMemberName(long clientId)
         {
             string n;
@@ -144,15 +205,32 @@ namespace Tandem
         public event Action<long> LoggedIn;
         /// <summary><c>8</c>: the server is closing the connection (code, text), e.g. session_replaced.</summary>
         public event Action<string, string> Closing;
+        /// <summary><c>1</c>: a room list (also raised for each reply of <see cref="ListPublicAndPrivateRooms"/>). <see cref="RoomListReplied"/> also tells which request it answers.</summary>
         public event Action<List<RoomInfo>> RoomListReceived;
+        /// <summary><c>1</c>: a room list, with the password of the request it answers.</summary>
+        public event Action<RoomListReply> RoomListReplied;
+        /// <summary>Both answers of <see cref="ListPublicAndPrivateRooms"/> are in: public and private rooms apart.</summary>
+        public event Action<RoomLists> RoomListsReceived;
         /// <summary>Our own <c>2:&lt;id&gt;:&lt;room&gt;</c>: we are in the room; the snapshot follows.</summary>
         public event Action<string> RoomJoined;
         /// <summary>We left the room (own leave confirmation, or the connection ended).</summary>
         public event Action<string> RoomLeft;
         /// <summary><c>17</c>: the join snapshot is complete (room, object count).</summary>
         public event Action<string, int> RoomReady;
+        /// <summary>
+        /// A <c>2</c> line for another member: a player joined. Also raised during our own join
+        /// sequence (before <see cref="RoomReady"/>) for every player who was already there; tell
+        /// them apart with <see cref="IsRoomReady"/> or use <see cref="MemberJoined"/>.
+        /// </summary>
         public event Action<long> PlayerJoined;
+        /// <summary>A member left. Raised before the member is removed, so <see cref="GetMemberName"/> still knows the name; or use <see cref="MemberLeft"/>.</summary>
         public event Action<long> PlayerLeft;
+        /// <summary>Like <see cref="PlayerJoined"/>, with the name (if known) and <see cref="MemberEventArgs.IsNewArrival"/> (false for players already in the room when we joined).</summary>
+        public event Action<MemberEventArgs> MemberJoined;
+        /// <summary>Like <see cref="PlayerLeft"/>, with the leaver's last known name.</summary>
+        public event Action<MemberEventArgs> MemberLeft;
+        /// <summary>A member's name became known (from the <c>5</c> reply after a join); raised before <see cref="MembersChanged"/>.</summary>
+        public event Action<MemberEventArgs> MemberNamed;
         public event Action<long> MasterChanged;
         /// <summary>Member names were refreshed from a <c>5</c> reply.</summary>
         public event Action MembersChanged;
@@ -223,7 +301,37 @@ namespace Tandem
             SendLine(line);
         }
 
-        public void ListRooms(string password = null) { SendLine(ClientLines.ListRooms(password)); }
+        /// <summary>
+        /// <c>1</c> (public rooms) or <c>1:password</c> (also the private rooms it opens). The answer
+        /// raises <see cref="RoomListReceived"/> and <see cref="RoomListReplied"/>, which carries this password.
+        /// </summary>
+        public void ListRooms(string password = null)
+        {
+            string pass = string.IsNullOrEmpty(password) ? null : password;
+            SendLine(ClientLines.ListRooms(pass));
+            roomListRequests.Enqueue(new RoomListRequest { Password = pass });
+        }
+
+        /// <summary>
+        /// Lists public and private rooms apart: sends <c>1:password</c> and then <c>1</c> (only
+        /// <c>1</c> without a password) and raises <see cref="RoomListsReceived"/> once both answers
+        /// are in. A room in the password's list but not in the public one is private. If either
+        /// request fails, <see cref="Error"/> (command 1) is raised instead.
+        /// </summary>
+        public void ListPublicAndPrivateRooms(string password)
+        {
+            string pass = string.IsNullOrEmpty(password) ? null : password;
+            string privateLine = pass != null ? ClientLines.ListRooms(pass) : null; // throws before anything is sent
+            var pair = new RoomListPair { Password = pass };
+            if (privateLine != null)
+            {
+                // The private list first: a room created in between shows up in the public list only.
+                SendLine(privateLine);
+                roomListRequests.Enqueue(new RoomListRequest { Password = pass, Pair = pair });
+            }
+            SendLine(ClientLines.ListRooms(null));
+            roomListRequests.Enqueue(new RoomListRequest { Pair = pair, PublicHalf = true });
+        }
 
         /// <summary>Joins (or creates) a room; null or empty password: a public room.</summary>
         public void JoinRoom(string name, string password = null)
@@ -365,9 +473,7 @@ namespace Tandem
                     if (LoggedIn != null) LoggedIn(m.ClientId);
                     break;
                 }
-                case 1:
-                    if (RoomListReceived != null) RoomListReceived(((RoomListLine)line).Rooms);
-                    break;
+                case 1: OnRoomList(((RoomListLine)line).Rooms); break;
                 case 2: OnMember((MemberLine)line); break;
                 case 3:
                 {
@@ -426,6 +532,7 @@ namespace Tandem
                 MasterId = 0;
                 members.Clear();
                 memberOrder.Clear();
+                arrivedAfterUs.Clear();
                 AddMember(m.ClientId, user);
                 if (joinRoom == m.Room)
                 {
@@ -440,16 +547,42 @@ namespace Tandem
             if (CurrentRoom == null) return;
             if (m.IsLeave)
             {
-                if (!members.ContainsKey(m.ClientId)) return;
-                members.Remove(m.ClientId);
-                memberOrder.Remove(m.ClientId);
-                if (PlayerLeft != null) PlayerLeft(m.ClientId);
+                string name;
+                if (!members.TryGetValue(m.ClientId, out name)) return;
+                bool arrived = arrivedAfterUs.Contains(m.ClientId);
+                // Raised while the leaver is still a member, so handlers can look up its name.
+                try
+                {
+                    if (PlayerLeft != null) PlayerLeft(m.ClientId);
+                    if (MemberLeft != null) MemberLeft(new MemberEventArgs(m.ClientId, name, arrived));
+                }
+                finally
+                {
+                    members.Remove(m.ClientId);
+                    memberOrder.Remove(m.ClientId);
+                    arrivedAfterUs.Remove(m.ClientId);
+                }
             }
             else
             {
-                AddMember(m.ClientId, null);
-                if (PlayerJoined != null) PlayerJoined(m.ClientId);
+                // Until 17 these are the players who were already there, longest present first:
+                // they go before us, so MemberIds stays in join order.
+                bool newArrival = IsRoomReady;
+                if (!members.ContainsKey(m.ClientId))
+                {
+                    int self = memberOrder.IndexOf(ClientId);
+                    if (!newArrival && self >= 0) memberOrder.Insert(self, m.ClientId);
+                    else memberOrder.Add(m.ClientId);
+                    members[m.ClientId] = null;
+                    if (newArrival) arrivedAfterUs.Add(m.ClientId);
+                }
+                else
+                {
+                    newArrival = arrivedAfterUs.Contains(m.ClientId); // a repeated join line changes nothing
+                }
                 RequestMembers();
+                if (PlayerJoined != null) PlayerJoined(m.ClientId);
+                if (MemberJoined != null) MemberJoined(new MemberEventArgs(m.ClientId, members[m.ClientId], newArrival));
             }
         }
 
@@ -487,7 +620,7 @@ namespace Tandem
         {
             if (m.Room == CurrentRoom)
             {
-                bool changed = false;
+                List<MemberEventArgs> named = null;
                 foreach (var member in m.Members)
                 {
                     // Only members we know from 2 lines: a 5 reply may be older than a leave we saw.
@@ -495,11 +628,18 @@ namespace Tandem
                     if (members.TryGetValue(member.ClientId, out old) && old != member.Name)
                     {
                         members[member.ClientId] = member.Name;
-                        changed = true;
+                        if (named == null) named = new List<MemberEventArgs>();
+                        named.Add(new MemberEventArgs(member.ClientId, member.Name, arrivedAfterUs.Contains(member.ClientId)));
                     }
                 }
                 WhoAnswered();
-                if (changed && MembersChanged != null) MembersChanged();
+                if (named != null)
+                {
+                    if (MemberNamed != null)
+                        foreach (var e in named)
+                            if (e.ClientId != ClientId) MemberNamed(e);
+                    if (MembersChanged != null) MembersChanged();
+                }
             }
             if (WhoReceived != null) WhoReceived(m.Room, m.Members);
         }
@@ -508,13 +648,48 @@ namespace Tandem
         {
             var err = new TandemError(m.Command, m.CommandNumber, m.Code, m.Text);
             if (err.CommandNumber == 5) WhoAnswered();
+            if (err.CommandNumber == 1 && roomListRequests.Count > 0)
+            {
+                var request = roomListRequests.Dequeue();
+                if (request.Pair != null) request.Pair.Failed = true;
+            }
             if (err.CommandNumber == 0 && err.Code == "bad_credentials") reconnectAllowed = false;
             if (err.CommandNumber == 2)
             {
                 joining = null;
                 if (err.Code == "wrong_password" || err.Code == "bad_room_name") joinRoom = null;
             }
-            if (Error != null) Error(err);
+            try
+            {
+                if (Error != null) Error(err);
+            }
+            finally
+            {
+                // The server created nothing: drop the pending local object (Destroyed is raised).
+                if (err.CommandNumber == 10 && err.Token != null) Objects.DropPending(err.Token);
+            }
+        }
+
+        void OnRoomList(List<RoomInfo> rooms)
+        {
+            RoomListRequest request = roomListRequests.Count > 0 ? roomListRequests.Dequeue() : new RoomListRequest();
+            if (RoomListReceived != null) RoomListReceived(rooms);
+            if (RoomListReplied != null) RoomListReplied(new RoomListReply(request.Password, rooms));
+            RoomListPair pair = request.Pair;
+            if (pair == null) return;
+            if (!request.PublicHalf)
+            {
+                pair.WithPassword = rooms;
+                return;
+            }
+            if (pair.Failed) return;
+            var names = new HashSet<string>();
+            foreach (var r in rooms) names.Add(r.Name);
+            var privateRooms = new List<RoomInfo>();
+            if (pair.WithPassword != null)
+                foreach (var r in pair.WithPassword)
+                    if (!names.Contains(r.Name)) privateRooms.Add(r);
+            if (RoomListsReceived != null) RoomListsReceived(new RoomLists(pair.Password, rooms, privateRooms));
         }
 
         void LeaveRoomState()
@@ -525,6 +700,7 @@ namespace Tandem
             MasterId = 0;
             members.Clear();
             memberOrder.Clear();
+            arrivedAfterUs.Clear();
             whoPending = whoDirty = false;
             Objects.Clear();
             if (room != null && RoomLeft != null) RoomLeft(room);
@@ -534,6 +710,7 @@ namespace Tandem
         {
             string code = closingCode;
             joining = null;
+            roomListRequests.Clear(); // their answers will never come
             LeaveRoomState();
             ClientId = 0;
             bool willReconnect = reconnect && host != null && user != null &&

@@ -53,7 +53,7 @@ namespace Tandem
         /// <summary>Our request was denied (second argument: the owner).</summary>
         public event Action<NetObject, long> OwnershipDenied;
 
-        /// <summary>Destroyed by the server, or dropped because we left the room or disconnected.</summary>
+        /// <summary>Destroyed by the server, dropped because we left the room or disconnected, or a local instantiate the server refused.</summary>
         public event Action<NetObject> Destroyed;
 
         /// <summary>An object message (RPC): object, sender id, message.</summary>
@@ -88,6 +88,33 @@ namespace Tandem
         {
             NetObject o;
             return TryGet(id, out o) ? o : null;
+        }
+
+        /// <summary>A local instantiate still waiting for the server's echo, by its correlation token (<see cref="NetObject.Token"/>, <see cref="TandemError.Token"/>).</summary>
+        public bool TryGetPending(string token, out NetObject obj)
+        {
+            if (token == null)
+            {
+                obj = null;
+                return false;
+            }
+            return pending.TryGetValue(token, out obj);
+        }
+
+        /// <summary>
+        /// Forgets a pending local instantiate the server refused (a <c>9:10</c> error naming its
+        /// token): it is marked destroyed and <see cref="Destroyed"/> is raised. The client calls
+        /// this after raising its Error event. Returns false when no pending object has the token.
+        /// </summary>
+        public bool DropPending(string token)
+        {
+            NetObject obj;
+            if (!TryGetPending(token, out obj)) return false;
+            pending.Remove(token);
+            obj.IsPending = false;
+            obj.IsDestroyed = true;
+            if (Destroyed != null) Destroyed(obj);
+            return true;
         }
 
         // ---- commands --------------------------------------------------------------
@@ -141,7 +168,10 @@ namespace Tandem
             return true;
         }
 
-        /// <summary><c>12:&lt;id&gt;:take</c>: take (takeover mode) or ask the owner (request mode).</summary>
+        /// <summary>
+        /// <c>12:&lt;id&gt;:take</c>: the object's mode decides what it does: takeover takes it at
+        /// once, request asks the owner (who approves or denies), fixed is refused (<c>ownership_fixed</c>).
+        /// </summary>
         public void TakeOwnership(NetObject obj) { sink.SendLine(ClientLines.Take(Live(obj).Id)); }
 
         /// <summary><c>12:&lt;id&gt;:take:&lt;owner&gt;</c>: take only if the owner is still <paramref name="expectedOwner"/>.</summary>
