@@ -58,6 +58,8 @@ type benchConfig struct {
 	password           string
 	setupConcurrency   int
 	serverAdmin        string
+	natsAdmin          string
+	settle             time.Duration
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
@@ -88,7 +90,9 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&c.roomPrefix, "room-prefix", "bench-", "prefix of the bench room names")
 	fs.StringVar(&c.password, "password", "bench-password", "password of the bench users (dev mode creates them with it)")
 	fs.IntVar(&c.setupConcurrency, "setup-concurrency", 16, "connections being set up at once (logins cost a password hash each)")
-	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT); idle mode then also reports Go heap and stack per connection from /metrics")
+	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT, served with --pprof); idle mode then forces a GC before each memory sample and reports Go heap and stack per connection")
+	fs.StringVar(&c.natsAdmin, "nats-admin", "", "NATS profiling address (HOST:PORT, nats-server --profile PORT); idle mode then does the same there")
+	fs.DurationVar(&c.settle, "settle", 10*time.Second, "idle mode: wait after a forced GC before a memory sample, so the runtime returns freed memory to the OS")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,8 +71,60 @@ type idleSystem interface {
 	open(ctx context.Context, i int, held *atomic.Int64) (idleConn, error)
 	// keepAlive is called every idlePingEvery for each open connection.
 	keepAlive(c idleConn)
-	// metrics returns Go heap and stack in use and goroutines, when known.
-	metrics() (heap, stack, goroutines float64, ok bool)
+	// pprofAddr is the server's pprof listener, or "".
+	pprofAddr() string
+}
+
+// goMemory asks a Go server with net/http/pprof to collect garbage (the
+// heap profile's gc=1 does) and returns the heap and goroutine stack bytes
+// in use and the goroutine count. Without the forced collection a memory
+// sample is skewed by garbage: a Tandem login hashes its password with
+// Argon2id, 19 MiB each, and whether that is still held would be luck.
+func goMemory(addr string) (heap, stack, goroutines float64, err error) {
+	client := http.Client{Timeout: 30 * time.Second}
+	get := func(path string) ([]string, error) {
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s: %s", path, resp.Status)
+		}
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		return strings.Split(string(b), "\n"), err
+	}
+	lines, err := get("/debug/pprof/heap?debug=1&gc=1")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	found := 0
+	for _, l := range lines {
+		// runtime.MemStats, as "# HeapInuse = N" and "# Stack = inuse / sys".
+		if v, ok := strings.CutPrefix(l, "# HeapInuse = "); ok {
+			heap, err = strconv.ParseFloat(v, 64)
+			found++
+		}
+		if v, ok := strings.CutPrefix(l, "# Stack = "); ok {
+			v, _, _ = strings.Cut(v, " ")
+			stack, err = strconv.ParseFloat(v, 64)
+			found++
+		}
+		if err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	if found != 2 {
+		return 0, 0, 0, errors.New("no runtime.MemStats in the heap profile")
+	}
+	lines, err = get("/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if v, ok := strings.CutPrefix(lines[0], "goroutine profile: total "); ok {
+		goroutines, _ = strconv.ParseFloat(v, 64)
+	}
+	return heap, stack, goroutines, nil
 }
 
 func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, logf func(string, ...any)) int {
@@ -167,14 +220,21 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 		})
 	}
 	sample := func(s *procSample, heap, stack *float64) {
+		if addr := sys.pprofAddr(); addr != "" {
+			h, st, g, err := goMemory(addr)
+			if err != nil {
+				logf("%s: Go memory from %s: %v", sys.name(), addr, err)
+			} else {
+				*heap, *stack, res.goroutines = h, st, g
+				// The runtime returns freed pages to the OS gradually.
+				sleepUntil(ctx, time.Now().Add(cfg.settle))
+			}
+		}
 		if res.pid > 0 {
 			if p, err := readProc(res.pid); err == nil {
 				*s = p
 				res.pidOK = true
 			}
-		}
-		if h, st, g, ok := sys.metrics(); ok {
-			*heap, *stack, res.goroutines = h, st, g
 		}
 	}
 
@@ -182,7 +242,6 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 	res.baseConns = min(max(cfg.idle/10, 1), 200)
 	logf("%s: opening %d connections (baseline after %d)", sys.name(), cfg.idle, res.baseConns)
 	open(0, res.baseConns)
-	sleepUntil(ctx, time.Now().Add(time.Second))
 	res.baseConns = len(snapshot())
 	sample(&res.base, &res.heapBase, &res.stackBase)
 	open(res.baseConns, cfg.idle)
@@ -269,6 +328,7 @@ type tandemIdle struct{ cfg *benchConfig }
 func (t *tandemIdle) name() string       { return "tandem" }
 func (t *tandemIdle) serverAddr() string { return t.cfg.addr }
 func (t *tandemIdle) serverPID() int     { return t.cfg.serverPID }
+func (t *tandemIdle) pprofAddr() string  { return t.cfg.serverAdmin }
 
 func (t *tandemIdle) open(ctx context.Context, i int, held *atomic.Int64) (idleConn, error) {
 	// A small read buffer: these connections only ever get pongs.
@@ -286,44 +346,6 @@ func (t *tandemIdle) keepAlive(c idleConn) {
 	ic := c.(*tandemIdleConn)
 	_ = ic.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	_, _ = ic.nc.Write([]byte("7\n"))
-}
-
-// metrics reads the Go runtime figures from the server's /metrics, when
-// --server-admin names its admin listener.
-func (t *tandemIdle) metrics() (heap, stack, goroutines float64, ok bool) {
-	if t.cfg.serverAdmin == "" {
-		return 0, 0, 0, false
-	}
-	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get("http://" + t.cfg.serverAdmin + "/metrics")
-	if err != nil {
-		return 0, 0, 0, false
-	}
-	defer resp.Body.Close()
-	found := 0
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		name, val, okLine := strings.Cut(sc.Text(), " ")
-		if !okLine {
-			continue
-		}
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
-		case "go_memstats_heap_inuse_bytes":
-			heap = v
-			found++
-		case "go_memstats_stack_inuse_bytes":
-			stack = v
-			found++
-		case "go_goroutines":
-			goroutines = v
-			found++
-		}
-	}
-	return heap, stack, goroutines, found == 3
 }
 
 type tandemIdleConn struct {
@@ -362,6 +384,7 @@ type natsIdle struct{ cfg *benchConfig }
 func (n *natsIdle) name() string       { return "nats" }
 func (n *natsIdle) serverAddr() string { return n.cfg.natsAddr }
 func (n *natsIdle) serverPID() int     { return n.cfg.natsPID }
+func (n *natsIdle) pprofAddr() string  { return n.cfg.natsAdmin }
 
 func (n *natsIdle) open(_ context.Context, i int, held *atomic.Int64) (idleConn, error) {
 	var errs atomic.Int64
@@ -374,8 +397,6 @@ func (n *natsIdle) open(_ context.Context, i int, held *atomic.Int64) (idleConn,
 
 // keepAlive is nothing: nats.go answers the server's pings itself.
 func (n *natsIdle) keepAlive(idleConn) {}
-
-func (n *natsIdle) metrics() (float64, float64, float64, bool) { return 0, 0, 0, false }
 
 type natsIdleConn struct {
 	nc   *nats.Conn

@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"strconv"
@@ -199,4 +202,19 @@ func TestFindListenerPID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, s.rssKiB, int64(0))
 	assert.Greater(t, clockTicks(), int64(0))
+}
+
+func TestGoMemoryFromPprof(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	heap, stack, goroutines, err := goMemory(strings.TrimPrefix(ts.URL, "http://"))
+	require.NoError(t, err)
+	assert.Greater(t, heap, 0.0)
+	assert.Greater(t, stack, 0.0)
+	assert.Greater(t, goroutines, 0.0)
+
+	_, _, _, err = goMemory("127.0.0.1:1") // nothing listens there
+	assert.Error(t, err)
 }
