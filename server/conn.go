@@ -19,7 +19,7 @@ import (
 // readBufferSize is the per-connection read buffer. Lines longer than it are
 // assembled in a separate buffer up to MaxLineBytes, so an idle connection
 // costs only this much.
-const readBufferSize = 4 << 10
+const readBufferSize = 2 << 10
 
 // outFrame is one queued line. b is shared with every other recipient of
 // the same fan-out and is never modified. upd is set on unordered object
@@ -82,7 +82,10 @@ type conn struct {
 	warned       bool
 	closing      bool
 
-	flushSig chan struct{}
+	writerRunning bool // guarded by mu
+	lastWrite     atomic.Int64
+	flushSig      chan struct{}
+	park          chan struct{}
 	// writerDone is closed when the writer has closed the socket.
 	writerDone chan struct{}
 }
@@ -95,6 +98,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		remote:      nc.RemoteAddr().String(),
 		connectedAt: time.Now(),
 		flushSig:    make(chan struct{}, 1),
+		park:        make(chan struct{}, 1),
 		writerDone:  make(chan struct{}),
 		limMsgs:     rate.NewLimiter(rate.Limit(lim.MessagesPerSecond), lim.MessageBurst),
 		limByte:     rate.NewLimiter(rate.Limit(lim.BytesPerSecond), lim.ByteBurst),
@@ -107,7 +111,6 @@ func newConn(s *Server, nc net.Conn) *conn {
 // run serves the connection until it closes; it returns after the client
 // has left its room and the socket is closed.
 func (c *conn) run() {
-	go c.writeLoop()
 	c.readLoop()
 	c.cleanup()
 	<-c.writerDone
@@ -208,22 +211,37 @@ func (c *conn) cleanup() {
 	}
 	c.mu.Lock()
 	c.closing = true
+	start := c.wakeLocked()
 	c.mu.Unlock()
-	c.signal()
+	c.wake(start)
 }
 
 // writeLoop drains the outbound queue: every wake-up takes all queued
 // frames and writes them with one writev, so frames coalesce under load
-// without any added delay when idle.
+// without any added delay when idle. It runs while the client has traffic:
+// the sweeper parks it after a quiet spell (an idle client then costs no
+// writer stack) and the next frame starts it again.
 func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	defer c.nc.Close()
-	var iov net.Buffers
+	var iov, nb net.Buffers // nb outside the loop: as a local it escapes per batch
 	// writev only pays on a plain TCP socket; over TLS each buffer would
 	// become its own record, so frames are gathered into one write instead.
 	_, plain := c.nc.(*net.TCPConn)
 	var gathered []byte
-	for range c.flushSig {
+	var deadline int64 // unix nanos of the write deadline last set
+	timeout := int64(c.srv.cfg.Limits.WriteTimeout)
+	for {
+		select {
+		case <-c.flushSig:
+		case <-c.park:
+			c.mu.Lock()
+			if len(c.pending) == 0 && !c.closing {
+				c.writerRunning = false
+				c.spare = nil // an idle client keeps no batch buffers
+				c.mu.Unlock()
+				return
+			}
+			c.mu.Unlock()
+		}
 		c.mu.Lock()
 		batch := c.pending
 		batchBytes := c.pendingBytes
@@ -241,14 +259,19 @@ func (c *conn) writeLoop() {
 
 		if len(batch) > 0 {
 			start := time.Now()
-			_ = c.nc.SetWriteDeadline(start.Add(c.srv.cfg.Limits.WriteTimeout))
+			// Refreshing the deadline costs a timer update: only do it when
+			// less than half of the timeout is left.
+			if now := start.UnixNano(); deadline-now < timeout/2 {
+				deadline = now + timeout
+				_ = c.nc.SetWriteDeadline(time.Unix(0, deadline))
+			}
 			var err error
 			if plain {
 				iov = iov[:0]
 				for _, f := range batch {
 					iov = append(iov, f.b)
 				}
-				nb := iov
+				nb = iov
 				_, err = nb.WriteTo(c.nc)
 			} else {
 				gathered = gathered[:0]
@@ -260,6 +283,7 @@ func (c *conn) writeLoop() {
 					gathered = nil
 				}
 			}
+			c.lastWrite.Store(c.srv.clock.Load())
 			m := c.srv.metrics
 			m.Writes.Inc()
 			m.FramesOut.Add(float64(len(batch)))
@@ -272,6 +296,7 @@ func (c *conn) writeLoop() {
 				c.mu.Lock()
 				c.closing = true
 				c.mu.Unlock()
+				c.finishWriter()
 				return
 			}
 		}
@@ -279,14 +304,48 @@ func (c *conn) writeLoop() {
 		c.spare = batch[:0]
 		c.mu.Unlock()
 		if closing {
+			c.finishWriter()
 			return
 		}
 	}
 }
 
-func (c *conn) signal() {
+// finishWriter closes the socket once the last frames are written.
+func (c *conn) finishWriter() {
+	_ = c.nc.Close()
+	close(c.writerDone)
+}
+
+// wakeLocked makes sure a writer will look at the queue; caller holds c.mu.
+// It reports whether a writer goroutine must be started.
+func (c *conn) wakeLocked() bool {
+	if c.writerRunning {
+		return false
+	}
+	c.writerRunning = true
+	return true
+}
+
+// wake runs after a frame was queued under c.mu; start is wakeLocked's
+// answer.
+func (c *conn) wake(start bool) {
+	if start {
+		go c.writeLoop()
+	}
 	select {
 	case c.flushSig <- struct{}{}:
+	default:
+	}
+}
+
+// parkIfIdle asks a writer that has written nothing since before `since`
+// to exit (called by the sweeper).
+func (c *conn) parkIfIdle(since int64) {
+	if c.lastWrite.Load() >= since {
+		return
+	}
+	select {
+	case c.park <- struct{}{}:
 	default:
 	}
 }
@@ -305,9 +364,10 @@ func (c *conn) sendRoom(r *room, f outFrame) {
 func (c *conn) enqueue(r *room, f outFrame) {
 	c.mu.Lock()
 	queued := c.enqueueLocked(r, f)
+	start := queued && c.wakeLocked()
 	c.mu.Unlock()
 	if queued {
-		c.signal()
+		c.wake(start)
 	}
 }
 
@@ -381,9 +441,10 @@ func (c *conn) setRoom(r *room, first []byte) {
 		clear(c.mergeIdx) // object ids are per room
 	}
 	queued := first != nil && c.enqueueLocked(nil, outFrame{b: first})
+	start := queued && c.wakeLocked()
 	c.mu.Unlock()
 	if queued {
-		c.signal()
+		c.wake(start)
 	}
 }
 
@@ -399,8 +460,9 @@ func (c *conn) closeWith(code protocol.Code, text string) {
 	c.pending = append(c.pending, outFrame{b: msg})
 	c.pendingBytes += len(msg)
 	c.closing = true
+	start := c.wakeLocked()
 	c.mu.Unlock()
-	c.signal()
+	c.wake(start)
 	// Unblock the reader so the client leaves its room now, not at its next line.
 	_ = c.nc.SetReadDeadline(time.Now())
 }

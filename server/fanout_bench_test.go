@@ -209,6 +209,9 @@ func BenchmarkHandleUpdate(b *testing.B) {
 func runWriters(ms []*conn) (stop func()) {
 	var wg sync.WaitGroup
 	for _, m := range ms {
+		m.mu.Lock()
+		m.writerRunning = true // so enqueue does not start another
+		m.mu.Unlock()
 		wg.Go(m.writeLoop)
 	}
 	return func() {
@@ -216,7 +219,7 @@ func runWriters(ms []*conn) (stop func()) {
 			m.mu.Lock()
 			m.closing = true
 			m.mu.Unlock()
-			m.signal()
+			m.wake(false)
 		}
 		wg.Wait()
 	}

@@ -321,7 +321,7 @@ func (c *conn) message(cmd *protocol.Command) {
 
 // relay is the fast path: one encoded frame, shared by every recipient.
 func (c *conn) relay(r *room, self bool, msg []byte) {
-	f := outFrame{b: protocol.AppendMessage(nil, c.id, msg)}
+	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), c.id, msg)}
 	skip := c
 	if self {
 		skip = nil
@@ -330,7 +330,7 @@ func (c *conn) relay(r *room, self bool, msg []byte) {
 }
 
 func (c *conn) relayListed(r *room, ids, msg []byte) {
-	f := outFrame{b: protocol.AppendMessage(nil, c.id, msg)}
+	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), c.id, msg)}
 	ms := r.memberList()
 	var missing []string
 	count := 0

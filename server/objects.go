@@ -206,7 +206,7 @@ func (c *conn) update(cmd *protocol.Command) {
 		c.objectError(protocol.NumUpdate, err)
 		return
 	}
-	f := objFrame(appendUpdateLine(nil, id, gen, d), id)
+	f := objFrame(appendUpdateLine(make([]byte, 0, 48+len(cmd.Fields[3])+len(cmd.Fields[4])), id, gen, d), id)
 	if ordered == "0" {
 		f.upd = &queuedUpdate{id: id, gen: gen, delta: d}
 	}

@@ -204,6 +204,10 @@ func (s *Server) shutdown() {
 	s.wg.Wait()
 }
 
+// writerIdle is how long a connection's writer goroutine waits without
+// traffic before it is parked.
+const writerIdle = time.Second
+
 // sweep ticks the coarse clock and closes connections that stayed idle or
 // did not log in in time; one goroutine for all, instead of a timer per
 // connection.
@@ -221,7 +225,9 @@ func (s *Server) sweep(ctx context.Context) {
 			if n++; n%10 != 0 {
 				continue
 			}
+			quietSince := now.Add(-writerIdle).UnixNano()
 			for _, c := range s.allConns() {
+				c.parkIfIdle(quietSince)
 				switch {
 				case !c.loggedIn.Load() && now.Sub(c.connectedAt) > lim.LoginTimeout:
 					c.closeWith(protocol.CloseLoginTimeout, fmt.Sprintf("log in within %s of connecting", lim.LoginTimeout))
