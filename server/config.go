@@ -16,6 +16,7 @@ package server
 
 import (
 	"log/slog"
+	"runtime"
 	"time"
 )
 
@@ -68,7 +69,8 @@ func DefaultLimits() Limits {
 		ByteBurst:           2 << 20,
 		RateStrikes:         10,
 		MaxConnsPerIP:       1000,
-		LoginConcurrency:    2,
+		// Half the cores at most, so a login flood leaves CPU for relaying.
+		LoginConcurrency: max(1, runtime.NumCPU()/2),
 	}
 }
 

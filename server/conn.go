@@ -140,6 +140,9 @@ func (c *conn) readLoop() {
 			continue
 		}
 		if !c.allow(line) {
+			if c.isClosing() {
+				return
+			}
 			continue
 		}
 		c.handle(line[:len(line)-1])
@@ -187,7 +190,10 @@ func (c *conn) allow(line []byte) bool {
 	c.srv.metrics.RateLimited.Inc()
 	c.strikes++
 	if c.strikes >= c.srv.cfg.Limits.RateStrikes {
-		c.closeWith(protocol.CodeRateLimited, "message rate limit exceeded repeatedly")
+		if c.loggedIn.Load() {
+			c.srv.throttle.penalize(c.user, remoteHost(c.remote))
+		}
+		c.closeWith(protocol.CodeRateLimited, "message rate limit exceeded repeatedly; logins from you wait a while")
 		return false
 	}
 	c.sendError(protocol.LineNumber(line), protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")

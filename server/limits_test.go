@@ -102,3 +102,21 @@ func TestClientGoneMidLine(t *testing.T) {
 	a.Expect("2:" + id(b) + ":")
 	assert.Empty(t, a.Sync("y"), "nothing of the cut line reaches the room")
 }
+
+func TestFlooderWaitsBeforeComingBack(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.MessagesPerSecond = 10
+		c.Limits.MessageBurst = 5
+		c.Limits.RateStrikes = 3
+	}))
+	flooder := srv.Login(t, "flooder")
+	for i := 0; i < 20; i++ {
+		flooder.Send("7")
+	}
+	flooder.ExpectClosed()
+	again := srv.Dial(t)
+	again.Send("0:flooder:pw-flooder")
+	again.ExpectPrefix("9:0:login_throttled:")
+	// Others behind the same address are not locked out by one flooder.
+	srv.Login(t, "someone")
+}

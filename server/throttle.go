@@ -81,6 +81,24 @@ func (t *loginThrottle) bump(m map[string]*failures, key string, threshold int, 
 	}
 }
 
+// penalize backs off an account as if it had reached its failure
+// threshold, and counts one failure for its address: for a client cut for
+// flooding, so that coming straight back (each time a password hash) is
+// refused cheaply, without locking out others behind the same address.
+func (t *loginThrottle) penalize(user, host string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	f := t.accounts[user]
+	if f == nil {
+		f = &failures{}
+		t.accounts[user] = f
+	}
+	f.count = max(f.count, t.perAccount-1)
+	t.bump(t.accounts, user, t.perAccount, now)
+	t.bump(t.addresses, host, t.perAddress, now)
+}
+
 // succeeded forgets the account's failures (not the address's: one good
 // password must not reset a spray from the same address).
 func (t *loginThrottle) succeeded(user, _ string) {
