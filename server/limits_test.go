@@ -42,9 +42,12 @@ func TestRateLimit(t *testing.T) {
 	flooder, calm := srv.Login(t, "flooder"), srv.Login(t, "calm")
 	flooder.Join("r")
 	calm.Join("r")
+	var flood strings.Builder
 	for i := 0; i < 40; i++ {
-		flooder.Send(fmt.Sprintf("3:0:%d", i))
+		fmt.Fprintf(&flood, "3:0:%d\n", i)
 	}
+	// One write: the server cuts the connection part-way through it.
+	_, _ = flooder.Conn.Write([]byte(flood.String()))
 	lines := flooder.ExpectClosed()
 	var limited int
 	for _, l := range lines {
@@ -110,9 +113,8 @@ func TestFlooderWaitsBeforeComingBack(t *testing.T) {
 		c.Limits.RateStrikes = 3
 	}))
 	flooder := srv.Login(t, "flooder")
-	for i := 0; i < 20; i++ {
-		flooder.Send("7")
-	}
+	// One write: the server cuts the connection part-way through it.
+	_, _ = flooder.Conn.Write([]byte(strings.Repeat("7\n", 20)))
 	flooder.ExpectClosed()
 	again := srv.Dial(t)
 	again.Send("0:flooder:pw-flooder")

@@ -12,7 +12,8 @@ import (
 
 	"github.com/tandemnet/tandem/server/store"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // busyTimeout is how long a statement waits for another process (e.g. the
@@ -42,11 +43,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, db); err != nil {
+	if err := migrateRetrying(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlitestore: migrate %q: %w", path, err)
 	}
 	return &Store{db: db}, nil
+}
+
+// migrateRetrying retries a migration that found the file busy. While
+// another process turns a new file to WAL mode, SQLite can answer
+// SQLITE_BUSY at once, without waiting for the busy timeout.
+func migrateRetrying(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err := migrate(ctx, db)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return fmt.Errorf("wait for a busy database: %w", ctx.Err())
+		}
+	}
 }
 
 // dsn builds a URI filename so that a path containing '?' or '#' is not
