@@ -169,22 +169,17 @@ func (s *natsRawSystem) connect(ctx context.Context, r, p int, st *recvStats) (l
 		}
 	}
 	_ = nc.SetDeadline(time.Time{})
-	peer := &natsRawPeer{nc: nc, br: br, st: st, done: make(chan struct{}), payload: fillPayload(s.cfg.bytes)}
+	peer := &natsRawPeer{rawPeer: newRawPeer(nc, br, st), payload: fillPayload(s.cfg.bytes)}
 	peer.pubPrefix = []byte("PUB " + subject + " " + strconv.Itoa(s.cfg.bytes) + "\r\n")
 	go peer.readLoop()
 	return peer, nil
 }
 
 type natsRawPeer struct {
-	nc      net.Conn
-	br      *bufio.Reader
-	st      *recvStats
-	done    chan struct{}
+	rawPeer
 	writeMu sync.Mutex // the reader answers server PINGs between flushes
 
-	buf, payload, pubPrefix []byte
-	deadlineSet             bool
-	stopping                atomic.Bool
+	payload, pubPrefix []byte
 }
 
 func (p *natsRawPeer) queue(_ int, ts int64) {
@@ -197,19 +192,7 @@ func (p *natsRawPeer) queue(_ int, ts int64) {
 func (p *natsRawPeer) flush() error {
 	p.writeMu.Lock()
 	defer p.writeMu.Unlock()
-	if !p.deadlineSet {
-		p.deadlineSet = true
-		_ = p.nc.SetWriteDeadline(time.Unix(0, p.st.win.get().end).Add(30 * time.Second))
-	}
-	_, err := p.nc.Write(p.buf)
-	p.buf = p.buf[:0]
-	return err
-}
-
-func (p *natsRawPeer) stop() {
-	p.stopping.Store(true)
-	_ = p.nc.Close()
-	<-p.done
+	return p.write()
 }
 
 func (p *natsRawPeer) readLoop() {

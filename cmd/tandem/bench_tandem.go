@@ -112,7 +112,7 @@ func (t *tandemSystem) connect(ctx context.Context, r, p int, st *recvStats) (lo
 		return fail(fmt.Errorf("%s join %s: %w", user, room, err))
 	}
 	mixOf, _ := parseMix(cfg.mix)
-	peer := &tandemPeer{nc: c.nc, br: c.br, st: st, mixOf: mixOf, done: make(chan struct{})}
+	peer := &tandemPeer{rawPeer: newRawPeer(c.nc, c.br, st), mixOf: mixOf}
 	peer.payload = fillPayload(cfg.bytes)
 	peer.raw, peer.tsOff = updateRaw(cfg.bytes)
 	usesUpdates := cfg.mix == "update" || cfg.mix == "mixed"
@@ -137,21 +137,49 @@ func (t *tandemSystem) connect(ctx context.Context, r, p int, st *recvStats) (lo
 // tandemPeer is one player during the load: a sender goroutine calls
 // queue and flush, the reader goroutine runs readLoop.
 type tandemPeer struct {
-	nc    net.Conn
-	br    *bufio.Reader
-	st    *recvStats
+	rawPeer
 	mixOf func(int) msgKind
-	done  chan struct{}
 
 	// Sender-owned.
-	buf         []byte
-	payload     []byte // message payload; its first tsDigits bytes are the send time
-	raw         []byte // update field value (MessagePack bin of a payload)
-	tsOff       int    // where the timestamp sits in raw
-	updPrefix   string // "11:<object>:<gen>:0:1:"
-	deadlineSet bool
+	payload   []byte // message payload; its first tsDigits bytes are the send time
+	raw       []byte // update field value (MessagePack bin of a payload)
+	tsOff     int    // where the timestamp sits in raw
+	updPrefix string // "11:<object>:<gen>:0:1:"
+}
 
-	stopping atomic.Bool
+// rawPeer is what the raw-TCP bench peers (Tandem and NATS) share: the
+// socket, the receive statistics, the sender's write buffer and shutdown.
+type rawPeer struct {
+	nc          net.Conn
+	br          *bufio.Reader
+	st          *recvStats
+	done        chan struct{}
+	buf         []byte
+	deadlineSet bool
+	stopping    atomic.Bool
+}
+
+func newRawPeer(nc net.Conn, br *bufio.Reader, st *recvStats) rawPeer {
+	return rawPeer{nc: nc, br: br, st: st, done: make(chan struct{})}
+}
+
+// write sends the buffered lines.
+func (p *rawPeer) write() error {
+	if !p.deadlineSet {
+		// One deadline for the whole run, so a server that stops reading
+		// cannot hang the bench, without a timer update on every write.
+		p.deadlineSet = true
+		_ = p.nc.SetWriteDeadline(time.Unix(0, p.st.win.get().end).Add(30 * time.Second))
+	}
+	_, err := p.nc.Write(p.buf)
+	p.buf = p.buf[:0]
+	return err
+}
+
+func (p *rawPeer) stop() {
+	p.stopping.Store(true)
+	_ = p.nc.Close()
+	<-p.done
 }
 
 func (p *tandemPeer) queue(k int, ts int64) {
@@ -172,23 +200,7 @@ func (p *tandemPeer) queue(k int, ts int64) {
 	p.buf = append(p.buf, '\n')
 }
 
-func (p *tandemPeer) flush() error {
-	if !p.deadlineSet {
-		// One deadline for the whole run, so a server that stops reading
-		// cannot hang the bench, without a timer update on every write.
-		p.deadlineSet = true
-		_ = p.nc.SetWriteDeadline(time.Unix(0, p.st.win.get().end).Add(30 * time.Second))
-	}
-	_, err := p.nc.Write(p.buf)
-	p.buf = p.buf[:0]
-	return err
-}
-
-func (p *tandemPeer) stop() {
-	p.stopping.Store(true)
-	_ = p.nc.Close()
-	<-p.done
-}
+func (p *tandemPeer) flush() error { return p.write() }
 
 func (p *tandemPeer) readLoop() {
 	defer close(p.done)
