@@ -143,12 +143,7 @@ func TestObjectLifecycle(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			st.by.Send(st.line)
-			got := map[*servertest.Client][]string{st.by: st.by.Sync("s")}
-			for _, x := range []*servertest.Client{a, b, c} {
-				if x != st.by {
-					got[x] = x.Sync("s")
-				}
-			}
+			got := servertest.SyncAfter("s", st.by, a, b, c)
 			for _, x := range []*servertest.Client{a, b, c} {
 				var want []string
 				if st.all != "" {
@@ -396,10 +391,7 @@ func TestObjectMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("target "+tt.target, func(t *testing.T) {
 			b.Send("16:" + oid + ":" + tt.target + ":open:now")
-			got := map[*servertest.Client][]string{b: b.Sync("s")}
-			for _, x := range []*servertest.Client{a, c} {
-				got[x] = x.Sync("s")
-			}
+			got := servertest.SyncAfter("s", b, a, c)
 			for _, x := range []*servertest.Client{a, b, c} {
 				if contains(tt.to, x) {
 					assert.Equal(t, []string{"16:" + oid + ":" + id(b) + ":open:now"}, got[x])

@@ -119,14 +119,7 @@ func TestMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.sender.Send(tt.line)
-			// The sender's pong comes after its message was fanned out, so
-			// after it every recipient's copy is queued before its own pong.
-			got := map[*servertest.Client][]string{tt.sender: tt.sender.Sync("after")}
-			for _, x := range all {
-				if x != tt.sender {
-					got[x] = x.Sync("after")
-				}
-			}
+			got := servertest.SyncAfter("after", tt.sender, all...)
 			for _, x := range all {
 				got := got[x]
 				if contains(tt.to, x) {

@@ -284,3 +284,16 @@ func (c *Client) Sync(token string) []string {
 		got = append(got, line)
 	}
 }
+
+// SyncAfter collects what every client received up to a ping, sender
+// first: the sender's pong comes after its last command was fanned out, so
+// after it every recipient's copy is queued before that recipient's pong.
+func SyncAfter(token string, sender *Client, others ...*Client) map[*Client][]string {
+	got := map[*Client][]string{sender: sender.Sync(token)}
+	for _, c := range others {
+		if c != sender {
+			got[c] = c.Sync(token)
+		}
+	}
+	return got
+}
