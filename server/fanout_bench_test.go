@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"github.com/tandemnet/tandem/netobj"
 )
 
@@ -330,4 +331,30 @@ func fanoutTCP(b *testing.B, n, every int) {
 	b.StopTimer()
 	stop() // closes the server sides; the readers see EOF
 	readers.Wait()
+}
+
+// TestFanoutAllocatesOncePerMessage guards the fast path: relaying one
+// message to a room allocates its one shared frame, whatever the room size
+// (an allocation per delivery would show as ~N here).
+func TestFanoutAllocatesOncePerMessage(t *testing.T) {
+	for _, n := range []int{2, 32, 128} {
+		t.Run("members="+strconv.Itoa(n), func(t *testing.T) {
+			s := benchServer()
+			socks := make([]net.Conn, n)
+			for i := range socks {
+				socks[i] = newDiscardConn()
+			}
+			r, ms := benchRoom(s, socks)
+			for _, m := range ms {
+				m.writerRunning = true // drained by hand below, no writer goroutines
+			}
+			allocs := testing.AllocsPerRun(200, func() {
+				ms[0].relay(r, false, benchPayload)
+				for _, m := range ms {
+					drainQueue(m)
+				}
+			})
+			require.LessOrEqual(t, allocs, 1.0)
+		})
+	}
 }
