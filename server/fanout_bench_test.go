@@ -46,6 +46,15 @@ func (d *discardConn) SetDeadline(time.Time) error      { return nil }
 func (d *discardConn) SetReadDeadline(time.Time) error  { return nil }
 func (d *discardConn) SetWriteDeadline(time.Time) error { return nil }
 
+// discardConns makes n sockets whose writes vanish.
+func discardConns(n int) []net.Conn {
+	socks := make([]net.Conn, n)
+	for i := range socks {
+		socks[i] = newDiscardConn()
+	}
+	return socks
+}
+
 // benchServer is a server that is never started: the benchmarks drive
 // conns and rooms directly. No store is needed on the relay path.
 func benchServer() *Server {
@@ -121,10 +130,7 @@ func BenchmarkFanoutEnqueue(b *testing.B) {
 	for _, n := range benchRoomSizes {
 		b.Run("members="+strconv.Itoa(n), func(b *testing.B) {
 			s := benchServer()
-			socks := make([]net.Conn, n)
-			for i := range socks {
-				socks[i] = newDiscardConn()
-			}
+			socks := discardConns(n)
 			r, ms := benchRoom(s, socks)
 			sender := ms[0]
 			i := 0
@@ -147,10 +153,7 @@ func BenchmarkHandleMessage(b *testing.B) {
 	for _, n := range benchRoomSizes {
 		b.Run("members="+strconv.Itoa(n), func(b *testing.B) {
 			s := benchServer()
-			socks := make([]net.Conn, n)
-			for i := range socks {
-				socks[i] = newDiscardConn()
-			}
+			socks := discardConns(n)
 			_, ms := benchRoom(s, socks)
 			sender := ms[0]
 			i := 0
@@ -174,10 +177,7 @@ func BenchmarkHandleUpdate(b *testing.B) {
 	for _, n := range benchRoomSizes {
 		b.Run("members="+strconv.Itoa(n), func(b *testing.B) {
 			s := benchServer()
-			socks := make([]net.Conn, n)
-			for i := range socks {
-				socks[i] = newDiscardConn()
-			}
+			socks := discardConns(n)
 			r, ms := benchRoom(s, socks)
 			sender := ms[0]
 			mask, data := []byte("7"), []byte("k8o/gAAAykAAAADKQEAAAJTKAAAAAMoAAAAAygAAAADKP4AAAMo/gAAA")
@@ -249,10 +249,7 @@ func BenchmarkFanoutWriters(b *testing.B) {
 	for _, n := range benchRoomSizes {
 		b.Run("members="+strconv.Itoa(n), func(b *testing.B) {
 			s := benchServer()
-			socks := make([]net.Conn, n)
-			for i := range socks {
-				socks[i] = newDiscardConn()
-			}
+			socks := discardConns(n)
 			r, ms := benchRoom(s, socks)
 			stop := runWriters(ms)
 			defer stop()
@@ -340,10 +337,7 @@ func TestFanoutAllocatesOncePerMessage(t *testing.T) {
 	for _, n := range []int{2, 32, 128} {
 		t.Run("members="+strconv.Itoa(n), func(t *testing.T) {
 			s := benchServer()
-			socks := make([]net.Conn, n)
-			for i := range socks {
-				socks[i] = newDiscardConn()
-			}
+			socks := discardConns(n)
 			r, ms := benchRoom(s, socks)
 			for _, m := range ms {
 				m.writerRunning = true // drained by hand below, no writer goroutines

@@ -98,14 +98,22 @@ func (w *world) apply(t testing.TB, line string) bool {
 	return true
 }
 
-func TestObjectLifecycle(t *testing.T) {
-	srv := servertest.Start(t)
-	a, b, c := srv.Login(t, "a"), srv.Login(t, "b"), srv.Login(t, "c")
+// threeInRoom logs a, b and c in and joins them to room "w", each having
+// seen the others arrive.
+func threeInRoom(t *testing.T, srv *servertest.Server) (a, b, c *servertest.Client) {
+	t.Helper()
+	a, b, c = srv.Login(t, "a"), srv.Login(t, "b"), srv.Login(t, "c")
 	a.Join("w")
 	b.Join("w")
 	c.Join("w")
 	a.Sync("x")
 	b.Sync("x")
+	return a, b, c
+}
+
+func TestObjectLifecycle(t *testing.T) {
+	srv := servertest.Start(t)
+	a, b, c := threeInRoom(t, srv)
 
 	init := delta(t, map[int]any{0: []float32{1, 2, 3}, 1: "red"})
 	a.Send("10:tok1:Avatar:t:p:" + init)
@@ -338,12 +346,7 @@ func fieldInt(t testing.TB, b64 string) int {
 
 func TestLeaveHandsOverObjects(t *testing.T) {
 	srv := servertest.Start(t)
-	a, b, c := srv.Login(t, "a"), srv.Login(t, "b"), srv.Login(t, "c")
-	a.Join("w")
-	b.Join("w")
-	c.Join("w")
-	a.Sync("x")
-	b.Sync("x")
+	a, b, c := threeInRoom(t, srv)
 	a.Send("10:p:Avatar:t:p:0:") // a's player object: destroyed with a
 	a.Send("10:r:Door:t:r:0:")   // room object: falls to the master
 	c.Send("10:cp:Avatar:t:p:0:")
