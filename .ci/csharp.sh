@@ -2,7 +2,7 @@
 # Builds and tests the C# Unity package (unity-client/) with Mono, outside Unity:
 #   - Tandem.Core.dll, then Tandem.Unity.dll and Tandem.Editor.dll against the
 #     compile-only UnityEngine/UnityEditor stubs (catches API slips without Unity),
-#   - Tandem.Tests.dll, run with nunit-console (NUnit 2.6),
+#   - Tandem.Tests.Editor.dll, run with nunit-console (NUnit 2.6),
 #   - E2EClient.exe, the headless client that server/csharp_e2e_test.go runs
 #     against the real server (TANDEM_CSHARP_E2E_EXE=build/csharp/E2EClient.exe).
 # Output goes to build/csharp/ (git-ignored). Run from anywhere; works on a fresh machine.
@@ -47,8 +47,8 @@ echo "== compiling Unity stubs, Tandem.Unity, Tandem.Editor (compile-only check)
   -r:"$OUT/UnityEngine.dll" -r:"$OUT/UnityEditor.dll" -recurse:"$PKG/Editor/*.cs"
 
 echo "== compiling Tandem.Tests"
-"${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.dll" -r:"$OUT/Tandem.Core.dll" -r:"$NUNIT" \
-  -recurse:"$PKG/Tests/Runtime/*.cs"
+"${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.Editor.dll" -r:"$OUT/Tandem.Core.dll" -r:"$NUNIT" \
+  -recurse:"$PKG/Tests/Editor/*.cs"
 cp "$NUNIT" "$OUT/"
 
 echo "== building E2EClient.exe"
@@ -57,7 +57,7 @@ echo "== building E2EClient.exe"
 echo "== running NUnit"
 export TANDEM_VECTORS="$PWD/protocol/testdata/vectors.txt"
 set +e
-(cd "$OUT" && timeout 600 nunit-console -nologo -result=TestResult.xml Tandem.Tests.dll) > "$OUT/nunit.log" 2>&1
+(cd "$OUT" && timeout 600 nunit-console -nologo -result=TestResult.xml Tandem.Tests.Editor.dll) > "$OUT/nunit.log" 2>&1
 status=$?
 set -e
 # The per-test labels and any failure details, then the summary line.

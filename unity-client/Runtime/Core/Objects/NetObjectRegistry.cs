@@ -211,24 +211,24 @@ namespace Tandem
         {
             switch (line.Number)
             {
-                case 10: OnSpawn((SpawnLine)line); return true;
-                case 11: OnUpdate((UpdateLine)line); return true;
-                case 12: OnOwner((OwnerLine)line); return true;
-                case 13:
+                case MessageNumber.Instantiate: OnSpawn((SpawnLine)line); return true;
+                case MessageNumber.Update: OnUpdate((UpdateLine)line); return true;
+                case MessageNumber.Ownership: OnOwner((OwnerLine)line); return true;
+                case MessageNumber.OwnRequest:
                 {
                     var m = (OwnershipRequestLine)line;
                     NetObject o;
                     if (TryGet(m.ObjectId, out o) && OwnershipRequested != null) OwnershipRequested(o, m.RequesterId);
                     return true;
                 }
-                case 14:
+                case MessageNumber.OwnDenied:
                 {
                     var m = (OwnershipDeniedLine)line;
                     NetObject o;
                     if (TryGet(m.ObjectId, out o) && OwnershipDenied != null) OwnershipDenied(o, m.OwnerId);
                     return true;
                 }
-                case 15:
+                case MessageNumber.Destroy:
                 {
                     var m = (DestroyLine)line;
                     NetObject o;
@@ -240,7 +240,7 @@ namespace Tandem
                     }
                     return true;
                 }
-                case 16:
+                case MessageNumber.ObjMessage:
                 {
                     var m = (ObjectMessageLine)line;
                     NetObject o;

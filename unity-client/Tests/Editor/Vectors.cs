@@ -30,7 +30,7 @@ namespace Tandem.Tests
         static List<string[]> Load()
         {
             if (all != null) return all;
-            string path = Find();
+            string path = FindRepoFile(Relative, "TANDEM_VECTORS");
             var list = new List<string[]>();
             foreach (string raw in File.ReadAllLines(path, Encoding.UTF8))
             {
@@ -42,12 +42,17 @@ namespace Tandem.Tests
             return all;
         }
 
-        static string Find([CallerFilePath] string sourceFile = "")
+        /// <summary>
+        /// A file of the repository around the package (for example protocol/protocol.go): the
+        /// environment variable's value if set, else found by walking up; the test is ignored
+        /// when the package was installed without its repository.
+        /// </summary>
+        public static string FindRepoFile(string relative, string envVar, [CallerFilePath] string sourceFile = "")
         {
-            string env = Environment.GetEnvironmentVariable("TANDEM_VECTORS");
+            string env = envVar == null ? null : Environment.GetEnvironmentVariable(envVar);
             if (!string.IsNullOrEmpty(env))
             {
-                if (!File.Exists(env)) Assert.Fail("TANDEM_VECTORS=" + env + " does not exist");
+                if (!File.Exists(env)) Assert.Fail(envVar + "=" + env + " does not exist");
                 return env;
             }
             var starts = new List<string>();
@@ -59,13 +64,13 @@ namespace Tandem.Tests
                 string dir = start;
                 while (!string.IsNullOrEmpty(dir))
                 {
-                    string candidate = Path.Combine(dir, Relative.Replace('/', Path.DirectorySeparatorChar));
+                    string candidate = Path.Combine(dir, relative.Replace('/', Path.DirectorySeparatorChar));
                     if (File.Exists(candidate)) return candidate;
                     dir = Path.GetDirectoryName(dir);
                 }
             }
             // Installed from a git URL the package has no repository around it.
-            Assert.Ignore("protocol/testdata/vectors.txt not found; set TANDEM_VECTORS to its path");
+            Assert.Ignore(relative + " not found" + (envVar != null ? "; set " + envVar + " to its path" : ""));
             return null;
         }
 
