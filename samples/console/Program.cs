@@ -230,7 +230,7 @@ static class TandemConsole
         };
         client.ProtocolViolation += (line, reason) => Print("ignored a bad server line (" + reason + ")");
 
-        NetObjectRegistry registry = client.Objects;
+        ObjectRegistry registry = client.Objects;
         registry.Spawned += o => Print((o.FromSnapshot ? "object (snapshot) " : "spawned ") + Describe(o) + " " + FormatState(o.State));
         registry.Updated += (o, delta) => PrintUpdate(o, delta);
         registry.OwnerChanged += (o, previous) =>
@@ -245,7 +245,7 @@ static class TandemConsole
         };
     }
 
-    static void PrintUpdate(NetObject o, Delta delta)
+    static void PrintUpdate(ObjectRecord o, Delta delta)
     {
         string text = "update " + o.Id + " (generation " + o.Generation + ") " + FormatDelta(delta);
         if (opt.AllUpdates)
@@ -277,7 +277,7 @@ static class TandemConsole
         return (n ?? "player") + " #" + id;
     }
 
-    static string Describe(NetObject o)
+    static string Describe(ObjectRecord o)
     {
         return o.Id + " " + o.Prefab + " (" + (o.Mode == OwnershipMode.Takeover ? "takeover" : o.Mode == OwnershipMode.Fixed ? "fixed" : "request") +
                ", " + (o.Lifetime == ObjectLifetime.Player ? "player" : "room") + " object, owner " + Who(o.Owner) + ", generation " + o.Generation + ")";

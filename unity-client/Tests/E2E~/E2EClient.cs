@@ -100,7 +100,7 @@ static class E2EClient
         init.BeginField(0).Write(0);
         init.BeginField(1).Write("A");
         init.BeginField(2).Write(0.0f);
-        NetObject obj = client.Objects.Instantiate(Prefab, OwnershipMode.Takeover, ObjectLifetime.Room, init);
+        ObjectRecord obj = client.Objects.Instantiate(Prefab, OwnershipMode.Takeover, ObjectLifetime.Room, init);
         WaitFor(() => !obj.IsPending, 10000, "instantiate echo");
         Check(obj.Id == client.ClientId + ".1", "first object id must be <me>.1, got " + obj.Id);
         Check(obj.Owner == client.ClientId && obj.Generation == 1, "creator owns generation 1");
@@ -160,7 +160,7 @@ static class E2EClient
     {
         phase = "join";
         int readyObjects = -1;
-        var snapshot = new List<NetObject>();
+        var snapshot = new List<ObjectRecord>();
         client.Objects.Spawned += o => { if (o.FromSnapshot) snapshot.Add(o); };
         client.RoomReady += (r, n) => readyObjects = n;
         // Subscribed before anything can arrive: A answers while B is still sending.
@@ -171,7 +171,7 @@ static class E2EClient
 
         phase = "check snapshot";
         Check(readyObjects == 1 && snapshot.Count == 1, "snapshot must hold A's one object: 17 said " + readyObjects + ", got " + snapshot.Count);
-        NetObject obj = snapshot[0];
+        ObjectRecord obj = snapshot[0];
         long a = client.MasterId;
         Check(a != 0 && a != client.ClientId, "A (the creator) must be master");
         Check(obj.Id == a + ".1" && obj.Owner == a && obj.Generation == 1, "snapshot object " + obj + " must be A's at generation 1");
@@ -213,17 +213,17 @@ static class E2EClient
         return null;
     }
 
-    static long ReadInt(NetObject o, int field)
+    static long ReadInt(ObjectRecord o, int field)
     {
         return o.State.HasField(field) ? new MsgPackReader(o.State.GetField(field)).ReadInt64() : long.MinValue;
     }
 
-    static string ReadString(NetObject o, int field)
+    static string ReadString(ObjectRecord o, int field)
     {
         return o.State.HasField(field) ? new MsgPackReader(o.State.GetField(field)).ReadString() : null;
     }
 
-    static string Describe(NetObject o)
+    static string Describe(ObjectRecord o)
     {
         var parts = new List<string>();
         for (int i = 0; i < 64; i++)

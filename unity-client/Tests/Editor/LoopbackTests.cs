@@ -133,12 +133,12 @@ namespace Tandem.Tests
             c.SendLine("17:arena:0");
             PumpUntil(() => client.IsRoomReady, 5000, "room ready");
 
-            NetObject obj = client.Objects.Instantiate("Big", OwnershipMode.Takeover, ObjectLifetime.Player, null);
+            ObjectRecord obj = client.Objects.Instantiate("Big", OwnershipMode.Takeover, ObjectLifetime.Player, null);
             StringAssert.StartsWith("10:" + obj.Token + ":Big:", c.Expect());
             var order = new List<string>();
             client.Error += e =>
             {
-                NetObject pending;
+                ObjectRecord pending;
                 order.Add("error " + e.Code + " token " + e.Token + " pending " + client.Objects.TryGetPending(e.Token, out pending));
             };
             client.Objects.Destroyed += o => order.Add("destroyed " + o.Token);

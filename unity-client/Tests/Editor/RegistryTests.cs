@@ -20,14 +20,14 @@ namespace Tandem.Tests
     public class RegistryTests
     {
         RecordingSink sink;
-        NetObjectRegistry reg;
+        ObjectRegistry reg;
         List<string> events;
 
         [SetUp]
         public void SetUp()
         {
             sink = new RecordingSink { Id = 17 };
-            reg = new NetObjectRegistry(sink);
+            reg = new ObjectRegistry(sink);
             events = new List<string>();
             reg.Spawned += o => events.Add("spawned " + o.Id);
             reg.Updated += (o, d) => events.Add("updated " + o.Id + " " + d.MaskText);
@@ -52,7 +52,7 @@ namespace Tandem.Tests
         [Test]
         public void InstantiateSendsTheLineAndBindsTheEchoByToken()
         {
-            NetObject obj = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, State(1, "x"));
+            ObjectRecord obj = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, State(1, "x"));
             Assert.AreEqual("10:t1:Avatar:t:p:3:AaF4", sink.Last); // the PROTOCOL.md example, token t1
             Assert.IsTrue(obj.IsPending);
             Assert.IsTrue(obj.IsMine);
@@ -74,8 +74,8 @@ namespace Tandem.Tests
         [Test]
         public void ARefusedInstantiateDropsThePendingObject()
         {
-            NetObject obj = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, State(1, "x"));
-            NetObject found;
+            ObjectRecord obj = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, State(1, "x"));
+            ObjectRecord found;
             Assert.IsTrue(reg.TryGetPending("t1", out found));
             Assert.AreSame(obj, found);
             Assert.IsFalse(reg.DropPending("t2"), "unknown token");
@@ -94,11 +94,11 @@ namespace Tandem.Tests
         [Test]
         public void AnotherClientsObjectWithTheSameTokenDoesNotBindOurs()
         {
-            NetObject mine = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, null);
+            ObjectRecord mine = reg.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, null);
             Assert.AreEqual("10:t1:Avatar:t:p:0:", sink.Last);
             Feed("10:9.1:9:1:t:p:Avatar:t1:0:");
             Assert.IsTrue(mine.IsPending);
-            NetObject theirs = reg.Get("9.1");
+            ObjectRecord theirs = reg.Get("9.1");
             Assert.IsNotNull(theirs);
             Assert.AreNotSame(mine, theirs);
             Assert.IsFalse(theirs.IsMine);
@@ -114,7 +114,7 @@ namespace Tandem.Tests
             Assert.AreEqual("c2", Vectors.Hex(reg.Get("9.1").State.GetField(1)));
 
             Feed("12:9.1:17:2");
-            NetObject o = reg.Get("9.1");
+            ObjectRecord o = reg.Get("9.1");
             Assert.IsTrue(o.IsMine);
             Assert.AreEqual(2L, o.Generation);
 
@@ -145,7 +145,7 @@ namespace Tandem.Tests
         public void SendUpdateOnlyForOwnedLiveObjectsAndMergesLocally()
         {
             Feed("10:9.1:9:1:t:r:Chest::3:AaF4");
-            NetObject o = reg.Get("9.1");
+            ObjectRecord o = reg.Get("9.1");
             var w = new DeltaWriter();
             w.BeginField(0).Write(42);
             Assert.IsFalse(reg.SendUpdate(o, w, false), "not ours: nothing may be sent");
@@ -157,7 +157,7 @@ namespace Tandem.Tests
             Assert.AreEqual("2a", Vectors.Hex(o.State.GetField(0)));
             Assert.AreEqual("a178", Vectors.Hex(o.State.GetField(1)));
 
-            NetObject pending = reg.Instantiate("Avatar", OwnershipMode.Fixed, ObjectLifetime.Room, null);
+            ObjectRecord pending = reg.Instantiate("Avatar", OwnershipMode.Fixed, ObjectLifetime.Room, null);
             Assert.IsFalse(reg.SendUpdate(pending, w, false), "no id yet");
             Assert.IsFalse(reg.SendUpdate(o, new DeltaWriter(), false), "empty delta");
         }
@@ -182,7 +182,7 @@ namespace Tandem.Tests
         public void OwnershipCommandsAndEvents()
         {
             Feed("10:3.1:3:1:r:r:Chest::0:");
-            NetObject o = reg.Get("3.1");
+            ObjectRecord o = reg.Get("3.1");
             reg.TakeOwnership(o);
             reg.TakeOwnershipIf(o, 3);
             reg.GiveOwnership(o, 9);
@@ -210,7 +210,7 @@ namespace Tandem.Tests
                 "spawned 3.1", "requested 3.1 by 9", "denied 3.1 by 3", "message 3.1 from 9: jump:high", "destroyed 3.1",
             }, events);
             Assert.Throws<InvalidOperationException>(delegate { reg.TakeOwnership(o); });
-            NetObject pending = reg.Instantiate("X", OwnershipMode.Takeover, ObjectLifetime.Player, null);
+            ObjectRecord pending = reg.Instantiate("X", OwnershipMode.Takeover, ObjectLifetime.Player, null);
             Assert.Throws<InvalidOperationException>(delegate { reg.Destroy(pending); });
         }
 
@@ -229,7 +229,7 @@ namespace Tandem.Tests
         public void ClearDestroysEverythingIncludingPending()
         {
             Feed("10:3.1:3:1:t:p:X::0:");
-            NetObject pending = reg.Instantiate("Y", OwnershipMode.Takeover, ObjectLifetime.Player, null);
+            ObjectRecord pending = reg.Instantiate("Y", OwnershipMode.Takeover, ObjectLifetime.Player, null);
             reg.BeginSnapshot();
             reg.Clear();
             Assert.AreEqual(0, reg.Count);

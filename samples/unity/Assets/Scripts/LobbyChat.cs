@@ -67,33 +67,33 @@ namespace Tandem.Samples
         void Start()
         {
             SamplePrefabs.CreateGround();
-            manager.LoggedIn += OnLoggedIn;
-            manager.RoomJoined += OnRoomJoined;
-            manager.RoomLeft += OnRoomLeft;
-            manager.MemberJoined += OnMemberJoined;
-            manager.MemberNamed += OnMemberNamed;
-            manager.MemberLeft += OnMemberLeft;
-            manager.MasterChanged += OnMasterChanged;
-            manager.MessageReceived += OnMessage;
-            manager.Error += OnError;
-            manager.Disconnected += OnDisconnected;
-            manager.RoomListsReceived += OnRoomLists;
+            manager.Client.LoggedIn += OnLoggedIn;
+            manager.Client.RoomJoined += OnRoomJoined;
+            manager.Client.RoomLeft += OnRoomLeft;
+            manager.Client.MemberJoined += OnMemberJoined;
+            manager.Client.MemberNamed += OnMemberNamed;
+            manager.Client.MemberLeft += OnMemberLeft;
+            manager.Client.MasterChanged += OnMasterChanged;
+            manager.Client.MessageReceived += OnMessage;
+            manager.Client.Error += OnError;
+            manager.Client.Disconnected += OnDisconnected;
+            manager.Client.RoomListsReceived += OnRoomLists;
         }
 
         void OnDestroy()
         {
             if (manager == null) return;
-            manager.LoggedIn -= OnLoggedIn;
-            manager.RoomJoined -= OnRoomJoined;
-            manager.RoomLeft -= OnRoomLeft;
-            manager.MemberJoined -= OnMemberJoined;
-            manager.MemberNamed -= OnMemberNamed;
-            manager.MemberLeft -= OnMemberLeft;
-            manager.MasterChanged -= OnMasterChanged;
-            manager.MessageReceived -= OnMessage;
-            manager.Error -= OnError;
-            manager.Disconnected -= OnDisconnected;
-            manager.RoomListsReceived -= OnRoomLists;
+            manager.Client.LoggedIn -= OnLoggedIn;
+            manager.Client.RoomJoined -= OnRoomJoined;
+            manager.Client.RoomLeft -= OnRoomLeft;
+            manager.Client.MemberJoined -= OnMemberJoined;
+            manager.Client.MemberNamed -= OnMemberNamed;
+            manager.Client.MemberLeft -= OnMemberLeft;
+            manager.Client.MasterChanged -= OnMasterChanged;
+            manager.Client.MessageReceived -= OnMessage;
+            manager.Client.Error -= OnError;
+            manager.Client.Disconnected -= OnDisconnected;
+            manager.Client.RoomListsReceived -= OnRoomLists;
         }
 
         // ---- commands -------------------------------------------------------------------

@@ -34,7 +34,7 @@ namespace Tandem
         /// <summary>
         /// For an instantiate error (<c>10</c>): the correlation token of the refused request (the
         /// first word of the text; "" for an instantiate without a token). Null otherwise. The
-        /// pending object with this token is dropped: see <see cref="NetObjectRegistry.TryGetPending"/>.
+        /// pending object with this token is dropped: see <see cref="ObjectRegistry.TryGetPending"/>.
         /// </summary>
         public readonly string Token;
 

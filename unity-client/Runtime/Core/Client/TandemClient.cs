@@ -31,7 +31,7 @@ namespace Tandem
         {
             this.options = options ?? new TandemClientOptions();
             connection = new ConnectionDriver(this.options);
-            Objects = new NetObjectRegistry(this);
+            Objects = new ObjectRegistry(this);
         }
 
         public TandemClientOptions Options { get { return options; } }
@@ -84,7 +84,7 @@ namespace Tandem
         }
 
         /// <summary>The network objects of the current room.</summary>
-        public NetObjectRegistry Objects { get; private set; }
+        public ObjectRegistry Objects { get; private set; }
 
         long ILineSink.LocalClientId { get { return ClientId; } }
 

@@ -20,44 +20,44 @@ namespace Tandem
     /// owner, generation and merged state per object, and sends the object commands.
     /// Not thread safe: use it from the thread that dispatches the client's events.
     /// </summary>
-    public sealed class NetObjectRegistry
+    public sealed class ObjectRegistry
     {
         readonly ILineSink sink;
-        readonly Dictionary<string, NetObject> objects = new Dictionary<string, NetObject>();
-        readonly Dictionary<string, NetObject> pending = new Dictionary<string, NetObject>();
-        readonly List<NetObject> scratch = new List<NetObject>();
+        readonly Dictionary<string, ObjectRecord> objects = new Dictionary<string, ObjectRecord>();
+        readonly Dictionary<string, ObjectRecord> pending = new Dictionary<string, ObjectRecord>();
+        readonly List<ObjectRecord> scratch = new List<ObjectRecord>();
         readonly Delta delta = new Delta();
         long tokenCounter;
 
-        public NetObjectRegistry(ILineSink sink)
+        public ObjectRegistry(ILineSink sink)
         {
             if (sink == null) throw new ArgumentNullException("sink");
             this.sink = sink;
         }
 
-        /// <summary>A new object: another client's, one from the join snapshot, or our own once the server echoed it (then <see cref="NetObject.IsLocalSpawn"/>).</summary>
-        public event Action<NetObject> Spawned;
+        /// <summary>A new object: another client's, one from the join snapshot, or our own once the server echoed it (then <see cref="ObjectRecord.IsLocalSpawn"/>).</summary>
+        public event Action<ObjectRecord> Spawned;
 
         /// <summary>A state delta was merged. The <see cref="Delta"/> is reused: read it inside the handler.</summary>
-        public event Action<NetObject, Delta> Updated;
+        public event Action<ObjectRecord, Delta> Updated;
 
         /// <summary>An update was dropped because its generation is older than the one known.</summary>
-        public event Action<NetObject, long> UpdateDropped;
+        public event Action<ObjectRecord, long> UpdateDropped;
 
         /// <summary>Owner changed (second argument: the previous owner).</summary>
-        public event Action<NetObject, long> OwnerChanged;
+        public event Action<ObjectRecord, long> OwnerChanged;
 
         /// <summary>To the owner of a request-mode object: someone asks for it (second argument: requester). Answer with Approve/Deny.</summary>
-        public event Action<NetObject, long> OwnershipRequested;
+        public event Action<ObjectRecord, long> OwnershipRequested;
 
         /// <summary>Our request was denied (second argument: the owner).</summary>
-        public event Action<NetObject, long> OwnershipDenied;
+        public event Action<ObjectRecord, long> OwnershipDenied;
 
         /// <summary>Destroyed by the server, dropped because we left the room or disconnected, or a local instantiate the server refused.</summary>
-        public event Action<NetObject> Destroyed;
+        public event Action<ObjectRecord> Destroyed;
 
         /// <summary>An object message (RPC): object, sender id, message.</summary>
-        public event Action<NetObject, long, string> MessageReceived;
+        public event Action<ObjectRecord, long, string> MessageReceived;
 
         public long LocalClientId { get { return sink.LocalClientId; } }
 
@@ -69,12 +69,12 @@ namespace Tandem
         public int PendingCount { get { return pending.Count; } }
 
         /// <summary>The live objects (a copy, safe to iterate while objects change).</summary>
-        public List<NetObject> GetAll()
+        public List<ObjectRecord> GetAll()
         {
-            return new List<NetObject>(objects.Values);
+            return new List<ObjectRecord>(objects.Values);
         }
 
-        public bool TryGet(string id, out NetObject obj)
+        public bool TryGet(string id, out ObjectRecord obj)
         {
             if (id == null)
             {
@@ -84,14 +84,14 @@ namespace Tandem
             return objects.TryGetValue(id, out obj);
         }
 
-        public NetObject Get(string id)
+        public ObjectRecord Get(string id)
         {
-            NetObject o;
+            ObjectRecord o;
             return TryGet(id, out o) ? o : null;
         }
 
-        /// <summary>A local instantiate still waiting for the server's echo, by its correlation token (<see cref="NetObject.Token"/>, <see cref="TandemError.Token"/>).</summary>
-        public bool TryGetPending(string token, out NetObject obj)
+        /// <summary>A local instantiate still waiting for the server's echo, by its correlation token (<see cref="ObjectRecord.Token"/>, <see cref="TandemError.Token"/>).</summary>
+        public bool TryGetPending(string token, out ObjectRecord obj)
         {
             if (token == null)
             {
@@ -108,7 +108,7 @@ namespace Tandem
         /// </summary>
         public bool DropPending(string token)
         {
-            NetObject obj;
+            ObjectRecord obj;
             if (!TryGetPending(token, out obj)) return false;
             pending.Remove(token);
             obj.IsPending = false;
@@ -124,7 +124,7 @@ namespace Tandem
         /// a fresh correlation token; when the server echoes the token the same object gets its
         /// id, owner and generation and <see cref="Spawned"/> is raised for it.
         /// </summary>
-        public NetObject Instantiate(string prefab, OwnershipMode mode, ObjectLifetime lifetime, DeltaWriter initialState)
+        public ObjectRecord Instantiate(string prefab, OwnershipMode mode, ObjectLifetime lifetime, DeltaWriter initialState)
         {
             if (sink.LocalClientId == 0) throw new InvalidOperationException("log in and join a room before instantiating");
             string mask = "0", data = "";
@@ -137,7 +137,7 @@ namespace Tandem
             tokenCounter++;
             string token = "t" + tokenCounter.ToString(CultureInfo.InvariantCulture);
             string line = ClientLines.Instantiate(token, prefab, mode, lifetime, mask, data);
-            var obj = new NetObject(this)
+            var obj = new ObjectRecord(this)
             {
                 Prefab = prefab, Mode = mode, Lifetime = lifetime, Token = token,
                 IsPending = true, IsLocalSpawn = true, Owner = sink.LocalClientId,
@@ -156,7 +156,7 @@ namespace Tandem
         /// Sends a state delta for an object we own and merges it into our copy. Returns false
         /// (and sends nothing) when the object is pending, destroyed or not ours, or the delta is empty.
         /// </summary>
-        public bool SendUpdate(NetObject obj, DeltaWriter update, bool ordered)
+        public bool SendUpdate(ObjectRecord obj, DeltaWriter update, bool ordered)
         {
             if (obj == null || update == null || update.IsEmpty) return false;
             if (obj.IsPending || obj.IsDestroyed || obj.Owner != sink.LocalClientId) return false;
@@ -172,26 +172,26 @@ namespace Tandem
         /// <c>12:&lt;id&gt;:take</c>: the object's mode decides what it does: takeover takes it at
         /// once, request asks the owner (who approves or denies), fixed is refused (<c>ownership_fixed</c>).
         /// </summary>
-        public void TakeOwnership(NetObject obj) { sink.SendLine(ClientLines.Take(Live(obj).Id)); }
+        public void TakeOwnership(ObjectRecord obj) { sink.SendLine(ClientLines.Take(Live(obj).Id)); }
 
         /// <summary><c>12:&lt;id&gt;:take:&lt;owner&gt;</c>: take only if the owner is still <paramref name="expectedOwner"/>.</summary>
-        public void TakeOwnershipIf(NetObject obj, long expectedOwner) { sink.SendLine(ClientLines.TakeIf(Live(obj).Id, expectedOwner)); }
+        public void TakeOwnershipIf(ObjectRecord obj, long expectedOwner) { sink.SendLine(ClientLines.TakeIf(Live(obj).Id, expectedOwner)); }
 
-        public void GiveOwnership(NetObject obj, long clientId) { sink.SendLine(ClientLines.Give(Live(obj).Id, clientId)); }
+        public void GiveOwnership(ObjectRecord obj, long clientId) { sink.SendLine(ClientLines.Give(Live(obj).Id, clientId)); }
 
-        public void ApproveOwnership(NetObject obj, long requesterId) { sink.SendLine(ClientLines.Approve(Live(obj).Id, requesterId)); }
+        public void ApproveOwnership(ObjectRecord obj, long requesterId) { sink.SendLine(ClientLines.Approve(Live(obj).Id, requesterId)); }
 
-        public void DenyOwnership(NetObject obj, long requesterId) { sink.SendLine(ClientLines.Deny(Live(obj).Id, requesterId)); }
+        public void DenyOwnership(ObjectRecord obj, long requesterId) { sink.SendLine(ClientLines.Deny(Live(obj).Id, requesterId)); }
 
         /// <summary>Asks the server to destroy it (owner or master only); it goes away when <c>15</c> comes back.</summary>
-        public void Destroy(NetObject obj) { sink.SendLine(ClientLines.Destroy(Live(obj).Id)); }
+        public void Destroy(ObjectRecord obj) { sink.SendLine(ClientLines.Destroy(Live(obj).Id)); }
 
-        public void SendObjectMessage(NetObject obj, ObjectMessageTarget target, string message)
+        public void SendObjectMessage(ObjectRecord obj, ObjectMessageTarget target, string message)
         {
             sink.SendLine(ClientLines.ObjectMessage(Live(obj).Id, target, message));
         }
 
-        static NetObject Live(NetObject obj)
+        static ObjectRecord Live(ObjectRecord obj)
         {
             if (obj == null) throw new ArgumentNullException("obj");
             if (obj.IsPending) throw new InvalidOperationException("the object has no network id yet (instantiate pending)");
@@ -217,21 +217,21 @@ namespace Tandem
                 case MessageNumber.OwnRequest:
                 {
                     var m = (OwnershipRequestLine)line;
-                    NetObject o;
+                    ObjectRecord o;
                     if (TryGet(m.ObjectId, out o) && OwnershipRequested != null) OwnershipRequested(o, m.RequesterId);
                     return true;
                 }
                 case MessageNumber.OwnDenied:
                 {
                     var m = (OwnershipDeniedLine)line;
-                    NetObject o;
+                    ObjectRecord o;
                     if (TryGet(m.ObjectId, out o) && OwnershipDenied != null) OwnershipDenied(o, m.OwnerId);
                     return true;
                 }
                 case MessageNumber.Destroy:
                 {
                     var m = (DestroyLine)line;
-                    NetObject o;
+                    ObjectRecord o;
                     if (TryGet(m.ObjectId, out o))
                     {
                         objects.Remove(m.ObjectId);
@@ -243,7 +243,7 @@ namespace Tandem
                 case MessageNumber.ObjMessage:
                 {
                     var m = (ObjectMessageLine)line;
-                    NetObject o;
+                    ObjectRecord o;
                     if (TryGet(m.ObjectId, out o) && MessageReceived != null) MessageReceived(o, m.SenderId, m.Text);
                     return true;
                 }
@@ -254,7 +254,7 @@ namespace Tandem
         void OnSpawn(SpawnLine m)
         {
             delta.DecodeFrom(m.Mask, m.Data); // throws before any change
-            NetObject obj;
+            ObjectRecord obj;
             long creator;
             LineCodec.TryGetCreator(m.ObjectId, out creator);
             if (objects.TryGetValue(m.ObjectId, out obj))
@@ -276,7 +276,7 @@ namespace Tandem
             }
             else
             {
-                obj = new NetObject(this) { Token = m.Token, IsLocalSpawn = creator == sink.LocalClientId };
+                obj = new ObjectRecord(this) { Token = m.Token, IsLocalSpawn = creator == sink.LocalClientId };
             }
             obj.Id = m.ObjectId;
             obj.Owner = m.Owner;
@@ -293,7 +293,7 @@ namespace Tandem
 
         void OnUpdate(UpdateLine m)
         {
-            NetObject obj;
+            ObjectRecord obj;
             if (!objects.TryGetValue(m.ObjectId, out obj)) return; // e.g. destroyed meanwhile
             if (m.Generation < obj.Generation)
             {
@@ -312,7 +312,7 @@ namespace Tandem
 
         void OnOwner(OwnerLine m)
         {
-            NetObject obj;
+            ObjectRecord obj;
             if (!objects.TryGetValue(m.ObjectId, out obj)) return;
             if (m.Generation < obj.Generation) return;
             long previous = obj.Owner;

@@ -4,14 +4,14 @@ namespace Tandem
 {
     /// <summary>
     /// The core view of one network object: id, owner, generation and the merged state.
-    /// Owned by a <see cref="NetObjectRegistry"/>; engine layers attach their own object
+    /// Owned by a <see cref="ObjectRegistry"/>; engine layers attach their own object
     /// through <see cref="Tag"/>.
     /// </summary>
-    public sealed class NetObject
+    public sealed class ObjectRecord
     {
-        readonly NetObjectRegistry registry;
+        readonly ObjectRegistry registry;
 
-        internal NetObject(NetObjectRegistry registry)
+        internal ObjectRecord(ObjectRegistry registry)
         {
             this.registry = registry;
             State = new ObjectState();
@@ -73,11 +73,11 @@ namespace Tandem
         /// <summary>Free slot for the engine layer (for example the Unity NetworkObject).</summary>
         public object Tag { get; set; }
 
-        public NetObjectRegistry Registry { get { return registry; } }
+        public ObjectRegistry Registry { get { return registry; } }
 
         public override string ToString()
         {
-            return "NetObject(" + (Id ?? "pending:" + Token) + " " + Prefab + " owner " + Owner + " gen " + Generation + ")";
+            return "ObjectRecord(" + (Id ?? "pending:" + Token) + " " + Prefab + " owner " + Owner + " gen " + Generation + ")";
         }
     }
 }
