@@ -9,11 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -21,17 +23,24 @@ import (
 // as two mono processes against a real in-process server: A instantiates an object and
 // updates it, B joins late, must find exactly A's state in the join snapshot, takes
 // ownership and updates it; A must see the hand-over and B's updates at the new generation.
-// It runs once over plain TCP and once over TLS, where the C# client (SslStream) must
-// validate the server's self-signed certificate against exactly that certificate's PEM
-// (--tls), and must refuse a server whose certificate is another one or names another address.
+// It runs over plain TCP and over TLS, where the C# client (SslStream) must validate the
+// server's self-signed certificate against exactly that certificate's PEM (--tls), and must
+// refuse a server whose certificate is another one or names another address; then over
+// WebSocket (the C# ClientWebSocket transport), plain and wss with the same pinning, and
+// with A on WebSocket and B on TCP in one room.
 func TestCSharpClientEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
 	for _, tc := range []struct {
 		name string
 		tls  bool
+		ws   bool // role A over WebSocket
+		wsB  bool // role B over WebSocket
 	}{
 		{name: "plain"},
 		{name: "tls", tls: true},
+		{name: "ws", ws: true, wsB: true},
+		{name: "wss", tls: true, ws: true, wsB: true},
+		{name: "ws-and-tcp", ws: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var (
@@ -43,9 +52,25 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 				opts = append(opts, servertest.WithTLS(cert.Server))
 				flags = []string{"--tls", cert.PEMPath}
 			}
+			if tc.ws || tc.wsB {
+				opts = append(opts, servertest.WithWebSocket(server.WebSocketOptions{}))
+			}
 			srv := servertest.Start(t, opts...)
-			runCSharpRoles(t, exe, srv.Addr, flags, tc.tls)
+			flagsA, flagsB := flags, flags
+			if tc.ws {
+				flagsA = append([]string{"--url", srv.WSURL}, flags...)
+			}
+			if tc.wsB {
+				flagsB = append([]string{"--url", srv.WSURL}, flags...)
+			}
+			runCSharpRoles(t, exe, srv.Addr, flagsA, flagsB, tc.tls)
 			if !tc.tls {
+				return
+			}
+			if tc.ws {
+				// wss pins like TLS over TCP: another self-signed certificate is refused.
+				other := servertest.SelfSignedCert(t, "127.0.0.1")
+				runCSharpRefusedURL(t, exe, srv.Addr, srv.WSURL, other.PEMPath, "is self-signed and not one of the trusted certificates")
 				return
 			}
 			// Not "accept everything": a client that trusts another self-signed certificate for
@@ -60,8 +85,8 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 	}
 }
 
-// runCSharpRoles plays roles A and B (with extra command line flags) against the server at addr.
-func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool) {
+// runCSharpRoles plays roles A and B (each with extra command line flags) against the server at addr.
+func runCSharpRoles(t *testing.T, exe, addr string, flagsA, flagsB []string, wantTLS bool) {
 	t.Helper()
 	host, port, ok := strings.Cut(addr, ":")
 	if !ok {
@@ -73,7 +98,7 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	a := startRole(ctx, t, exe, flags, host, port, "A", "csa"+suffix, room)
+	a := startRole(ctx, t, exe, flagsA, host, port, "A", "csa"+suffix, room)
 	// B must join late: only once A has built its final state and printed READY.
 	select {
 	case <-a.ready:
@@ -82,12 +107,18 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 	case <-ctx.Done():
 		t.Fatalf("role A not READY in time:\n%s", a.output())
 	}
-	b := startRole(ctx, t, exe, flags, host, port, "B", "csb"+suffix, room)
+	b := startRole(ctx, t, exe, flagsB, host, port, "B", "csb"+suffix, room)
 
 	for _, r := range []*role{a, b} {
 		<-r.done
 		out := r.output()
+		wantWS := slices.Contains(flagsA, "--url")
+		if r == b {
+			wantWS = slices.Contains(flagsB, "--url")
+		}
 		switch {
+		case strings.Contains(out, "WebSocket connected") != wantWS:
+			t.Errorf("role %s: WebSocket used = %v, want %v:\n%s", r.name, !wantWS, wantWS, out)
 		case r.err != nil || !strings.Contains(out, "E2E OK"):
 			t.Errorf("role %s failed (%v):\n%s", r.name, r.err, out)
 		case strings.Contains(out, "TLS established") != wantTLS:
@@ -102,11 +133,21 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 // server's certificate before logging in, and say why (want).
 func runCSharpRefused(t *testing.T, exe, addr, pemPath, want string) {
 	t.Helper()
+	runCSharpRefusedURL(t, exe, addr, "", pemPath, want)
+}
+
+// runCSharpRefusedURL is runCSharpRefused for a client connecting to url (wss://...) when set.
+func runCSharpRefusedURL(t *testing.T, exe, addr, url, pemPath, want string) {
+	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	user := "csx" + fmt.Sprint(time.Now().UnixNano()%1_000_000_000)
-	r := startRole(ctx, t, exe, []string{"--tls", pemPath}, host, port, "A", user, "csharp-e2e-refused")
+	flags := []string{"--tls", pemPath}
+	if url != "" {
+		flags = append(flags, "--url", url)
+	}
+	r := startRole(ctx, t, exe, flags, host, port, "A", user, "csharp-e2e-refused")
 	<-r.done
 	out := r.output()
 	if r.err == nil || strings.Contains(out, "E2E OK") || strings.Contains(out, "logged in as") ||

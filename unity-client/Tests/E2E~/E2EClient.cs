@@ -1,8 +1,10 @@
 // Headless end-to-end client for Tandem, built from Tandem.Core only. It plays a scripted
 // role against a live server and prints "E2E OK" (exit 0) or "E2E FAIL: reason" (exit 1).
 //
-//   mono E2EClient.exe [--tls CERT.pem] HOST PORT ROLE USER ROOM
+//   mono E2EClient.exe [--tls CERT.pem] [--url URL] HOST PORT ROLE USER ROOM
 //
+// --url: connect to this address instead of tcp://HOST:PORT (ws://..., wss://... for the
+//   WebSocket transport; --tls then pins the wss certificate the same way).
 // --tls: connect with TLS and trust exactly the certificate(s) in CERT.pem (pinning; the
 //   host name must still match), not the system store.
 //
@@ -28,16 +30,17 @@ static class E2EClient
 
     static int Main(string[] argv)
     {
-        string tlsPem = null;
+        string tlsPem = null, url = null;
         var args = new List<string>();
         for (int i = 0; i < argv.Length; i++)
         {
             if (argv[i] == "--tls" && i + 1 < argv.Length) tlsPem = argv[++i];
+            else if (argv[i] == "--url" && i + 1 < argv.Length) url = argv[++i];
             else args.Add(argv[i]);
         }
         if (args.Count != 5)
         {
-            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] HOST PORT ROLE(A|B) USER ROOM");
+            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL] HOST PORT ROLE(A|B) USER ROOM");
             return 2;
         }
         var watchdog = new Timer(_ => Finish(false, "watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
@@ -55,7 +58,9 @@ static class E2EClient
             client.Error += e => { lock (errors) errors.Add(e); Console.Error.WriteLine("[" + role + "] " + e); };
 
             phase = "login";
-            client.Connect(host, port, tlsPem != null);
+            if (url != null) client.Connect(url);
+            else client.Connect(host, port, tlsPem != null);
+            Console.Error.WriteLine("[" + role + "] connecting to " + client.ServerAddress);
             client.Login(user, "pw-" + user);
             WaitFor(() => client.IsLoggedIn, 10000, "login");
             Console.Error.WriteLine("[" + role + "] logged in as " + client.ClientId);
@@ -128,14 +133,15 @@ static class E2EClient
         Console.WriteLine("READY");
         Console.Out.Flush();
 
+        // Subscribed before waiting for B: B's join and its take can arrive in one batch.
+        long previousOwner = 0;
+        client.Objects.OwnerChanged += (o, prev) => { if (o == obj) previousOwner = prev; };
         phase = "wait for B";
         long b = 0;
         client.PlayerJoined += id => b = id;
         WaitFor(() => b != 0, 20000, "B to join");
 
         phase = "wait for takeover";
-        long previousOwner = 0;
-        client.Objects.OwnerChanged += (o, prev) => { if (o == obj) previousOwner = prev; };
         WaitFor(() => obj.Owner == b, 10000, "B to take ownership");
         Check(previousOwner == me, "previous owner reported as " + previousOwner);
         Check(obj.Generation == 2, "generation after the takeover is " + obj.Generation + ", want 2");
@@ -209,7 +215,7 @@ static class E2EClient
     {
         lock (errors)
             foreach (TandemError e in errors)
-                if (e.CommandNumber == command && (e.Code == "not_owner" || e.Code == "stale_generation")) return e;
+                if (e.CommandNumber == command && (e.Code == Tandem.Protocol.ErrorCode.NotOwner || e.Code == Tandem.Protocol.ErrorCode.StaleGeneration)) return e;
         return null;
     }
 

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Tandem.Transport
@@ -23,45 +22,8 @@ namespace Tandem.Transport
 
         protected override bool Connect()
         {
-            string host = address.Host;
-            tcp = new TcpClient();
-            tcp.NoDelay = true;
-            var ar = tcp.BeginConnect(host, address.Port, null, null);
-            if (!ar.AsyncWaitHandle.WaitOne(Options.ConnectTimeout))
-            {
-                Fail("connect to " + host + ":" + address.Port + " timed out");
-                return false;
-            }
-            tcp.EndConnect(ar);
-            Stream s = tcp.GetStream();
-            if (address.UseTls)
-            {
-                string targetHost = Options.TlsTargetHost ?? host;
-                string rejected = null; // why the built-in check refused the certificate
-                RemoteCertificateValidationCallback check = TandemTls.Validator(Options, targetHost, reason => rejected = reason);
-                var ssl = new SslStream(s, false, check);
-                stream = ssl; // so that Fail disposes it if the handshake hangs
-                try
-                {
-                    var auth = ssl.BeginAuthenticateAsClient(targetHost, null, Options.TlsProtocols, false, null, null);
-                    if (!auth.AsyncWaitHandle.WaitOne(Options.ConnectTimeout))
-                    {
-                        Fail("TLS handshake with " + host + " timed out");
-                        return false;
-                    }
-                    ssl.EndAuthenticateAsClient(auth);
-                }
-                catch (Exception)
-                {
-                    if (rejected == null) throw;
-                    Fail("TLS: server certificate of " + targetHost + " rejected: " + rejected);
-                    return false;
-                }
-                Log("TLS established with " + targetHost + ": " + ssl.SslProtocol);
-                s = ssl;
-            }
-            stream = s;
-            return true;
+            stream = OpenStream(address.Host, address.Port, address.UseTls, out tcp);
+            return stream != null;
         }
 
         protected override void Write(byte[] bytes, int count)
@@ -77,7 +39,7 @@ namespace Tandem.Transport
         protected override void Release()
         {
             try { if (stream != null) stream.Dispose(); } catch (Exception) { }
-            try { if (tcp != null) tcp.Close(); } catch (Exception) { }
+            CloseSocket();
         }
     }
 }

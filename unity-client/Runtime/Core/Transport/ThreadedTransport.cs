@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 
@@ -238,6 +240,56 @@ namespace Tandem.Transport
             byte[] b = partial.GetBuffer();
             if (len > 0 && b[len - 1] == (byte)'\r') len--; // CR before LF is ignored
             events.Enqueue(new TransportEvent(TransportEventKind.Line, Utf8.GetString(b, 0, len)));
+        }
+
+        /// <summary>
+        /// Opens TCP to host:port and, with <paramref name="useTls"/>, TLS over it, checking the
+        /// certificate with <see cref="TandemTls.Validator"/>. Returns null after reporting why
+        /// (timeout, refused certificate); throws for other failures.
+        /// </summary>
+        protected Stream OpenStream(string host, int port, bool useTls, out TcpClient tcp)
+        {
+            tcp = new TcpClient();
+            tcp.NoDelay = true;
+            tcpForRelease = tcp;
+            var ar = tcp.BeginConnect(host, port, null, null);
+            if (!ar.AsyncWaitHandle.WaitOne(Options.ConnectTimeout))
+            {
+                Fail("connect to " + host + ":" + port + " timed out");
+                return null;
+            }
+            tcp.EndConnect(ar);
+            Stream s = tcp.GetStream();
+            if (!useTls) return s;
+            string targetHost = Options.TlsTargetHost ?? host;
+            string rejected = null; // why the built-in check refused the certificate
+            var ssl = new SslStream(s, false, TandemTls.Validator(Options, targetHost, reason => rejected = reason));
+            try
+            {
+                var auth = ssl.BeginAuthenticateAsClient(targetHost, null, Options.TlsProtocols, false, null, null);
+                if (!auth.AsyncWaitHandle.WaitOne(Options.ConnectTimeout))
+                {
+                    Fail("TLS handshake with " + host + " timed out");
+                    return null;
+                }
+                ssl.EndAuthenticateAsClient(auth);
+            }
+            catch (Exception)
+            {
+                if (rejected == null) throw;
+                Fail("TLS: server certificate of " + targetHost + " rejected: " + rejected);
+                return null;
+            }
+            Log("TLS established with " + targetHost + ": " + ssl.SslProtocol);
+            return ssl;
+        }
+
+        TcpClient tcpForRelease;
+
+        /// <summary>Closes the socket <see cref="OpenStream"/> opened (so a hanging handshake ends too).</summary>
+        protected void CloseSocket()
+        {
+            try { if (tcpForRelease != null) tcpForRelease.Close(); } catch (Exception) { }
         }
 
         protected static string Describe(Exception e)
