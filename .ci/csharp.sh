@@ -52,7 +52,7 @@ echo "== compiling Tandem.Tests"
 cp "$NUNIT" "$OUT/"
 
 echo "== building E2EClient.exe"
-"${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" "$PKG/Tests/E2E~/E2EClient.cs"
+"${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" "$PKG/Tests/E2E~/E2EClient.cs" "$PKG/Tests/E2E~/SyncRoles.cs"
 
 echo "== running NUnit"
 export TANDEM_VECTORS="$PWD/protocol/testdata/vectors.txt"

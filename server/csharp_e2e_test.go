@@ -85,6 +85,41 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 	}
 }
 
+// TestCSharpSyncEndToEnd runs the Unity layer's logic (Core's Tandem.Sync, which the
+// NetworkManager, NetworkObject and NetworkTransform components adapt) on two clients against
+// a real server: MOVER (over TCP) spawns a ball through RoomSync and moves it; WATCHER (over
+// WebSocket) gets it from the join snapshot through the prefab factory, interpolates it
+// smoothly, takes ownership mid-motion and moves on from the pose it showed; MOVER then
+// interpolates the new owner. Neither may see a step larger than a few frames' motion.
+func TestCSharpSyncEndToEnd(t *testing.T) {
+	exe := csharpE2EExe(t)
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
+	room := "csharp-sync-" + suffix
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	mover := startRole(ctx, t, exe, nil, host, port, "MOVER", "csm"+suffix, room)
+	select {
+	case <-mover.ready:
+	case <-mover.done:
+		t.Fatalf("MOVER ended before READY:\n%s", mover.output())
+	case <-ctx.Done():
+		t.Fatalf("MOVER not READY in time:\n%s", mover.output())
+	}
+	watcher := startRole(ctx, t, exe, []string{"--url", srv.WSURL}, host, port, "WATCHER", "csw"+suffix, room)
+	for _, r := range []*role{mover, watcher} {
+		<-r.done
+		out := r.output()
+		if r.err != nil || !strings.Contains(out, "E2E OK") {
+			t.Errorf("role %s failed (%v):\n%s", r.name, r.err, out)
+			continue
+		}
+		t.Logf("role %s: E2E OK\n%s", r.name, firstLineWith(out, "largest step"))
+	}
+}
+
 // runCSharpRoles plays roles A and B (each with extra command line flags) against the server at addr.
 func runCSharpRoles(t *testing.T, exe, addr string, flagsA, flagsB []string, wantTLS bool) {
 	t.Helper()
@@ -254,7 +289,11 @@ func csharpE2EExe(t *testing.T) string {
 	if err != nil || len(sources) == 0 {
 		t.Fatalf("C# core sources not found under %s: %v", pkg, err)
 	}
-	sources = append(sources, filepath.Join(pkg, "Tests", "E2E~", "E2EClient.cs"))
+	e2e, err := filepath.Glob(filepath.Join(pkg, "Tests", "E2E~", "*.cs"))
+	if err != nil || len(e2e) == 0 {
+		t.Fatalf("C# end-to-end client sources not found under %s: %v", pkg, err)
+	}
+	sources = append(sources, e2e...)
 	exe := filepath.Join(t.TempDir(), "E2EClient.exe")
 	args := append([]string{"-langversion:7.2", "-target:exe", "-out:" + exe}, sources...)
 	if out, err := exec.Command(mcs, args...).CombinedOutput(); err != nil {

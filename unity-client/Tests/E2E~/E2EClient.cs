@@ -13,6 +13,9 @@
 //   writes are refused after the hand-over, and that it receives B's updates at generation 2.
 // Role B: joins late, checks the join snapshot holds exactly A's final state, takes ownership,
 //   sends updates at the new generation, and waits for A to confirm it saw them.
+// Roles MOVER and WATCHER: the Unity layer's logic (Tandem.Sync, see SyncRoles.cs) on two
+//   clients: MOVER moves an object, WATCHER interpolates it, takes it over mid-motion and
+//   moves on; neither may see it jump.
 // Every wait is bounded; a watchdog ends the process after 28 s whatever happens.
 using System;
 using System.Collections.Generic;
@@ -21,7 +24,7 @@ using System.Threading;
 using Tandem;
 using Tandem.MessagePack;
 
-static class E2EClient
+static partial class E2EClient
 {
     const string Prefab = "Cube";
     static TandemClient client;
@@ -40,7 +43,7 @@ static class E2EClient
         }
         if (args.Count != 5)
         {
-            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL] HOST PORT ROLE(A|B) USER ROOM");
+            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL] HOST PORT ROLE(A|B|MOVER|WATCHER) USER ROOM");
             return 2;
         }
         var watchdog = new Timer(_ => Finish(false, "watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
@@ -67,6 +70,8 @@ static class E2EClient
 
             if (role == "A") RoleA(room);
             else if (role == "B") RoleB(room);
+            else if (role == "MOVER") Mover(room);
+            else if (role == "WATCHER") Watcher(room);
             else Finish(false, "unknown role " + role);
             Finish(true, null);
         }

@@ -132,12 +132,21 @@ namespace Tandem.Sync
             latest = p;
             hasLatest = true;
             if (isMine()) return; // an owner keeps its own pose
+            double render = now - InterpolationDelay;
             if (first || (TeleportDistance > 0f && Vec3.Distance(p.Position, view.Read().Position) > TeleportDistance))
             {
                 // The first state (spawn or join snapshot) or a teleport: show it at once.
                 buffer.Clear();
                 Show(p);
-                time = now - InterpolationDelay;
+                time = render;
+            }
+            else if (buffer.Count > 0 && buffer.NewestTime < render)
+            {
+                // The buffer ran dry and the newest pose has been held since: move on from it
+                // now, instead of catching up on the time it was held in one step.
+                Pose held = buffer.ValueAt(buffer.Count - 1);
+                buffer.Clear();
+                buffer.Add(render, held);
             }
             buffer.Add(time, p);
         }

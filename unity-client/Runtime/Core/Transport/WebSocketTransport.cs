@@ -25,7 +25,6 @@ namespace Tandem.Transport
         const int MaxHandshakeBytes = 16 * 1024;
 
         readonly ServerAddress address;
-        readonly CancellationTokenSource cancel = new CancellationTokenSource();
         TcpClient tcp;
         Stream stream;
         WebSocket socket;
@@ -101,14 +100,14 @@ namespace Tandem.Transport
 
         protected override void Write(byte[] bytes, int count)
         {
-            socket.SendAsync(new ArraySegment<byte>(bytes, 0, count), WebSocketMessageType.Text, true, cancel.Token).Wait();
+            socket.SendAsync(new ArraySegment<byte>(bytes, 0, count), WebSocketMessageType.Text, true, CancellationToken.None).Wait();
         }
 
         protected override int Read(byte[] buffer)
         {
             while (true)
             {
-                var result = socket.ReceiveAsync(new ArraySegment<byte>(buffer), cancel.Token).Result;
+                var result = socket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None).Result;
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     string why = result.CloseStatusDescription;
@@ -134,10 +133,11 @@ namespace Tandem.Transport
 
         protected override void Release()
         {
-            try { cancel.Cancel(); } catch (Exception) { }
-            try { if (socket != null) socket.Abort(); } catch (Exception) { }
-            try { if (stream != null) stream.Dispose(); } catch (Exception) { }
+            // The socket first: that ends a blocked read without running the WebSocket's own
+            // cancellation (which can wait on the read it cancels).
             CloseSocket();
+            try { if (stream != null) stream.Dispose(); } catch (Exception) { }
+            try { if (socket != null) socket.Abort(); } catch (Exception) { }
         }
     }
 }
