@@ -2,7 +2,9 @@
 # Builds and tests the C# Unity package (unity-client/) with Mono, outside Unity:
 #   - Tandem.Core.dll, then Tandem.Unity.dll and Tandem.Editor.dll against the
 #     compile-only UnityEngine/UnityEditor stubs (catches API slips without Unity),
-#   - Tandem.Tests.Editor.dll, run with nunit-console (NUnit 2.6),
+#   - Tandem.Tests.Editor.dll (the edit-mode tests in Tests/Editor), run with nunit-console (NUnit 2.6),
+#   - Tandem.Tests.Runtime.dll (the play-mode tests in Tests/Runtime), compiled only: they
+#     need a Unity player,
 #   - E2EClient.exe, the headless client that server/csharp_e2e_test.go runs
 #     against the real server (TANDEM_CSHARP_E2E_EXE=build/csharp/E2EClient.exe).
 # Output goes to build/csharp/ (git-ignored). Run from anywhere; works on a fresh machine.
@@ -50,6 +52,11 @@ echo "== compiling Tandem.Tests"
 "${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.Editor.dll" -r:"$OUT/Tandem.Core.dll" -r:"$NUNIT" \
   -recurse:"$PKG/Tests/Editor/*.cs"
 cp "$NUNIT" "$OUT/"
+
+echo "== compiling Tandem.Tests.Runtime (play-mode tests; compile-only, they need a Unity player)"
+"${MCS[@]}" -target:library -out:"$OUT/UnityEngine.TestRunner.dll" -r:"$NUNIT" "$PKG/Tests/UnityStubs~/UnityEngine.TestRunner.cs"
+"${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.Runtime.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/Tandem.Unity.dll" \
+  -r:"$OUT/UnityEngine.dll" -r:"$OUT/UnityEngine.TestRunner.dll" -r:"$NUNIT" -recurse:"$PKG/Tests/Runtime/*.cs"
 
 echo "== building E2EClient.exe"
 "${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" "$PKG/Tests/E2E~/E2EClient.cs" "$PKG/Tests/E2E~/SyncRoles.cs"
