@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -156,19 +157,41 @@ func (r *consoleRun) wait(t *testing.T, limit time.Duration) int {
 }
 
 // TestConsoleSampleEndToEnd runs the console against a real in-process
-// server, next to a raw-protocol client that watches the room.
+// server, next to a raw-protocol client that watches the room: over TCP
+// (HOST PORT) and over WebSocket (a ws:// URL), in a room with a TCP member.
 func TestConsoleSampleEndToEnd(t *testing.T) {
 	exe := consoleExe(t)
-	srv := servertest.Start(t)
+	for _, tc := range []struct {
+		name string
+		ws   bool
+	}{
+		{name: "tcp"},
+		{name: "websocket", ws: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { runConsoleEndToEnd(t, exe, tc.ws) })
+	}
+}
+
+func runConsoleEndToEnd(t *testing.T, exe string, ws bool) {
+	var opts []servertest.Option
+	if ws {
+		opts = append(opts, servertest.WithWebSocket(server.WebSocketOptions{}))
+	}
+	srv := servertest.Start(t, opts...)
 	host, port, ok := strings.Cut(srv.Addr, ":")
 	require.True(t, ok, srv.Addr)
+	address := []string{host, port}
+	if ws {
+		address = []string{srv.WSURL}
+	}
 
 	watcher := srv.Login(t, "watcher")
 	watcher.Join("console-room")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	run := startConsole(t, ctx, exe, host, port, "console", "pw-console", "console-room", "--say", "hello", "--seconds", "3")
+	args := append(address, "console", "pw-console", "console-room", "--say", "hello", "--seconds", "3")
+	run := startConsole(t, ctx, exe, args...)
 
 	// The watcher sees the console join, speak, and leave when it exits.
 	join := watcher.Skip(func(l string) bool { return strings.HasPrefix(l, "2:") && strings.HasSuffix(l, ":console-room") })
