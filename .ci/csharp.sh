@@ -21,7 +21,7 @@ fi
 PKG=unity-client
 OUT=build/csharp
 rm -rf "$OUT"
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$OUT/webgl"
 
 NUNIT=$(find /usr/lib -name nunit.framework.dll 2>/dev/null | sort | head -n 1)
 if [ -z "$NUNIT" ]; then
@@ -45,6 +45,9 @@ echo "== compiling Unity stubs, Tandem.Unity, Tandem.Editor (compile-only check)
 "${MCS[@]}" -target:library -out:"$OUT/UnityEditor.dll" -r:"$OUT/UnityEngine.dll" "$PKG/Tests/UnityStubs~/UnityEditor.cs"
 "${MCS[@]}" -target:library -out:"$OUT/Tandem.Unity.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/UnityEngine.dll" \
   -recurse:"$PKG/Runtime/Unity/*.cs"
+# The WebGL branch too (UNITY_WEBGL: the browser's WebSocket instead of threads and sockets).
+"${MCS[@]}" -target:library -define:UNITY_WEBGL -out:"$OUT/webgl/Tandem.Unity.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/UnityEngine.dll" \
+  -recurse:"$PKG/Runtime/Unity/*.cs"
 "${MCS[@]}" -target:library -out:"$OUT/Tandem.Editor.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/Tandem.Unity.dll" \
   -r:"$OUT/UnityEngine.dll" -r:"$OUT/UnityEditor.dll" -recurse:"$PKG/Editor/*.cs"
 
@@ -59,7 +62,7 @@ echo "== compiling Tandem.Tests.Runtime (play-mode tests; compile-only, they nee
   -r:"$OUT/UnityEngine.dll" -r:"$OUT/UnityEngine.TestRunner.dll" -r:"$NUNIT" -recurse:"$PKG/Tests/Runtime/*.cs"
 
 echo "== building E2EClient.exe"
-"${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" "$PKG/Tests/E2E~/E2EClient.cs" "$PKG/Tests/E2E~/SyncRoles.cs"
+"${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" -recurse:"$PKG/Tests/E2E~/*.cs"
 
 echo "== running NUnit"
 export TANDEM_VECTORS="$PWD/protocol/testdata/vectors.txt"

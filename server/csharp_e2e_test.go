@@ -26,21 +26,23 @@ import (
 // It runs over plain TCP and over TLS, where the C# client (SslStream) must validate the
 // server's self-signed certificate against exactly that certificate's PEM (--tls), and must
 // refuse a server whose certificate is another one or names another address; then over
-// WebSocket (the C# ClientWebSocket transport), plain and wss with the same pinning, and
-// with A on WebSocket and B on TCP in one room.
+// WebSocket (the package's WebSocket transport), plain and wss with the same pinning, with A
+// on WebSocket and B on TCP in one room, and with A on the polled transport WebGL builds use.
 func TestCSharpClientEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
 	for _, tc := range []struct {
-		name string
-		tls  bool
-		ws   bool // role A over WebSocket
-		wsB  bool // role B over WebSocket
+		name   string
+		tls    bool
+		ws     bool // role A over WebSocket
+		wsB    bool // role B over WebSocket
+		polled bool // role A through the polled transport WebGL builds use
 	}{
 		{name: "plain"},
 		{name: "tls", tls: true},
 		{name: "ws", ws: true, wsB: true},
 		{name: "wss", tls: true, ws: true, wsB: true},
 		{name: "ws-and-tcp", ws: true},
+		{name: "ws-polled", ws: true, wsB: true, polled: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var (
@@ -59,6 +61,9 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 			flagsA, flagsB := flags, flags
 			if tc.ws {
 				flagsA = append([]string{"--url", srv.WSURL}, flags...)
+			}
+			if tc.polled {
+				flagsA = append(flagsA, "--polled")
 			}
 			if tc.wsB {
 				flagsB = append([]string{"--url", srv.WSURL}, flags...)

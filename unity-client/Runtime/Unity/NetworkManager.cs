@@ -431,7 +431,7 @@ namespace Tandem.Unity
             if (logEvents) options.Log = s => Debug.Log("[Tandem] " + s);
 #if UNITY_WEBGL && !UNITY_EDITOR
             // No sockets and no threads in the browser: its WebSocket, polled from Update.
-            options.TransportFactory = (server, opts) => new BrowserWebSocketTransport(server, opts);
+            options.TransportFactory = BrowserWebSocket.CreateTransport;
 #endif
             client = new TandemClient(options);
             client.Connected += OnClientConnected;

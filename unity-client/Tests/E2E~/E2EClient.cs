@@ -1,10 +1,11 @@
 // Headless end-to-end client for Tandem, built from Tandem.Core only. It plays a scripted
 // role against a live server and prints "E2E OK" (exit 0) or "E2E FAIL: reason" (exit 1).
 //
-//   mono E2EClient.exe [--tls CERT.pem] [--url URL] HOST PORT ROLE USER ROOM
+//   mono E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE USER ROOM
 //
 // --url: connect to this address instead of tcp://HOST:PORT (ws://..., wss://... for the
 //   WebSocket transport; --tls then pins the wss certificate the same way).
+// --polled: with a ws:// URL, use Core's PolledTransport, which WebGL builds use (see PolledSocket.cs).
 // --tls: connect with TLS and trust exactly the certificate(s) in CERT.pem (pinning; the
 //   host name must still match), not the system store.
 //
@@ -34,16 +35,18 @@ static partial class E2EClient
     static int Main(string[] argv)
     {
         string tlsPem = null, url = null;
+        bool polled = false;
         var args = new List<string>();
         for (int i = 0; i < argv.Length; i++)
         {
             if (argv[i] == "--tls" && i + 1 < argv.Length) tlsPem = argv[++i];
             else if (argv[i] == "--url" && i + 1 < argv.Length) url = argv[++i];
+            else if (argv[i] == "--polled") polled = true;
             else args.Add(argv[i]);
         }
         if (args.Count != 5)
         {
-            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL] HOST PORT ROLE(A|B|MOVER|WATCHER) USER ROOM");
+            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE(A|B|MOVER|WATCHER) USER ROOM");
             return 2;
         }
         var watchdog = new Timer(_ => Finish(false, "watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
@@ -56,6 +59,11 @@ static partial class E2EClient
             {
                 phase = "load " + tlsPem;
                 options.TrustedCertificates = TandemTls.LoadCertificates(tlsPem);
+            }
+            if (polled)
+            {
+                options.TransportFactory = (address, opts) => new Tandem.Transport.PolledTransport(address, new PolledSocket(opts), opts);
+                Console.Error.WriteLine("[" + role + "] polled transport (as on WebGL)");
             }
             client = new TandemClient(options);
             client.Error += e => { lock (errors) errors.Add(e); Console.Error.WriteLine("[" + role + "] " + e); };

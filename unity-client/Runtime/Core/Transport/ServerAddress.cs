@@ -77,7 +77,8 @@ namespace Tandem.Transport
                 port = tls ? 443 : 80;
             }
             string host = uri.Host.Trim('[', ']');
-            return new ServerAddress(kind, host, port, tls, kind == TransportKind.WebSocket ? uri.PathAndQuery : null);
+            bool hasPath = url.IndexOf('/', sep + 3) >= 0;
+            return new ServerAddress(kind, host, port, tls, kind == TransportKind.WebSocket && hasPath ? uri.PathAndQuery : null);
         }
 
         static bool HasExplicitPort(string authorityAndPath)

@@ -3,7 +3,6 @@
 var TandemWebSocket = {
   $TandemWs: { next: 1, sockets: {} },
 
-  TandemWs_Open__deps: ['$TandemWs'],
   TandemWs_Open: function (url) {
     var id = TandemWs.next++;
     var entry = { ws: null, inbox: [], closeReason: '' };
@@ -31,13 +30,11 @@ var TandemWebSocket = {
     return id;
   },
 
-  TandemWs_State__deps: ['$TandemWs'],
   TandemWs_State: function (id) {
     var e = TandemWs.sockets[id];
     return e ? e.ws.readyState : 3;
   },
 
-  TandemWs_Send__deps: ['$TandemWs'],
   TandemWs_Send: function (id, text) {
     var e = TandemWs.sockets[id];
     if (!e || e.ws.readyState !== 1) return 0;
@@ -46,14 +43,12 @@ var TandemWebSocket = {
   },
 
   // The UTF-8 length of the next queued message, or -1 when none.
-  TandemWs_NextLength__deps: ['$TandemWs'],
   TandemWs_NextLength: function (id) {
     var e = TandemWs.sockets[id];
     if (!e || e.inbox.length === 0) return -1;
     return lengthBytesUTF8(e.inbox[0]);
   },
 
-  TandemWs_Receive__deps: ['$TandemWs'],
   TandemWs_Receive: function (id, buffer, length) {
     var e = TandemWs.sockets[id];
     if (!e || e.inbox.length === 0) return 0;
@@ -67,13 +62,11 @@ var TandemWebSocket = {
     return Math.min(n, length);
   },
 
-  TandemWs_CloseReasonLength__deps: ['$TandemWs'],
   TandemWs_CloseReasonLength: function (id) {
     var e = TandemWs.sockets[id];
     return e && e.closeReason ? lengthBytesUTF8(e.closeReason) : 0;
   },
 
-  TandemWs_CloseReason__deps: ['$TandemWs'],
   TandemWs_CloseReason: function (id, buffer, length) {
     var e = TandemWs.sockets[id];
     if (!e) return;
@@ -84,7 +77,6 @@ var TandemWebSocket = {
     _free(tmp);
   },
 
-  TandemWs_Close__deps: ['$TandemWs'],
   TandemWs_Close: function (id) {
     var e = TandemWs.sockets[id];
     if (!e) return;
