@@ -152,11 +152,15 @@ func runCSharpRoles(t *testing.T, exe, addr string, flagsA, flagsB []string, wan
 	for _, r := range []*role{a, b} {
 		<-r.done
 		out := r.output()
-		wantWS := slices.Contains(flagsA, "--url")
+		flags := flagsA
 		if r == b {
-			wantWS = slices.Contains(flagsB, "--url")
+			flags = flagsB
 		}
+		wantWS := slices.Contains(flags, "--url")
+		wantPolled := slices.Contains(flags, "--polled")
 		switch {
+		case strings.Contains(out, "polled transport (as on WebGL)") != wantPolled:
+			t.Errorf("role %s: polled transport used = %v, want %v:\n%s", r.name, !wantPolled, wantPolled, out)
 		case strings.Contains(out, "WebSocket connected") != wantWS:
 			t.Errorf("role %s: WebSocket used = %v, want %v:\n%s", r.name, !wantWS, wantWS, out)
 		case r.err != nil || !strings.Contains(out, "E2E OK"):

@@ -49,7 +49,7 @@ static partial class E2EClient
             Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE(A|B|MOVER|WATCHER) USER ROOM");
             return 2;
         }
-        var watchdog = new Timer(_ => Finish(false, "watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
+        var watchdog = new Timer(_ => Abandon("watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
         try
         {
             string host = args[0], role = args[2].ToUpperInvariant(), user = args[3], room = args[4];
@@ -286,8 +286,27 @@ static partial class E2EClient
         {
             Console.WriteLine(ok ? "E2E OK" : "E2E FAIL: " + reason);
             Console.Out.Flush();
-            try { if (client != null) client.Disconnect(); } catch (Exception) { }
+            // A clean disconnect must not take long: a hang here is a failure of its own.
+            var disconnect = new Thread(() =>
+            {
+                try { if (client != null) client.Disconnect(); } catch (Exception) { }
+            }) { IsBackground = true };
+            disconnect.Start();
+            if (!disconnect.Join(5000))
+            {
+                Console.WriteLine("E2E FAIL: Disconnect did not return within 5 s");
+                Console.Out.Flush();
+                Environment.Exit(1);
+            }
             Environment.Exit(ok ? 0 : 1);
         }
+    }
+
+    // The watchdog: no lock (Finish may be the one that hangs), no disconnect.
+    static void Abandon(string reason)
+    {
+        Console.WriteLine("E2E FAIL: " + reason);
+        Console.Out.Flush();
+        Environment.Exit(1);
     }
 }

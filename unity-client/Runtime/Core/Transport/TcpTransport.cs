@@ -38,8 +38,8 @@ namespace Tandem.Transport
 
         protected override void Release()
         {
-            try { if (stream != null) stream.Dispose(); } catch (Exception) { }
-            CloseSocket();
+            CloseSocket(); // ends a blocked read or a hanging handshake
+            DisposeLater(stream);
         }
     }
 }

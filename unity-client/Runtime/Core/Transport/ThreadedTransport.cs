@@ -88,6 +88,11 @@ namespace Tandem.Transport
             }
             if (writer != null && Thread.CurrentThread != writer) writer.Join(flushTimeout);
             Fail("closed by client");
+            // The socket is closed now, so the reader ends at once: wait for it, so that no
+            // thread of this connection outlives Close (Mono can hang at exit on one still
+            // finishing a read).
+            Thread r = Volatile.Read(ref reader);
+            if (r != null && Thread.CurrentThread != r) r.Join(flushTimeout);
         }
 
         protected void Log(string s)
@@ -127,8 +132,9 @@ namespace Tandem.Transport
             Interlocked.Exchange(ref lastReceiveMs, now0);
             if (IsClosed) return;
             events.Enqueue(new TransportEvent(TransportEventKind.Connected, null));
-            reader = new Thread(ReaderLoop) { IsBackground = true, Name = "Tandem reader" };
-            reader.Start();
+            var r = new Thread(ReaderLoop) { IsBackground = true, Name = "Tandem reader" };
+            Volatile.Write(ref reader, r);
+            r.Start();
 
             var buffer = new byte[4096];
             var batch = new List<string>();
@@ -290,6 +296,20 @@ namespace Tandem.Transport
         protected void CloseSocket()
         {
             try { if (tcpForRelease != null) tcpForRelease.Close(); } catch (Exception) { }
+        }
+
+        /// <summary>
+        /// Disposes on a pool thread, after the socket is closed: disposing a TLS stream while the
+        /// reader thread is inside a read can wait on that read (seen with Mono), and Close must
+        /// not wait.
+        /// </summary>
+        protected static void DisposeLater(IDisposable d)
+        {
+            if (d == null) return;
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                try { d.Dispose(); } catch (Exception) { }
+            });
         }
 
         protected static string Describe(Exception e)

@@ -133,11 +133,15 @@ namespace Tandem.Transport
 
         protected override void Release()
         {
-            // The socket first: that ends a blocked read without running the WebSocket's own
-            // cancellation (which can wait on the read it cancels).
-            CloseSocket();
-            try { if (stream != null) stream.Dispose(); } catch (Exception) { }
-            try { if (socket != null) socket.Abort(); } catch (Exception) { }
+            CloseSocket(); // ends a blocked read (the WebSocket's and the TLS stream's) first
+            var ws = socket;
+            if (ws != null)
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    try { ws.Abort(); } catch (Exception) { }
+                    try { ws.Dispose(); } catch (Exception) { }
+                });
+            DisposeLater(stream);
         }
     }
 }
