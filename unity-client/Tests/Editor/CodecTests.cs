@@ -163,6 +163,7 @@ namespace Tandem.Tests
                 case 1: return ClientLines.ListRooms(f.Length == 0 ? null : f[0]);
                 case 2:
                     if (f[0] == "-1") return ClientLines.Leave();
+                    if (f.Length > 2) return ClientLines.Join(f[0], f[1], int.Parse(f[2]));
                     return ClientLines.Join(f[0], f.Length > 1 ? f[1] : null);
                 case 3:
                 {
@@ -191,6 +192,7 @@ namespace Tandem.Tests
                     break;
                 case 15: return ClientLines.Destroy(f[0]);
                 case 16: return ClientLines.ObjectMessage(f[0], (ObjectMessageTarget)int.Parse(f[1]), f[2]);
+                case 19: return ClientLines.Resume(f[0], f[1]);
             }
             throw new ArgumentException("no builder for " + number);
         }

@@ -155,6 +155,38 @@ namespace Tandem.Tests
         }
 
         [Test]
+        public void ResumeFormsAreAcceptedByAClientThatDoesNotResume()
+        {
+            var login = (SessionStartedLine)LineCodec.ParseServerLine("0:17::q3dV_x-1");
+            Assert.AreEqual(17L, login.ClientId);
+            Assert.AreEqual("", login.SessionToken);
+            Assert.AreEqual("q3dV_x-1", login.ResumeToken);
+            Assert.AreEqual("0:17::q3dV_x-1", login.ToLine());
+            Assert.AreEqual("0:17", LineCodec.ParseServerLine("0:17").ToLine());
+
+            var who = (WhoLine)LineCodec.ParseServerLine("5:lobby:3=alice=inactive,9=bob");
+            Assert.AreEqual("alice", who.Members[0].Name);
+            Assert.IsTrue(who.Members[0].Inactive);
+            Assert.IsFalse(who.Members[1].Inactive);
+            Assert.AreEqual("5:lobby:3=alice=inactive,9=bob", who.ToLine());
+            Assert.Throws<ProtocolException>(() => LineCodec.ParseServerLine("5:lobby:3=alice=away"));
+            Assert.Throws<ProtocolException>(() => LineCodec.ParseServerLine("20:3:sleeping"));
+
+            var client = new TandemClient();
+            var seen = new List<string>();
+            client.MemberActivity += (id, active) => seen.Add(id + (active ? " back" : " away"));
+            foreach (string l in new[] { "0:17::tok", "2:17:lobby", "2:3:lobby", "17:lobby:0", "20:3:inactive", "20:3:active", "20:99:inactive" })
+                client.InjectServerLine(l);
+            client.DispatchEvents();
+            Assert.AreEqual(17L, client.ClientId);
+            Assert.AreEqual("tok", client.ResumeToken);
+            CollectionAssert.AreEqual(new[] { "3 away", "3 back" }, seen, "only members of our room");
+            Assert.IsTrue(client.IsMember(3), "an inactive member stays a member");
+            Assert.AreEqual("2:arena::30", ClientLines.Join("arena", null, 30));
+            Assert.AreEqual("19:alice:tok", ClientLines.Resume("alice", "tok"));
+        }
+
+        [Test]
         public void ServerBusyCarriesItsRetryDelay()
         {
             var e = new TandemError("0", 0, ErrorCode.ServerBusy, "1250 too many logins, try again");

@@ -48,6 +48,12 @@ namespace Tandem
         /// <summary>Our client id (0 before login). New for every login.</summary>
         public long ClientId { get; private set; }
 
+        /// <summary>
+        /// The resume token the server gave with this login (<c>0:&lt;id&gt;::&lt;token&gt;</c>), or null
+        /// when it offers none. This client reconnects by logging in again; it does not resume.
+        /// </summary>
+        public string ResumeToken { get; private set; }
+
         public string UserName { get { return user; } }
 
         /// <summary>The room we are in, or null.</summary>
@@ -323,6 +329,12 @@ namespace Tandem
                     if (RoomReady != null) RoomReady(m.Room, m.ObjectCount);
                     break;
                 }
+                case MessageNumber.Activity:
+                {
+                    var m = (ActivityLine)line;
+                    if (room.IsMember(m.ClientId) && MemberActivity != null) MemberActivity(m.ClientId, m.Active);
+                    break;
+                }
                 case MessageNumber.System:
                     if (SystemMessage != null) SystemMessage(((SystemMessageLine)line).Text);
                     break;
@@ -336,6 +348,7 @@ namespace Tandem
         void OnLoggedIn(SessionStartedLine m)
         {
             ClientId = m.ClientId;
+            ResumeToken = m.ResumeToken.Length > 0 ? m.ResumeToken : null;
             connection.State = ClientState.LoggedIn;
             connection.ResetBackoff();
             // Rejoin first, so LoggedIn handlers see JoiningRoom and do not join twice.
@@ -499,6 +512,7 @@ namespace Tandem
             room.ListRequests.Clear(); // their answers will never come
             LeaveRoomState();
             ClientId = 0;
+            ResumeToken = null;
             int attempt;
             TimeSpan delay;
             bool willReconnect = connection.ScheduleReconnect(user != null, out attempt, out delay);

@@ -16,6 +16,12 @@ namespace Tandem.Protocol
             return MessageNumber.Login + ":" + Field(user, "user") + ":" + Field(password, "password");
         }
 
+        /// <summary><c>19:&lt;user&gt;:&lt;resume token&gt;</c>: resume a dropped session instead of logging in.</summary>
+        public static string Resume(string user, string resumeToken)
+        {
+            return MessageNumber.Resume + ":" + Field(user, "user") + ":" + Field(resumeToken, "resume token");
+        }
+
         /// <summary><c>1</c>, or <c>1:&lt;password&gt;</c> to include the private rooms it opens.</summary>
         public static string ListRooms(string password)
         {
@@ -28,6 +34,17 @@ namespace Tandem.Protocol
             if (string.IsNullOrEmpty(room)) throw new ArgumentException("room name is empty", "room");
             string line = MessageNumber.Join + ":" + Field(room, "room");
             return password == null ? line : line + ":" + Field(password, "password");
+        }
+
+        /// <summary>
+        /// <c>2:&lt;room&gt;:&lt;password&gt;:&lt;seconds&gt;</c>: join, and a room created now keeps a
+        /// dropped member this many seconds for a resume (0: no rejoin; a server without
+        /// resuming ignores it).
+        /// </summary>
+        public static string Join(string room, string password, int rejoinGraceSeconds)
+        {
+            if (rejoinGraceSeconds < 0) throw new ArgumentOutOfRangeException("rejoinGraceSeconds");
+            return Join(room, password ?? "") + ":" + rejoinGraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public static string Leave() { return "2:-1"; }

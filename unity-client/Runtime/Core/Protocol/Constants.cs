@@ -25,6 +25,10 @@ namespace Tandem.Protocol
         public const int Destroy = 15;
         public const int ObjMessage = 16;
         public const int Ready = 17;
+        /// <summary><c>19:&lt;user&gt;:&lt;resume token&gt;</c>: resume a dropped session (answered with <c>0</c>).</summary>
+        public const int Resume = 19;
+        /// <summary><c>20:&lt;id&gt;:inactive</c> / <c>20:&lt;id&gt;:active</c>: a member's connection dropped, or it resumed.</summary>
+        public const int Activity = 20;
         /// <summary><c>22:&lt;text&gt;</c>: a system message from the server's operator.</summary>
         public const int System = 22;
         /// <summary><c>23:&lt;room&gt;:&lt;code&gt;:&lt;text&gt;</c>: the room is closed for you.</summary>
@@ -32,6 +36,13 @@ namespace Tandem.Protocol
 
         /// <summary>Numbers above this are not messages (two digits at most).</summary>
         public const int Max = 29;
+    }
+
+    /// <summary>The states of message 20 (and the flag of an inactive member in a <c>5</c> list).</summary>
+    public static class Activity
+    {
+        public const string Inactive = "inactive";
+        public const string Active = "active";
     }
 
     /// <summary>Send targets of message 3 (its second field).</summary>

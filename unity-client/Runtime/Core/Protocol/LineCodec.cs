@@ -19,19 +19,24 @@ namespace Tandem.Protocol
         public override string ToString() { return Name + "-" + MemberCount; }
     }
 
-    /// <summary>A member in a <c>5</c> list: client id and user name.</summary>
+    /// <summary>A member in a <c>5</c> list: client id, user name, and whether it waits for a resume.</summary>
     public struct MemberInfo
     {
         public readonly long ClientId;
         public readonly string Name;
+        /// <summary>Its connection dropped and it may resume (<c>id=name=inactive</c>).</summary>
+        public readonly bool Inactive;
 
-        public MemberInfo(long clientId, string name)
+        public MemberInfo(long clientId, string name) : this(clientId, name, false) { }
+
+        public MemberInfo(long clientId, string name, bool inactive)
         {
             ClientId = clientId;
             Name = name;
+            Inactive = inactive;
         }
 
-        public override string ToString() { return ClientId + "=" + Name; }
+        public override string ToString() { return ClientId + "=" + Name + (Inactive ? "=" + Activity.Inactive : ""); }
     }
 
     /// <summary>
@@ -55,9 +60,9 @@ namespace Tandem.Protocol
             var s = new Shape[MessageNumber.Max + 1];
             for (int i = 0; i < s.Length; i++) s[i] = new Shape { ServerMin = -1, ServerMax = -1, ClientMin = -1, ClientMax = -1 };
             //    number                        server  client
-            Row(s, MessageNumber.Login,         1, 1,   2, 2);  // 0:<id> / 0:<user>:<password>
+            Row(s, MessageNumber.Login,         1, 3,   2, 2);  // 0:<id>[:<session token>:<resume token>] / 0:<user>:<password>
             Row(s, MessageNumber.Rooms,         1, 1,   0, 1);  // 1:<list> / 1[:<password>]
-            Row(s, MessageNumber.Join,          2, 2,   1, 2);  // 2:<id>:<room> / 2:<room>[:<password>]
+            Row(s, MessageNumber.Join,          2, 2,   1, 3);  // 2:<id>:<room> / 2:<room>[:<password>[:<rejoin seconds>]]
             Row(s, MessageNumber.Message,       2, 2,   2, 2);  // 3:<sender>:<msg> / 3:<target>:<msg> (4, 5: see SplitClientFields)
             Row(s, MessageNumber.Master,        1, 1,  -1, -1); // 4:<id>
             Row(s, MessageNumber.Who,           2, 2,   0, 2);  // 5:<room>:<list> / 5[:<room>[:<password>]]
@@ -72,6 +77,8 @@ namespace Tandem.Protocol
             Row(s, MessageNumber.Destroy,       1, 1,   1, 1);
             Row(s, MessageNumber.ObjMessage,    3, 3,   3, 3);
             Row(s, MessageNumber.Ready,         2, 2,  -1, -1); // 17:<room>:<count>
+            Row(s, MessageNumber.Resume,       -1, -1,  2, 2);  // 19:<user>:<resume token>
+            Row(s, MessageNumber.Activity,      2, 2,  -1, -1); // 20:<id>:inactive|active
             Row(s, MessageNumber.System,        1, 1,  -1, -1); // 22:<text>
             Row(s, MessageNumber.RoomClosed,    3, 3,  -1, -1); // 23:<room>:<code>:<text>
             return s;
@@ -183,7 +190,8 @@ namespace Tandem.Protocol
             string[] f = SplitServerFields(line, out n);
             switch (n)
             {
-                case MessageNumber.Login: return new SessionStartedLine(ParseId(f[0]));
+                case MessageNumber.Login:
+                    return new SessionStartedLine(ParseId(f[0]), f.Length > 1 ? f[1] : "", f.Length > 2 ? f[2] : "");
                 case MessageNumber.Rooms: return new RoomListLine(ParseRoomList(f[0]));
                 case MessageNumber.Join: return new MemberLine(ParseId(f[0]), f[1]);
                 case MessageNumber.Message: return new MessageLine(ParseId(f[0]), f[1]);
@@ -202,6 +210,10 @@ namespace Tandem.Protocol
                 case MessageNumber.Destroy: return new DestroyLine(CheckObjectId(f[0]));
                 case MessageNumber.ObjMessage: return new ObjectMessageLine(CheckObjectId(f[0]), ParseId(f[1]), f[2]);
                 case MessageNumber.Ready: return new RoomReadyLine(f[0], (int)ParseLong(f[1], "object count"));
+                case MessageNumber.Activity:
+                    if (f[1] != Activity.Inactive && f[1] != Activity.Active)
+                        throw new ProtocolException("unknown activity '" + Truncate(f[1]) + "'");
+                    return new ActivityLine(ParseId(f[0]), f[1] == Activity.Active);
                 case MessageNumber.System: return new SystemMessageLine(f[0]);
                 case MessageNumber.RoomClosed: return new RoomClosedLine(f[0], f[1], f[2]);
             }
@@ -235,7 +247,18 @@ namespace Tandem.Protocol
                 int eq = entry.IndexOf('=');
                 if (eq <= 0)
                     throw new ProtocolException("member list entry '" + entry + "' has no id=name form");
-                members.Add(new MemberInfo(ParseId(entry.Substring(0, eq)), entry.Substring(eq + 1)));
+                // id=name, or id=name=inactive for a member waiting for a resume (names hold no '=').
+                string name = entry.Substring(eq + 1);
+                bool inactive = false;
+                int flag = name.IndexOf('=');
+                if (flag >= 0)
+                {
+                    if (name.Substring(flag + 1) != Activity.Inactive)
+                        throw new ProtocolException("member list entry '" + entry + "' has an unknown flag");
+                    name = name.Substring(0, flag);
+                    inactive = true;
+                }
+                members.Add(new MemberInfo(ParseId(entry.Substring(0, eq)), name, inactive));
             }
             return members;
         }
@@ -259,7 +282,7 @@ namespace Tandem.Protocol
             for (int i = 0; i < members.Count; i++)
             {
                 if (i > 0) sb.Append(',');
-                sb.Append(members[i].ClientId).Append('=').Append(members[i].Name);
+                sb.Append(members[i]);
             }
             return sb.ToString();
         }

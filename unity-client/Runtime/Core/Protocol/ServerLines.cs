@@ -17,13 +17,33 @@ namespace Tandem.Protocol
         protected static string Bare(int number) { return number.ToString(System.Globalization.CultureInfo.InvariantCulture); }
     }
 
-    /// <summary><c>0:&lt;client id&gt;</c>: logged in.</summary>
+    /// <summary>
+    /// <c>0:&lt;client id&gt;</c>, or <c>0:&lt;client id&gt;:&lt;session token&gt;:&lt;resume token&gt;</c>
+    /// from a server that offers resuming: logged in.
+    /// </summary>
     public sealed class SessionStartedLine : ServerLine
     {
         public readonly long ClientId;
-        public SessionStartedLine(long clientId) { ClientId = clientId; }
+        /// <summary>Reserved (empty today); "" when the server sent the short form.</summary>
+        public readonly string SessionToken;
+        /// <summary>The token to resume this session with (<c>19</c>); "" when the server sent the short form.</summary>
+        public readonly string ResumeToken;
+        public SessionStartedLine(long clientId) : this(clientId, "", "") { }
+
+        public SessionStartedLine(long clientId, string sessionToken, string resumeToken)
+        {
+            ClientId = clientId;
+            SessionToken = sessionToken ?? "";
+            ResumeToken = resumeToken ?? "";
+        }
+
         public override int Number { get { return MessageNumber.Login; } }
-        public override string ToLine() { return MessageNumber.Login + ":" + ClientId; }
+
+        public override string ToLine()
+        {
+            string line = MessageNumber.Login + ":" + ClientId;
+            return SessionToken.Length > 0 || ResumeToken.Length > 0 ? line + ":" + SessionToken + ":" + ResumeToken : line;
+        }
     }
 
     /// <summary><c>1:&lt;name&gt;-&lt;count&gt;,...</c>: room list.</summary>
@@ -243,5 +263,15 @@ namespace Tandem.Protocol
         public RoomClosedLine(string room, string code, string text) { Room = room; Code = code; Text = text; }
         public override int Number { get { return MessageNumber.RoomClosed; } }
         public override string ToLine() { return MessageNumber.RoomClosed + ":" + Room + ":" + Code + ":" + Text; }
+    }
+
+    /// <summary><c>20:&lt;id&gt;:inactive</c> or <c>20:&lt;id&gt;:active</c>: a member's connection dropped (it may resume), or it resumed.</summary>
+    public sealed class ActivityLine : ServerLine
+    {
+        public readonly long ClientId;
+        public readonly bool Active;
+        public ActivityLine(long clientId, bool active) { ClientId = clientId; Active = active; }
+        public override int Number { get { return MessageNumber.Activity; } }
+        public override string ToLine() { return MessageNumber.Activity + ":" + ClientId + ":" + (Active ? Activity.Active : Activity.Inactive); }
     }
 }
