@@ -10,9 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
-	"github.com/tandemnet/tandem/server/accounts"
 	"github.com/tandemnet/tandem/server/store"
 )
 
@@ -23,7 +21,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	sessions *sessionRegistry
-	rooms    *roomRegistry
+	hub      *hub
 	mirror   *roomMirror
 	throttle *loginThrottle
 
@@ -54,14 +52,15 @@ func New(cfg Config, st store.Store) *Server {
 		log:       cfg.Logger,
 		metrics:   newMetrics(),
 		sessions:  newSessionRegistry(),
-		rooms:     newRoomRegistry(),
 		throttle:  newLoginThrottle(time.Now),
 		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
 	}
 	s.clock.Store(time.Now().UnixNano())
-	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics, s.rooms)
+	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
+	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
+	s.mirror.rooms = s.hub
 	return s
 }
 
@@ -70,22 +69,6 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 
 // Config returns the effective configuration, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
-
-func (s *Server) newRoom(name, password string) *room {
-	r := &room{
-		name: name,
-		objects: netobj.NewRegistry(netobj.Limits{
-			MaxObjectsPerRoom:   s.cfg.Limits.MaxObjectsPerRoom,
-			MaxObjectsPerClient: s.cfg.Limits.MaxObjectsPerClient,
-			MaxStateBytes:       s.cfg.Limits.MaxStateBytes,
-		}),
-	}
-	if password != "" {
-		r.passHash = accounts.HashRoomPassword(password)
-	}
-	s.mirror.createRoom(r) // under the registry lock: see roomRegistry.getOrCreate
-	return r
-}
 
 // Serve accepts clients on ln until ctx is cancelled, then shuts down
 // gracefully: every client is told "8:server_shutdown", leaves its room,
