@@ -192,7 +192,9 @@ func (r *room) objectMessage(by *member, id netobj.ID, target int, payload []byt
 	}
 	b := id.AppendText(append(protocol.Begin(nil, protocol.NumObjMessage), ':'))
 	b = protocol.FieldInt(b, by.id)
-	f := outFrame{b: protocol.End(protocol.Field(b, payload))}
+	// Tagged with its object, so that a slow recipient's update merging
+	// stops at it (PROTOCOL.md: merging never crosses it).
+	f := objFrame(protocol.End(protocol.Field(b, payload)), id)
 	ms := r.memberList()
 	switch target {
 	case protocol.ObjTargetOwner:
