@@ -14,6 +14,8 @@ type Command struct {
 	Num    int
 	N      int
 	Fields [MaxFields][]byte
+	// Obj holds the typed fields of the object commands 10..16.
+	Obj ObjectArgs
 }
 
 // Field returns field i, or nil when the command has fewer fields.
@@ -92,7 +94,7 @@ func Parse(line []byte) (Command, error) {
 		if sh.restLast && c.N == sh.max-1 {
 			c.Fields[c.N] = rest
 			c.N++
-			return c, nil
+			break
 		}
 		f, r, more := bytes.Cut(rest, colon)
 		c.Fields[c.N] = f
@@ -107,6 +109,11 @@ func Parse(line []byte) (Command, error) {
 	}
 	if c.N < sh.min {
 		return c, badCommand(num, "needs %d fields", sh.min)
+	}
+	if num >= NumInstantiate {
+		if err := parseObject(&c); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
 }

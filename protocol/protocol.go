@@ -66,6 +66,19 @@ const (
 	CodeUnknownRecipient Code = "unknown_recipient"
 	CodeRateLimited      Code = "rate_limited"
 	CodeSlowConsumer     Code = "slow_consumer"
+
+	// Network-object errors; ObjectCode maps netobj's errors to them.
+	CodeNoSuchObject    Code = "no_such_object"
+	CodeNotOwner        Code = "not_owner"
+	CodeStaleGeneration Code = "stale_generation"
+	CodeNotAuthorized   Code = "not_authorized"
+	CodeOwnershipFixed  Code = "ownership_fixed"
+	CodeOwnerChanged    Code = "owner_changed"
+	CodeAlreadyOwner    Code = "already_owner"
+	CodeNoRequest       Code = "no_request"
+	CodeBadDelta        Code = "bad_delta"
+	CodeTooManyObjects  Code = "too_many_objects"
+	CodeStateTooLarge   Code = "state_too_large"
 )
 
 // Closing codes (PROTOCOL.md, "8 closing"); rate_limited and slow_consumer

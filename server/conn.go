@@ -427,7 +427,7 @@ func (c *conn) mergeInto(f outFrame) bool {
 		return false
 	}
 	merged := &queuedUpdate{id: f.upd.id, gen: f.upd.gen, delta: netobj.MergeDeltas(old.upd.delta, f.upd.delta)}
-	b := appendUpdateLine(nil, merged.id, merged.gen, merged.delta)
+	b := protocol.AppendUpdated(nil, merged.id, merged.gen, merged.delta)
 	c.pendingBytes += len(b) - len(old.b)
 	c.pending[idx] = outFrame{b: b, upd: merged, obj: merged.id, hasObj: true}
 	return true

@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
-	"github.com/tandemnet/tandem/server/store"
 )
 
 // client is the player behind one connection: its identity, its room, and
@@ -118,7 +116,7 @@ func (cl *client) reply(num int, err error) {
 		cl.sendError(num, re.code, re.text)
 		return
 	}
-	code := protocol.Code(netobj.Code(err))
+	code := protocol.ObjectCode(err)
 	if code == "" {
 		code = protocol.CodeBadCommand
 	}
@@ -126,11 +124,7 @@ func (cl *client) reply(num int, err error) {
 }
 
 func (cl *client) pong(cmd *protocol.Command) {
-	b := protocol.Begin(nil, protocol.NumPing)
-	if cmd.N > 0 {
-		b = protocol.Field(b, cmd.Fields[0])
-	}
-	cl.send(protocol.End(b))
+	cl.send(protocol.AppendPong(nil, cmd.Field(0)))
 }
 
 // listRooms answers "1" from the store, so every node's rooms are listed.
@@ -145,19 +139,14 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 		cl.sendError(protocol.NumRooms, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
 		return
 	}
-	b := append(protocol.Begin(nil, protocol.NumRooms), ':')
+	b := protocol.AppendRoomListStart(nil)
 	first := true
 	for _, r := range rooms {
 		if r.PasswordHash != "" && (password == "" || !accounts.VerifyRoomPassword(password, r.PasswordHash)) {
 			continue
 		}
-		if !first {
-			b = append(b, ',')
-		}
+		b = protocol.AppendRoomListEntry(b, first, r.Name, len(r.Members))
 		first = false
-		b = append(b, r.Name...)
-		b = append(b, '-')
-		b = strconv.AppendInt(b, int64(len(r.Members)), 10)
 	}
 	cl.send(protocol.End(b))
 }
@@ -171,11 +160,11 @@ func (cl *client) who(cmd *protocol.Command) {
 			return
 		}
 		ms := cl.room.memberList()
-		entries := make([]store.Member, len(ms))
+		entries := make([]protocol.WhoEntry, len(ms))
 		for i, m := range ms {
-			entries[i] = store.Member{ClientID: m.id, UserName: m.user}
+			entries[i] = protocol.WhoEntry{ID: m.id, Name: m.user}
 		}
-		cl.send(appendWho(nil, cl.room.name, entries))
+		cl.send(protocol.AppendWho(nil, cl.room.name, entries))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -194,24 +183,14 @@ func (cl *client) who(cmd *protocol.Command) {
 			cl.sendError(protocol.NumWho, protocol.CodeWrongPassword, fmt.Sprintf("room %q is private: 5:<room>:<password>", name))
 			return
 		}
-		cl.send(appendWho(nil, r.Name, r.Members))
+		entries := make([]protocol.WhoEntry, len(r.Members))
+		for i, m := range r.Members {
+			entries[i] = protocol.WhoEntry{ID: m.ClientID, Name: m.UserName}
+		}
+		cl.send(protocol.AppendWho(nil, r.Name, entries))
 		return
 	}
 	cl.sendError(protocol.NumWho, protocol.CodeNotInRoom, fmt.Sprintf("no room %q", name))
-}
-
-func appendWho(b []byte, room string, members []store.Member) []byte {
-	b = protocol.FieldString(protocol.Begin(b, protocol.NumWho), room)
-	b = append(b, ':')
-	for i, m := range members {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, m.ClientID, 10)
-		b = append(b, '=')
-		b = append(b, m.UserName...)
-	}
-	return protocol.End(b)
 }
 
 func (cl *client) joinOrLeave(cmd *protocol.Command) {

@@ -110,7 +110,7 @@ func (r *room) enter(m *member) {
 	}
 	b = protocol.AppendMaster(b, r.master(next).id)
 	b, n := appendSnapshot(b, r)
-	b = appendReady(b, r.name, n)
+	b = protocol.AppendReady(b, r.name, n)
 	m.out.switchRoom(r, b)
 
 	r.broadcast(ms, nil, outFrame{b: protocol.AppendJoined(nil, m.id, r.name)})

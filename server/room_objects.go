@@ -12,47 +12,7 @@ import (
 // and object messages under its read lock (see room). Each returns the
 // error for the requester; netobj's errors carry their protocol code.
 
-var errNoSuchObject = &roomError{protocol.Code(netobj.Code(netobj.ErrNoSuchObject)), "no such object in this room"}
-
-func appendSpawnLine(b []byte, o *netobj.Object, owner int64, gen uint32, d netobj.Delta) []byte {
-	b = protocol.Begin(b, protocol.NumInstantiate)
-	b = o.ID.AppendText(append(b, ':'))
-	b = protocol.FieldInt(b, owner)
-	b = protocol.FieldInt(b, int64(gen))
-	b = append(b, ':', byte(o.Mode), ':', byte(o.Life))
-	b = protocol.FieldString(b, o.Prefab)
-	b = protocol.FieldString(b, o.Token)
-	b = d.AppendMask(append(b, ':'))
-	b = d.AppendData(append(b, ':'))
-	return protocol.End(b)
-}
-
-func appendUpdateLine(b []byte, id netobj.ID, gen uint32, d netobj.Delta) []byte {
-	b = id.AppendText(append(protocol.Begin(b, protocol.NumUpdate), ':'))
-	b = protocol.FieldInt(b, int64(gen))
-	b = d.AppendMask(append(b, ':'))
-	b = d.AppendData(append(b, ':'))
-	return protocol.End(b)
-}
-
-func appendOwnerLine(b []byte, id netobj.ID, owner int64, gen uint32) []byte {
-	b = id.AppendText(append(protocol.Begin(b, protocol.NumOwnership), ':'))
-	b = protocol.FieldInt(b, owner)
-	return protocol.End(protocol.FieldInt(b, int64(gen)))
-}
-
-func appendIDLine(b []byte, num int, id netobj.ID, other int64) []byte {
-	b = id.AppendText(append(protocol.Begin(b, num), ':'))
-	if other != 0 {
-		b = protocol.FieldInt(b, other)
-	}
-	return protocol.End(b)
-}
-
-func appendReady(b []byte, room string, objects int) []byte {
-	b = protocol.FieldString(protocol.Begin(b, protocol.NumReady), room)
-	return protocol.End(protocol.FieldInt(b, int64(objects)))
-}
+var errNoSuchObject = &roomError{protocol.CodeNoSuchObject, "no such object in this room"}
 
 // appendSnapshot writes every live object with its owner, generation and
 // full merged state. Caller holds r.mu for writing, so no update is in
@@ -61,7 +21,7 @@ func appendSnapshot(b []byte, r *room) ([]byte, int) {
 	objs := r.objects.Objects()
 	for _, o := range objs {
 		owner, gen, full := o.Snapshot()
-		b = appendSpawnLine(b, o, owner, gen, full)
+		b = protocol.AppendSpawned(b, o, owner, gen, full)
 	}
 	return b, len(objs)
 }
@@ -87,7 +47,7 @@ func (r *room) instantiate(by *member, token, prefab string, mode netobj.Mode, l
 	}
 	r.metrics.Objects.Inc()
 	owner, gen, full := o.Snapshot()
-	r.broadcast(r.memberList(), nil, objFrame(appendSpawnLine(nil, o, owner, gen, full), o.ID))
+	r.broadcast(r.memberList(), nil, objFrame(protocol.AppendSpawned(nil, o, owner, gen, full), o.ID))
 	return nil
 }
 
@@ -108,7 +68,7 @@ func (r *room) update(by *member, id netobj.ID, gen uint32, ordered bool, d neto
 	if err := o.Update(by.id, gen, d, r.lim.MaxStateBytes); err != nil {
 		return err
 	}
-	f := objFrame(appendUpdateLine(make([]byte, 0, 48+deltaLen), id, gen, d), id)
+	f := objFrame(protocol.AppendUpdated(make([]byte, 0, 48+deltaLen), id, gen, d), id)
 	if !ordered {
 		f.upd = &queuedUpdate{id: id, gen: gen, delta: d}
 	}
@@ -119,7 +79,7 @@ func (r *room) update(by *member, id netobj.ID, gen uint32, ordered bool, d neto
 // ownership applies take, give, approve or deny; other is the expected
 // owner of a conditional take (0 for none), the recipient of a give, or
 // the requester of an approve or deny.
-func (r *room) ownership(by *member, id netobj.ID, op string, other int64) error {
+func (r *room) ownership(by *member, id netobj.ID, op protocol.OwnOp, other int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	o, err := r.lookup(id)
@@ -128,40 +88,40 @@ func (r *room) ownership(by *member, id netobj.ID, op string, other int64) error
 	}
 	ms := r.memberList()
 	switch op {
-	case "take":
+	case protocol.OwnTake:
 		res, err := o.Take(by.id, other)
 		if err != nil {
 			return err
 		}
 		if res == netobj.TakeRequested {
 			if owner := r.member(ms, o.Owner()); owner != nil {
-				owner.out.deliver(r, objFrame(appendIDLine(nil, protocol.NumOwnRequest, id, by.id), id))
+				owner.out.deliver(r, objFrame(protocol.AppendOwnRequested(nil, id, by.id), id))
 			}
 			return nil
 		}
-	case "give":
+	case protocol.OwnGive:
 		if r.member(ms, other) == nil {
 			return &roomError{protocol.CodeUnknownRecipient, fmt.Sprintf("client %d is not in this room", other)}
 		}
 		if err := o.Give(by.id, other); err != nil {
 			return err
 		}
-	case "approve":
+	case protocol.OwnApprove:
 		if err := o.Approve(by.id, other); err != nil {
 			return err
 		}
-	case "deny":
+	case protocol.OwnDeny:
 		if err := o.Deny(by.id, other); err != nil {
 			return err
 		}
 		if req := r.member(ms, other); req != nil {
-			req.out.deliver(r, objFrame(appendIDLine(nil, protocol.NumOwnDenied, id, by.id), id))
+			req.out.deliver(r, objFrame(protocol.AppendOwnDenied(nil, id, by.id), id))
 		}
 		return nil
 	default:
 		return &roomError{protocol.CodeBadCommand, "ownership operation must be take, give, approve or deny"}
 	}
-	r.broadcast(ms, nil, objFrame(appendOwnerLine(nil, id, o.Owner(), o.Gen()), id))
+	r.broadcast(ms, nil, objFrame(protocol.AppendOwner(nil, id, o.Owner(), o.Gen()), id))
 	return nil
 }
 
@@ -173,7 +133,7 @@ func (r *room) destroy(by *member, id netobj.ID) error {
 		return err
 	}
 	r.metrics.Objects.Dec()
-	r.broadcast(ms, nil, objFrame(appendIDLine(nil, protocol.NumDestroy, id, 0), id))
+	r.broadcast(ms, nil, objFrame(protocol.AppendDestroyed(nil, id), id))
 	return nil
 }
 
@@ -190,11 +150,9 @@ func (r *room) objectMessage(by *member, id netobj.ID, target int, payload []byt
 	if err != nil {
 		return err
 	}
-	b := id.AppendText(append(protocol.Begin(nil, protocol.NumObjMessage), ':'))
-	b = protocol.FieldInt(b, by.id)
 	// Tagged with its object, so that a slow recipient's update merging
 	// stops at it (PROTOCOL.md: merging never crosses it).
-	f := objFrame(protocol.End(protocol.Field(b, payload)), id)
+	f := objFrame(protocol.AppendObjMessage(make([]byte, 0, len(payload)+32), id, by.id, payload), id)
 	ms := r.memberList()
 	switch target {
 	case protocol.ObjTargetOwner:
@@ -217,9 +175,9 @@ func (r *room) handOverObjectsLocked(left *member, ms []*member) {
 		id := ch.Object.ID
 		if ch.Destroyed {
 			r.metrics.Objects.Dec()
-			r.broadcast(ms, nil, objFrame(appendIDLine(nil, protocol.NumDestroy, id, 0), id))
+			r.broadcast(ms, nil, objFrame(protocol.AppendDestroyed(nil, id), id))
 			continue
 		}
-		r.broadcast(ms, nil, objFrame(appendOwnerLine(nil, id, ch.NewOwner, ch.Gen), id))
+		r.broadcast(ms, nil, objFrame(protocol.AppendOwner(nil, id, ch.NewOwner, ch.Gen), id))
 	}
 }
