@@ -125,6 +125,9 @@ func TestEncoders(t *testing.T) {
 		{"error", protocol.AppendError(nil, 2, protocol.CodeWrongPassword, "bad\npw"), "9:2:wrong_password:bad pw\n"},
 		{"error unattributed", protocol.AppendError(nil, -1, protocol.CodeLineTooLong, "too long"), "9:-:line_too_long:too long\n"},
 		{"closing", protocol.AppendClosing(nil, protocol.CloseSessionReplaced, "x"), "8:session_replaced:x\n"},
+		{"kicked", protocol.AppendClosing(nil, protocol.CloseKicked, "by ops"), "8:kicked:by ops\n"},
+		{"system", protocol.AppendSystem(nil, "restart at 3:00\nsoon"), "22:restart at 3:00 soon\n"},
+		{"room closed", protocol.AppendRoomClosed(nil, "lobby", protocol.RoomClosedByOperator, "bye"), "23:lobby:closed:bye\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,6 +139,10 @@ func TestEncoders(t *testing.T) {
 func TestEncodedServerLinesMatchVectors(t *testing.T) {
 	vs, err := vectors.Load("s2c")
 	require.NoError(t, err)
+	admin, err := vectors.Load("s2c-admin")
+	require.NoError(t, err)
+	require.NotEmpty(t, admin)
+	vs = append(vs, admin...)
 	// Every s2c vector must split back into its fields when the line is
 	// rebuilt from them with the encoders: a guard that the vectors agree
 	// with the framing the server writes.
