@@ -208,6 +208,7 @@ func (c *conn) isClosing() bool {
 
 // cleanup runs on the reader goroutine after the read loop ends.
 func (c *conn) cleanup() {
+	c.dropClosedRoom() // admin console hook (admin_backend.go)
 	if c.inRoom != nil {
 		c.leaveRoom(false)
 	}

@@ -14,6 +14,7 @@ import (
 
 // handle runs one client line on the reader goroutine.
 func (c *conn) handle(line []byte) {
+	c.dropClosedRoom() // admin console hook (admin_backend.go)
 	cmd, err := protocol.Parse(line)
 	if err != nil {
 		var pe *protocol.ParseError
@@ -261,6 +262,10 @@ func (c *conn) leaveRoom(confirm bool) {
 	r := c.inRoom
 	c.inRoom = nil
 	r.mu.Lock()
+	if r.adminClosed.Load() { // an operator closed it meanwhile: already out
+		r.mu.Unlock()
+		return
+	}
 	ms := r.memberList()
 	next := make([]*conn, 0, len(ms))
 	for _, m := range ms {

@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
@@ -22,6 +23,10 @@ type room struct {
 	members atomic.Pointer[[]*conn] // join order; the first is the master
 	objects *netobj.Registry        // guarded by mu (see netobj's contract)
 	closed  bool                    // guarded by mu; set when the last member left
+
+	// Admin console hooks (admin_backend.go).
+	created     time.Time
+	adminClosed atomic.Bool // an operator closed the room; set under mu with closed
 }
 
 func (r *room) memberList() []*conn {

@@ -73,7 +73,8 @@ func (s *Server) Config() Config { return s.cfg }
 
 func (s *Server) newRoom(name, password string) *room {
 	r := &room{
-		name: name,
+		name:    name,
+		created: time.Now(),
 		objects: netobj.NewRegistry(netobj.Limits{
 			MaxObjectsPerRoom:   s.cfg.Limits.MaxObjectsPerRoom,
 			MaxObjectsPerClient: s.cfg.Limits.MaxObjectsPerClient,

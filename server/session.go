@@ -90,6 +90,18 @@ func (c *conn) login(cmd *protocol.Command) {
 		return
 	}
 	s.throttle.succeeded(user, host)
+	// Banned from the admin console (admin_backend.go): told after the
+	// password, so a ban does not reveal that a name exists.
+	if text, banned, err := s.loginBan(ctx, user); err != nil || banned {
+		if err != nil {
+			s.metrics.StoreErrors.Inc()
+			c.log.Error("login: ban lookup failed", "user", user, "err", err)
+			c.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
+			return
+		}
+		c.sendError(protocol.NumLogin, protocol.CodeBanned, text)
+		return
+	}
 	id, err := s.store.NextClientID(ctx)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()

@@ -1,0 +1,293 @@
+package server
+
+// The admin console's view of the server (server/admin.Backend). Every read
+// of server internals the console needs is in this one file, so the rest of
+// the server can change shape without the console noticing.
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/tandemnet/tandem/protocol"
+	"github.com/tandemnet/tandem/server/admin"
+	"github.com/tandemnet/tandem/server/store"
+)
+
+var _ admin.Backend = (*Server)(nil)
+
+// Node names this server process.
+func (s *Server) Node() string { return s.cfg.Node }
+
+// Counters reads the server's instruments.
+func (s *Server) Counters() admin.Counters {
+	m := s.metrics
+	return admin.Counters{
+		Connections:          int64(metricValue(m.Connections)),
+		Players:              int64(metricValue(m.Sessions)),
+		Rooms:                int64(metricValue(m.Rooms)),
+		Objects:              int64(metricValue(m.Objects)),
+		MessagesIn:           metricValue(m.MessagesIn),
+		BytesIn:              metricValue(m.BytesIn),
+		MessagesOut:          metricValue(m.FramesOut),
+		BytesOut:             metricValue(m.BytesOut),
+		SlowConsumerWarnings: metricValue(m.SlowConsumerWarns),
+		SlowConsumerKicks:    metricValue(m.SlowConsumerKicks),
+		RateLimited:          metricValue(m.RateLimited),
+		Logins:               metricValue(m.Logins),
+		LoginFailures:        metricValue(m.LoginFailures),
+	}
+}
+
+func metricValue(m prometheus.Metric) float64 {
+	var d dto.Metric
+	if err := m.Write(&d); err != nil {
+		return 0
+	}
+	switch {
+	case d.Gauge != nil:
+		return d.Gauge.GetValue()
+	case d.Counter != nil:
+		return d.Counter.GetValue()
+	}
+	return 0
+}
+
+// Rooms lists this node's live rooms.
+func (s *Server) Rooms() []admin.RoomSummary {
+	rooms := s.rooms.all()
+	out := make([]admin.RoomSummary, 0, len(rooms))
+	for _, r := range rooms {
+		r.mu.RLock()
+		sum := s.roomSummaryLocked(r)
+		r.mu.RUnlock()
+		out = append(out, sum)
+	}
+	return out
+}
+
+// roomSummaryLocked describes r; caller holds r.mu.
+func (s *Server) roomSummaryLocked(r *room) admin.RoomSummary {
+	ms := r.memberList()
+	sum := admin.RoomSummary{
+		Name:    r.name,
+		Private: r.passHash != "",
+		Members: len(ms),
+		Objects: r.objects.Len(),
+		Created: r.created,
+		Node:    s.cfg.Node,
+	}
+	if m := r.master(ms); m != nil {
+		sum.Master, sum.MasterName = m.id, m.user
+	}
+	return sum
+}
+
+// Room describes one live room with its members and objects.
+func (s *Server) Room(name string) (admin.RoomDetail, bool) {
+	r := s.rooms.get(name)
+	if r == nil {
+		return admin.RoomDetail{}, false
+	}
+	// The read lock holds off ordered events, so members, owners and
+	// generations are one consistent moment of the room.
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return admin.RoomDetail{}, false
+	}
+	d := admin.RoomDetail{RoomSummary: s.roomSummaryLocked(r)}
+	for _, m := range r.memberList() {
+		d.Members = append(d.Members, m.adminSession())
+	}
+	for _, o := range r.objects.Objects() {
+		owner, gen, full := o.Snapshot()
+		od := admin.ObjectDetail{
+			ID:         o.ID.String(),
+			Prefab:     o.Prefab,
+			Token:      o.Token,
+			Owner:      owner,
+			Generation: gen,
+			Mode:       o.Mode.String(),
+			Lifetime:   o.Life.String(),
+			StateBytes: o.StateSize(),
+			Raw:        make(map[int][]byte),
+		}
+		for i := range 64 {
+			if v, ok := full.Field(i); ok {
+				od.Raw[i] = append([]byte(nil), v...)
+			}
+		}
+		d.Objects = append(d.Objects, od)
+	}
+	return d, true
+}
+
+// adminSession describes a logged-in conn.
+func (c *conn) adminSession() admin.Session {
+	c.mu.Lock()
+	queued := c.pendingBytes
+	var roomName string
+	if c.room != nil {
+		roomName = c.room.name
+	}
+	c.mu.Unlock()
+	return admin.Session{
+		ID:          c.id,
+		Name:        c.user,
+		Address:     c.remote,
+		ConnectedAt: c.connectedAt,
+		Transport:   transportOf(c.nc),
+		QueueBytes:  queued,
+		Room:        roomName,
+	}
+}
+
+func transportOf(nc net.Conn) string {
+	switch nc.(type) {
+	case *net.TCPConn:
+		return "tcp"
+	case *tls.Conn:
+		return "tls"
+	}
+	if t, ok := nc.(interface{ Transport() string }); ok {
+		return t.Transport()
+	}
+	return strings.TrimPrefix(fmt.Sprintf("%T", nc), "*")
+}
+
+// Players lists the logged-in sessions of this node.
+func (s *Server) Players() []admin.Session {
+	conns := s.sessions.all()
+	out := make([]admin.Session, 0, len(conns))
+	for _, c := range conns {
+		out = append(out, c.adminSession())
+	}
+	return out
+}
+
+// Disconnect closes user's session with "8:<code>:<text>".
+func (s *Server) Disconnect(user string, code protocol.Code, text string) bool {
+	s.sessions.mu.Lock()
+	c := s.sessions.users[user]
+	s.sessions.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.closeWith(code, text)
+	c.log.Info("disconnected by an operator", "code", code)
+	return true
+}
+
+// CloseRoom ends a room in its ordered stream: members get
+// "23:<room>:closed:<text>" instead of leave lines, the room's objects end
+// with it, and the room is gone (the name is free for a new room). Each
+// member's reader drops the room at its next line (dropClosedRoom).
+func (s *Server) CloseRoom(name, text string) (int, bool) {
+	r := s.rooms.get(name)
+	if r == nil {
+		return 0, false
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return 0, false
+	}
+	ms := r.memberList()
+	empty := []*conn{}
+	r.members.Store(&empty)
+	r.closed = true
+	r.adminClosed.Store(true)
+	line := protocol.AppendRoomClosed(nil, r.name, protocol.RoomClosedByOperator, text)
+	for _, m := range ms {
+		m.setRoom(nil, line) // queued first, and no frame of r after it
+	}
+	s.metrics.Objects.Sub(float64(r.objects.Len()))
+	s.mirror.deleteRoom(r)
+	r.mu.Unlock()
+	s.rooms.remove(r)
+	s.metrics.Rooms.Dec()
+	s.log.Info("room closed by an operator", "room", name, "members", len(ms))
+	return len(ms), true
+}
+
+// dropClosedRoom forgets a room an operator closed; run by the conn's
+// reader before each line and at cleanup.
+func (c *conn) dropClosedRoom() {
+	if r := c.inRoom; r != nil && r.adminClosed.Load() {
+		c.inRoom = nil
+	}
+}
+
+// SystemMessage sends "22:<text>" to a room (ordered) or to every session.
+func (s *Server) SystemMessage(roomName, text string) (int, bool) {
+	line := protocol.AppendSystem(nil, text)
+	if roomName == "" {
+		conns := s.sessions.all()
+		for _, c := range conns {
+			c.send(line)
+		}
+		return len(conns), true
+	}
+	r := s.rooms.get(roomName)
+	if r == nil {
+		return 0, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return 0, false
+	}
+	ms := r.memberList()
+	r.broadcast(ms, nil, outFrame{b: line})
+	return len(ms), true
+}
+
+// Throttle reports the login back-off of an account and an address.
+func (s *Server) Throttle(user, address string) (admin.ThrottleState, admin.ThrottleState) {
+	t := s.throttle
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	state := func(m map[string]*failures, key string) admin.ThrottleState {
+		st := admin.ThrottleState{Key: key}
+		if f := m[key]; key != "" && f != nil {
+			st.Failures, st.LastFailure = f.count, f.last
+			if f.until.After(t.now()) {
+				st.BlockedUntil = f.until
+			}
+		}
+		return st
+	}
+	return state(t.accounts, user), state(t.addresses, address)
+}
+
+// ClearThrottle forgets the failures of an account and an address.
+func (s *Server) ClearThrottle(user, address string) {
+	t := s.throttle
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.accounts, user)
+	delete(t.addresses, address)
+}
+
+// loginBan returns the refusal text when user is banned now.
+func (s *Server) loginBan(ctx context.Context, user string) (string, bool, error) {
+	b, err := s.store.GetBan(ctx, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("look up ban: %w", err)
+	}
+	if !b.Until.After(time.Now()) {
+		return "", false, nil
+	}
+	return admin.BanText(b), true, nil
+}
