@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -35,8 +36,8 @@ func DecodeFields(raw map[int][]byte) []DecodedField {
 	for _, k := range keys {
 		b := raw[k]
 		f := DecodedField{Field: k, Hex: hex.EncodeToString(b[:min(len(b), maxHexBytes)])}
-		var v any
-		if err := msgpack.Unmarshal(b, &v); err != nil {
+		v, err := decodeValue(b)
+		if err != nil {
 			f.Error = err.Error()
 		} else {
 			f.Value, f.Type = jsonValue(v, 0)
@@ -44,6 +45,14 @@ func DecodeFields(raw map[int][]byte) []DecodedField {
 		out = append(out, f)
 	}
 	return out
+}
+
+// decodeValue decodes one MessagePack value; maps may have keys of any
+// type (the default decoder wants string keys).
+func decodeValue(b []byte) (any, error) {
+	dec := msgpack.NewDecoder(bytes.NewReader(b))
+	dec.SetMapDecoder(func(d *msgpack.Decoder) (any, error) { return d.DecodeUntypedMap() })
+	return dec.DecodeInterface()
 }
 
 // jsonValue makes a decoded MessagePack value encodable as JSON.
