@@ -80,6 +80,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
+	if err := f.ws.validate(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -86,7 +86,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 // ArtifactDir, logs its path and returns it.
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; less is JPEG
 	require.NoError(t, err, "screenshot")
 	path := filepath.Join(ArtifactDir(t), unsafeName.ReplaceAllString(t.Name()+"-"+name, "_")+".png")
 	require.NoError(t, os.WriteFile(path, png, 0o644))
