@@ -9,8 +9,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -144,23 +142,21 @@ func (c *conn) adminSession() admin.Session {
 		Name:        c.user,
 		Address:     c.remote,
 		ConnectedAt: c.connectedAt,
-		Transport:   transportOf(c.nc),
+		Transport:   c.transportName(),
 		QueueBytes:  queued,
 		Room:        roomName,
 	}
 }
 
-func transportOf(nc net.Conn) string {
-	switch nc.(type) {
-	case *net.TCPConn:
-		return "tcp"
-	case *tls.Conn:
+// transportName is "tcp", "tls" or "websocket".
+func (c *conn) transportName() string {
+	if _, ok := c.nc.(*tls.Conn); ok {
 		return "tls"
 	}
-	if t, ok := nc.(interface{ Transport() string }); ok {
-		return t.Transport()
+	if c.tr != nil {
+		return c.tr.name
 	}
-	return strings.TrimPrefix(fmt.Sprintf("%T", nc), "*")
+	return TransportTCP
 }
 
 // Players lists the logged-in sessions of this node.
