@@ -50,7 +50,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only)")
 	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
 	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778, keep it private); empty: off")
-	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics and /healthz on the admin address without an admin login (for Prometheus and health probes)")
+	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics, /healthz and /debug/pprof on the admin address without an admin login (for Prometheus, health probes, go tool pprof)")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -194,8 +194,8 @@ func openStoreWithRetry(ctx context.Context, dsn string, patience time.Duration,
 }
 
 type adminOptions struct {
-	pprof       bool // serve /debug/pprof (always behind an admin login)
-	openMetrics bool // /metrics and /healthz without an admin login
+	pprof       bool // serve /debug/pprof
+	openMetrics bool // /metrics, /healthz (and pprof) without an admin login
 }
 
 // startAdmin serves the admin console (server/admin), /metrics
@@ -228,7 +228,7 @@ func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Stor
 		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		pp.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		pp.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		handle("/debug/pprof/", pp, false)
+		handle("/debug/pprof/", pp, opt.openMetrics) // for go tool pprof, which cannot log in
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
