@@ -273,8 +273,11 @@ func (s *Server) ClearThrottle(user, address string) {
 	delete(t.addresses, address)
 }
 
-// loginBan returns the refusal text when user is banned now.
-func (s *Server) loginBan(ctx context.Context, user string) (string, bool, error) {
+// loginBan returns the refusal text when user is banned now. It has a
+// deadline of its own: the login's was partly spent waiting for a hash.
+func (s *Server) loginBan(user string) (string, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
 	b, err := s.store.GetBan(ctx, user)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", false, nil

@@ -92,7 +92,7 @@ func (c *conn) login(cmd *protocol.Command) {
 	s.throttle.succeeded(user, host)
 	// Banned from the admin console (admin_backend.go): told after the
 	// password, so a ban does not reveal that a name exists.
-	if text, banned, err := s.loginBan(ctx, user); err != nil || banned {
+	if text, banned, err := s.loginBan(user); err != nil || banned {
 		if err != nil {
 			s.metrics.StoreErrors.Inc()
 			c.log.Error("login: ban lookup failed", "user", user, "err", err)
