@@ -49,7 +49,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.db, "db", envOr("TANDEM_DB", "./tandem.db"), "SQLite file or postgres:// URL (env TANDEM_DB)")
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only)")
 	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
-	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778, keep it private); empty: off")
+	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778; without a host, loopback); empty: off")
 	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics, /healthz and /debug/pprof on the admin address without an admin login (for Prometheus, health probes, go tool pprof)")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
@@ -230,6 +230,7 @@ func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Stor
 		pp.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		handle("/debug/pprof/", pp, opt.openMetrics) // for go tool pprof, which cannot log in
 	}
+	addr = adminAddr(addr)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener on %s: %w", addr, err)
@@ -243,7 +244,7 @@ func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Stor
 		}
 	}()
 	log.Info("admin console listening", "url", "http://"+ln.Addr().String()+"/", "pprof", opt.pprof, "open_metrics", opt.openMetrics)
-	if host, _, _ := net.SplitHostPort(addr); host == "" || host == "0.0.0.0" || host == "::" {
+	if host, _, _ := net.SplitHostPort(addr); host == "0.0.0.0" || host == "::" {
 		log.Warn("the admin address listens on every interface; keep it behind a firewall or use 127.0.0.1", "addr", addr)
 	}
 	return func() {
@@ -252,4 +253,15 @@ func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Stor
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 	}, nil
+}
+
+// adminAddr puts an admin address without a host on loopback: ":7778"
+// means 127.0.0.1:7778, so the console is never public by omission; every
+// interface must be asked for (0.0.0.0:7778).
+func adminAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }

@@ -138,3 +138,16 @@ func TestServeAdminClosedMetrics(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, status(p), p)
 	}
 }
+
+func TestAdminAddrDefaultsToLoopback(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{":7778", "127.0.0.1:7778"},
+		{"127.0.0.1:7778", "127.0.0.1:7778"},
+		{"0.0.0.0:7778", "0.0.0.0:7778"},
+		{"[::1]:7778", "[::1]:7778"},
+		{"admin.internal:80", "admin.internal:80"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, adminAddr(tt.in), tt.in)
+	}
+}

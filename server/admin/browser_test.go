@@ -177,4 +177,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Contains(t, audit, "close_room")
 	assert.Contains(t, audit, "kick")
 	browsertest.Screenshot(t, ctx, "audit")
+
+	// Players: ban bot1 from its page; the ban shows in the list.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/#/player/bot1"),
+		chromedp.WaitVisible("#ban-duration"),
+		chromedp.SetValue("#ban-duration", "2h"),
+		chromedp.SendKeys("#ban-reason", "testing bans"),
+		chromedp.Click("#ban"),
+		chromedp.WaitVisible("#unban"),
+		chromedp.Navigate(base+"/#/players"),
+		chromedp.WaitVisible("#bans"),
+	), "ban from the player page")
+	bansText, err := chromedp.Run(ctx, chromedp.Text("#bans"))
+	require.NoError(t, err)
+	assert.Contains(t, bansText, "testing bans")
+	b, err := r.srv.Store.GetBan(t.Context(), "bot1")
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now().Add(2*time.Hour), b.Until, time.Minute)
+	browsertest.Screenshot(t, ctx, "players")
 }

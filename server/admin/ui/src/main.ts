@@ -255,12 +255,38 @@ async function playersPage(): Promise<HTMLElement> {
     e.preventDefault();
     act(`account ${name.value} created`, () => api.post("/api/players", { name: name.value, password: pw.value }));
   });
+  const bans = await api.get<api.Ban[]>("/api/bans");
+  const banRows = bans.map((b) => h("tr", {},
+    td(h("a", { href: `#/player/${api.enc(b.user)}` }, b.user)), td(fmtTime(b.until)), td(b.active ? "active" : "expired"),
+    td(b.reason), td(b.by),
+    td(h("button", { onclick: () => act(`ban of ${b.user} lifted`, () => api.del(`/api/players/${api.enc(b.user)}/ban`)) }, "Lift"))));
   return h("main", {}, h("h1", {}, "Players"), search,
     h("h2", {}, "Online on this node"),
     table(["Id", "Name", "Room", "Address", "Connected", "Transport", "Queued"], sessions, "sessions"),
     h("h2", {}, "Accounts"),
     table(["Name", "Created", "", "Ban"], accounts, "accounts"),
-    create);
+    create,
+    h("h2", {}, "Bans"),
+    table(["Player", "Until", "", "Reason", "By", ""], banRows, "bans"),
+    h("h2", {}, "Login back-off"),
+    await throttleBox());
+}
+
+// throttleBox looks up the login back-off of any account and address.
+async function throttleBox(): Promise<HTMLElement> {
+  const user = (document.getElementById("th-user") as HTMLInputElement | null)?.value ?? "";
+  const address = (document.getElementById("th-address") as HTMLInputElement | null)?.value ?? "";
+  const u = h("input", { id: "th-user", placeholder: "account name", value: user, oninput: () => render() });
+  const a = h("input", { id: "th-address", placeholder: "address, e.g. 203.0.113.7", value: address, oninput: () => render() });
+  let state = "";
+  if (user || address) {
+    const t = await api.get<{ account: api.Throttle; address: api.Throttle }>(`/api/throttle?user=${api.enc(user)}&address=${api.enc(address)}`);
+    state = `account ${throttleText(t.account)}; address ${throttleText(t.address)}`;
+  }
+  return h("div", {},
+    h("div", { class: "inline" }, u, a,
+      h("button", { id: "th-clear", onclick: () => act("login back-off cleared", () => api.post("/api/throttle/clear", { user, address })) }, "Clear")),
+    h("p", { id: "th-state", class: "meta" }, state || "type an account or an address to see its failed logins"));
 }
 
 function throttleText(t: api.Throttle): string {
