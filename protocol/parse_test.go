@@ -208,6 +208,9 @@ func TestEncoders(t *testing.T) {
 		{"error", protocol.AppendError(nil, 2, protocol.CodeWrongPassword, "bad\npw"), "9:2:wrong_password:bad pw\n"},
 		{"error unattributed", protocol.AppendError(nil, -1, protocol.CodeLineTooLong, "too long"), "9:-:line_too_long:too long\n"},
 		{"closing", protocol.AppendClosing(nil, protocol.CloseSessionReplaced, "x"), "8:session_replaced:x\n"},
+		{"kicked", protocol.AppendClosing(nil, protocol.CloseKicked, "by ops"), "8:kicked:by ops\n"},
+		{"system", protocol.AppendSystem(nil, "restart at 3:00\nsoon"), "22:restart at 3:00 soon\n"},
+		{"room closed", protocol.AppendRoomClosed(nil, "lobby", protocol.RoomClosedByOperator, "bye"), "23:lobby:closed:bye\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +225,10 @@ func TestEncoders(t *testing.T) {
 func TestEncodersMatchServerVectors(t *testing.T) {
 	vs, err := vectors.Load("s2c")
 	require.NoError(t, err)
+	admin, err := vectors.Load("s2c-admin")
+	require.NoError(t, err)
+	require.NotEmpty(t, admin)
+	vs = append(vs, admin...)
 	seen := map[int]bool{}
 	for _, v := range vs {
 		num, err := strconv.Atoi(v.Fields[1])
@@ -321,6 +328,10 @@ func encodeServerLine(t *testing.T, num int, f []string) []byte {
 		return protocol.AppendObjMessage(nil, objID(t, f[0]), atoi(t, f[1]), []byte(f[2]))
 	case protocol.NumReady:
 		return protocol.AppendReady(nil, f[0], int(atoi(t, f[1])))
+	case protocol.NumSystem:
+		return protocol.AppendSystem(nil, f[0])
+	case protocol.NumRoomClosed:
+		return protocol.AppendRoomClosed(nil, f[0], protocol.Code(f[1]), f[2])
 	}
 	t.Fatalf("no encoder for server message %d", num)
 	return nil

@@ -40,6 +40,7 @@ func (cl *client) loggedIn() bool { return cl.conn.loggedIn.Load() }
 
 // handle runs one parsed command.
 func (cl *client) handle(cmd *protocol.Command) {
+	cl.dropEndedRoom()
 	if cmd.Num == protocol.NumPing {
 		cl.pong(cmd)
 		return
@@ -88,6 +89,7 @@ func (cl *client) flooded() {
 
 // closed runs on the reader goroutine after the read loop ended.
 func (cl *client) closed() {
+	cl.dropEndedRoom()
 	if cl.room != nil {
 		cl.leave(false)
 	}
@@ -98,6 +100,14 @@ func (cl *client) closed() {
 }
 
 func (cl *client) send(b []byte) { cl.conn.send(b) }
+
+// dropEndedRoom forgets a room that was ended for its members (they were
+// told with a "23" line, and are no longer in it).
+func (cl *client) dropEndedRoom() {
+	if r := cl.room; r != nil && r.ended.Load() {
+		cl.room = nil
+	}
+}
 
 func (cl *client) sendError(cmd int, code protocol.Code, text string) {
 	if cl.errSubject != nil {

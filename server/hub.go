@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
@@ -53,6 +54,7 @@ func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
 	}
 	r := &room{
 		name:    name,
+		created: time.Now(),
 		lim:     h.lim,
 		events:  h.events,
 		metrics: h.metrics,
@@ -129,6 +131,21 @@ func (h *hub) join(name, password string, m *member) (*room, error) {
 		r.mu.Unlock()
 		return r, nil
 	}
+}
+
+// end closes the named room for all its members (see room.end) and forgets
+// it; the name is free for a new room at once.
+func (h *hub) end(name string, line []byte) ([]*member, bool) {
+	r := h.get(name)
+	if r == nil {
+		return nil, false
+	}
+	ms := r.end(line)
+	if ms == nil {
+		return nil, false
+	}
+	h.remove(r)
+	return ms, true
 }
 
 // leave takes m out of r and forgets r once it is empty.

@@ -31,6 +31,16 @@ func (sr *sessionRegistry) register(user string, cl *client) *client {
 	return old
 }
 
+func (sr *sessionRegistry) all() []*client {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	out := make([]*client, 0, len(sr.users))
+	for _, cl := range sr.users {
+		out = append(out, cl)
+	}
+	return out
+}
+
 func (sr *sessionRegistry) remove(user string, cl *client) {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
@@ -80,6 +90,18 @@ func (cl *client) login(cmd *protocol.Command) {
 		return
 	}
 	s.throttle.succeeded(user, host)
+	// Banned from the admin console (admin_backend.go): told after the
+	// password, so a ban does not reveal that a name exists.
+	if text, banned, err := s.loginBan(user); err != nil || banned {
+		if err != nil {
+			s.metrics.StoreErrors.Inc()
+			cl.log.Error("login: ban lookup failed", "user", user, "err", err)
+			cl.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
+			return
+		}
+		cl.sendError(protocol.NumLogin, protocol.CodeBanned, text)
+		return
+	}
 	id, err := s.store.NextClientID(ctx)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()

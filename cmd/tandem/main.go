@@ -20,6 +20,7 @@ const usage = `usage: tandem <command> [arguments]
 commands:
   serve    run the server (tandem serve --help)
   user     manage accounts: add, passwd, del, list (tandem user help)
+  admin    manage admin console accounts: add, del, list (tandem admin help)
   bot      connect bots that wander, chat and take objects (tandem bot --help)
   bench    drive a load against a server and report figures (tandem bench --help)
 `
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "user":
 		return runUser(ctx, args[1:], stdin, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, args[1:], stdin, stdout, stderr)
 	case "bot":
 		return runBot(ctx, args[1:], stdout, stderr)
 	case "bench":

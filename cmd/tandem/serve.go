@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tandemnet/tandem/server"
+	"github.com/tandemnet/tandem/server/admin"
 	"github.com/tandemnet/tandem/server/store"
 	"github.com/tandemnet/tandem/server/store/opener"
 )
@@ -24,10 +25,12 @@ import (
 type serveFlags struct {
 	listen, db, node, admin string
 	dev, pprof              bool
+	adminOpenMetrics        bool
 	logFormat, logLevel     string
 	tlsCert, tlsKey         string
 	dbRetry                 time.Duration
 	limits                  server.Limits
+	ws                      wsFlags
 }
 
 func envOr(name, def string) string {
@@ -46,13 +49,15 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.db, "db", envOr("TANDEM_DB", "./tandem.db"), "SQLite file or postgres:// URL (env TANDEM_DB)")
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only)")
 	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
-	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address for /metrics and /healthz (e.g. 127.0.0.1:7778); empty: off")
+	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778; without a host, loopback); empty: off")
+	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics, /healthz and /debug/pprof on the admin address without an admin login (for Prometheus, health probes, go tool pprof)")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying an unavailable database at start for this long")
+	addWebSocketFlags(fs, &f.ws)
 	l := &f.limits
 	fs.IntVar(&l.MaxLineBytes, "max-line", d.MaxLineBytes, "longest accepted line in bytes")
 	fs.IntVar(&l.MaxRooms, "max-rooms", d.MaxRooms, "live rooms on this node")
@@ -77,6 +82,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if err := f.ws.validate(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -128,23 +136,35 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
+	var tlsCfg *tls.Config
 	if f.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, tlsCfg)
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
 	srv := server.New(server.Config{Node: f.node, Dev: f.dev, Limits: f.limits, Logger: log}, st)
 	if f.admin != "" {
-		stopAdmin, err := startAdmin(f.admin, f.pprof, srv, st, log)
+		stopAdmin, err := startAdmin(f.admin, adminOptions{pprof: f.pprof, openMetrics: f.adminOpenMetrics}, srv, st, log)
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		defer stopAdmin()
+	}
+	if f.ws.listen != "" {
+		wsCtx, stopWS := context.WithCancel(ctx) // also stops it when Serve fails
+		waitWS, err := startWebSocket(wsCtx, f.ws, tlsCfg, srv, log)
+		if err != nil {
+			stopWS()
+			ln.Close()
+			return err
+		}
+		defer func() { stopWS(); waitWS() }()
 	}
 	log.Info("tandem server starting", "listen", ln.Addr().String(), "db", opener.Redact(f.db))
 	return srv.Serve(ctx, ln)
@@ -173,11 +193,24 @@ func openStoreWithRetry(ctx context.Context, dsn string, patience time.Duration,
 	}
 }
 
-// startAdmin serves /metrics (Prometheus), /healthz and, when asked,
-// /debug/pprof on a separate listener that is meant to stay private.
-func startAdmin(addr string, withPprof bool, srv *server.Server, st store.Store, log *slog.Logger) (func(), error) {
+type adminOptions struct {
+	pprof       bool // serve /debug/pprof
+	openMetrics bool // /metrics, /healthz (and pprof) without an admin login
+}
+
+// startAdmin serves the admin console (server/admin), /metrics
+// (Prometheus), /healthz and, when asked, /debug/pprof on a separate
+// listener that is meant to stay private.
+func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Store, log *slog.Logger) (func(), error) {
+	console := admin.New(admin.Options{Backend: srv, Store: st, Logger: log, Started: time.Now()})
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(srv.Metrics().Registry, promhttp.HandlerOpts{}))
+	handle := func(pattern string, h http.Handler, open bool) {
+		if !open {
+			h = console.Protect(h)
+		}
+		console.Handle(pattern, h)
+	}
+	handle("/metrics", promhttp.HandlerFor(srv.Metrics().Registry, promhttp.HandlerOpts{}), opt.openMetrics)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -187,27 +220,48 @@ func startAdmin(addr string, withPprof bool, srv *server.Server, st store.Store,
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	if withPprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	handle("/healthz", mux, opt.openMetrics)
+	if opt.pprof {
+		pp := http.NewServeMux()
+		pp.HandleFunc("/debug/pprof/", pprof.Index)
+		pp.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pp.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		pp.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		handle("/debug/pprof/", pp, opt.openMetrics) // for go tool pprof, which cannot log in
 	}
+	addr = adminAddr(addr)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener on %s: %w", addr, err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: console.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	sampling, stopSampling := context.WithCancel(context.Background())
+	go console.Run(sampling)
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin listener", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String(), "pprof", withPprof)
+	log.Info("admin console listening", "url", "http://"+ln.Addr().String()+"/", "pprof", opt.pprof, "open_metrics", opt.openMetrics)
+	if host, _, _ := net.SplitHostPort(addr); host == "0.0.0.0" || host == "::" {
+		log.Warn("the admin address listens on every interface; keep it behind a firewall or use 127.0.0.1", "addr", addr)
+	}
 	return func() {
+		stopSampling()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 	}, nil
+}
+
+// adminAddr puts an admin address without a host on loopback: ":7778"
+// means 127.0.0.1:7778, so the console is never public by omission; every
+// interface must be asked for (0.0.0.0:7778).
+func adminAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }

@@ -111,3 +111,43 @@ func TestDatabaseUnavailableAtStart(t *testing.T) {
 	assert.Contains(t, err.Error(), "database unavailable")
 	assert.GreaterOrEqual(t, time.Since(start), 1500*time.Millisecond, "it retried until its patience ran out")
 }
+
+// TestServeAdminClosedMetrics: with --admin-open-metrics=false the console
+// is served and /metrics, /healthz and pprof need an admin session.
+func TestServeAdminClosedMetrics(t *testing.T) {
+	listen, admin := freeAddr(t), freeAddr(t)
+	f, err := parseServeFlags([]string{"--listen", listen, "--db", t.TempDir() + "/t.db", "--admin", admin, "--admin-open-metrics=false", "--pprof"}, io.Discard)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, f, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	status := func(path string) int {
+		resp, err := http.Get("http://" + admin + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Eventually(t, func() bool { return status("/") == http.StatusOK }, 10*time.Second, 20*time.Millisecond, "the console page")
+	for _, p := range []string{"/metrics", "/healthz", "/debug/pprof/", "/api/overview"} {
+		assert.Equal(t, http.StatusUnauthorized, status(p), p)
+	}
+}
+
+func TestAdminAddrDefaultsToLoopback(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{":7778", "127.0.0.1:7778"},
+		{"127.0.0.1:7778", "127.0.0.1:7778"},
+		{"0.0.0.0:7778", "0.0.0.0:7778"},
+		{"[::1]:7778", "[::1]:7778"},
+		{"admin.internal:80", "admin.internal:80"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, adminAddr(tt.in), tt.in)
+	}
+}
