@@ -3,6 +3,8 @@ package server
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tandemnet/tandem/internal/buildinfo"
 )
 
 // Metrics are the server's Prometheus instruments, registered on a registry
@@ -67,6 +69,13 @@ func newMetrics() *Metrics {
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 	})
 	reg.MustRegister(m.DeliveryLatency)
+	// The usual build_info gauge: always 1, the build in its labels, so a
+	// dashboard can show which version each node runs.
+	bi := buildinfo.Read()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "tandem", Name: "build_info",
+		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
+	build.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
+	reg.MustRegister(build)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
