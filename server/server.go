@@ -26,6 +26,8 @@ type Server struct {
 	rooms    *roomRegistry
 	mirror   *roomMirror
 	throttle *loginThrottle
+	// Sampled logs of what clients can cause at will.
+	loginFailLog, plainTextLog *logSampler
 
 	hashSlots chan struct{}
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
@@ -59,6 +61,9 @@ func New(cfg Config, st store.Store) *Server {
 		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
+
+		loginFailLog: newLogSampler(loginFailLogBurst, loginFailLogPeriod, time.Now),
+		plainTextLog: newLogSampler(plainTextLogBurst, plainTextLogPeriod, time.Now),
 	}
 	s.clock.Store(time.Now().UnixNano())
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics, s.rooms)
@@ -158,6 +163,7 @@ func (s *Server) startConn(nc net.Conn) {
 			_ = tc.SetWriteBuffer(n)
 		}
 	}
+	nc = s.watchPlainText(nc)
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
 	if s.perIP[host] >= s.cfg.Limits.MaxConnsPerIP {

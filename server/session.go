@@ -58,18 +58,22 @@ func (c *conn) login(cmd *protocol.Command) {
 		c.sendError(protocol.NumLogin, protocol.CodeAlreadyLoggedIn, "this connection is already logged in")
 		return
 	}
-	user, password := string(cmd.Fields[0]), string(cmd.Fields[1])
-	if err := accounts.ValidateUserName(user); err != nil {
+	user, err := accounts.NormalizeUserName(string(cmd.Fields[0]))
+	if err != nil {
+		c.srv.logLoginFailure(c.log, string(cmd.Fields[0]), err.Error())
 		c.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
+	password := string(cmd.Fields[1])
 	if err := accounts.ValidatePassword(password); err != nil {
+		c.srv.logLoginFailure(c.log, user, err.Error())
 		c.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
 	s := c.srv
 	host := remoteHost(c.remote)
 	if wait := s.throttle.blocked(user, host); wait > 0 {
+		s.logLoginFailure(c.log, user, "throttled")
 		s.metrics.LoginFailures.Inc()
 		c.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
@@ -84,6 +88,7 @@ func (c *conn) login(cmd *protocol.Command) {
 		return
 	}
 	if !ok {
+		s.logLoginFailure(c.log, user, "unknown user or wrong password")
 		s.metrics.LoginFailures.Inc()
 		s.throttle.failed(user, host)
 		c.sendError(protocol.NumLogin, protocol.CodeBadCredentials, "unknown user or wrong password")
