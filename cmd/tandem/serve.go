@@ -132,13 +132,9 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 // would otherwise leave behind silently together with every flag after
 // them. A word that is the name of a flag ("serve dev") gets a hint.
 func unexpectedArgs(fs *flag.FlagSet, args []string) error {
-	word := "argument"
-	if len(args) > 1 {
-		word = "arguments"
-	}
-	msg := fmt.Sprintf("unexpected %s %q", word, args)
+	msg := fmt.Sprintf("unexpected arguments %q", args)
 	if len(args) == 1 {
-		msg = fmt.Sprintf("unexpected %s %q", word, args[0])
+		msg = fmt.Sprintf("unexpected argument %q", args[0])
 	}
 	for _, a := range args {
 		if fs.Lookup(a) != nil {
