@@ -87,6 +87,32 @@ func TestParseErrors(t *testing.T) {
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tt.num, pe.Num)
 			assert.Equal(t, tt.code, pe.Code)
+			if tt.code == protocol.CodeBadCommand && tt.num >= 0 {
+				// Every bad_command says what the message should look like.
+				assert.Contains(t, pe.Text, "expected "+protocol.Form(tt.num))
+			}
+		})
+	}
+}
+
+// The answers a client author sees for common slips, word for word.
+func TestParseErrorTexts(t *testing.T) {
+	tests := []struct {
+		line, text string
+	}{
+		{"0:alice", "expected 0:<user>:<password>"},
+		{"0:alice:pw:extra", "expected 0:<user>:<password>"},
+		{"hello", "a line starts with a message number; expected <number>:<fields>, e.g. 0:<user>:<password>"},
+		{"3:9:x", "target must be 0 to 5; expected 3:<target 0-3>:<message> or 3:<target 4-5>:<id>:...:<message>"},
+		{"3:4:x:msg", "recipients must be client ids; expected 3:<target 0-3>:<message> or 3:<target 4-5>:<id>:...:<message>"},
+		{"12:1.1", "expected 12:<id>:take, 12:<id>:take:<expected owner> or 12:<id>:<give|approve|deny>:<client id>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			_, err := protocol.Parse([]byte(tt.line))
+			var pe *protocol.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.text, pe.Text)
 		})
 	}
 }

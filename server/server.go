@@ -24,6 +24,8 @@ type Server struct {
 	hub      *hub
 	mirror   *roomMirror
 	throttle *loginThrottle
+	// Sampled logs of what clients can cause at will.
+	loginFailLog, plainTextLog *logSampler
 
 	hashSlots chan struct{}
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
@@ -64,6 +66,9 @@ func New(cfg Config, st store.Store) *Server {
 		serving:   make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
+
+		loginFailLog: newLogSampler(loginFailLogBurst, loginFailLogPeriod, time.Now),
+		plainTextLog: newLogSampler(plainTextLogBurst, plainTextLogPeriod, time.Now),
 	}
 	s.tcpTransport = s.metrics.transport(TransportTCP)
 	s.wsTransport = s.metrics.transport(TransportWebSocket)
@@ -154,6 +159,7 @@ func (s *Server) startConn(nc net.Conn, tr *transport) {
 			_ = tc.SetWriteBuffer(n)
 		}
 	}
+	nc = s.watchPlainText(nc)
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
 	if s.stopping {

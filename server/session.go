@@ -58,18 +58,22 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.sendError(protocol.NumLogin, protocol.CodeAlreadyLoggedIn, "this connection is already logged in")
 		return
 	}
-	user, password := string(cmd.Fields[0]), string(cmd.Fields[1])
-	if err := accounts.ValidateUserName(user); err != nil {
+	user, err := accounts.NormalizeUserName(string(cmd.Fields[0]))
+	if err != nil {
+		cl.srv.logLoginFailure(cl.log, string(cmd.Fields[0]), err.Error())
 		cl.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
+	password := string(cmd.Fields[1])
 	if err := accounts.ValidatePassword(password); err != nil {
+		cl.srv.logLoginFailure(cl.log, user, err.Error())
 		cl.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
 	s := cl.srv
 	host := remoteHost(cl.conn.remote)
 	if wait := s.throttle.blocked(user, host); wait > 0 {
+		s.logLoginFailure(cl.log, user, "throttled")
 		s.metrics.LoginFailures.Inc()
 		cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
@@ -84,6 +88,7 @@ func (cl *client) login(cmd *protocol.Command) {
 		return
 	}
 	if !ok {
+		s.logLoginFailure(cl.log, user, "unknown user or wrong password")
 		s.metrics.LoginFailures.Inc()
 		s.throttle.failed(user, host)
 		cl.sendError(protocol.NumLogin, protocol.CodeBadCredentials, "unknown user or wrong password")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tandemnet/tandem/server/buildinfo"
 )
 
 func freeAddr(t *testing.T) string {
@@ -63,12 +65,14 @@ func TestServeWithAdmin(t *testing.T) {
 		require.NoError(t, err)
 		return resp.StatusCode, string(b)
 	}
+	bi := buildinfo.Read()
 	code, body := get("/metrics")
 	require.Equal(t, http.StatusOK, code)
 	for _, want := range []string{
 		"tandem_connections 1", "tandem_sessions 1", "tandem_rooms 1", "tandem_logins_total 1",
 		"tandem_messages_in_total 3", "tandem_write_latency_seconds_bucket", "tandem_slow_consumer_disconnects_total 0",
 		"tandem_merged_updates_total 0", "tandem_login_failures_total 0", "go_goroutines",
+		fmt.Sprintf(`tandem_build_info{commit=%q,goversion=%q,version=%q} 1`, bi.Commit, bi.GoVersion, bi.Version),
 	} {
 		assert.Contains(t, body, want)
 	}

@@ -50,7 +50,8 @@ type RoomListing struct {
 }
 
 // Store is implemented by every backend. All methods are safe for
-// concurrent use. Names are compared byte for byte (case-sensitive).
+// concurrent use. Names are compared byte for byte: callers fold user
+// names to lower case first (accounts.NormalizeUserName).
 type Store interface {
 	// CreateUser fails with ErrUserExists if name is taken.
 	CreateUser(ctx context.Context, name, passwordHash string) error
@@ -62,6 +63,8 @@ type Store interface {
 	DeleteUser(ctx context.Context, name string) error
 	// ListUsers returns every user, ordered by name.
 	ListUsers(ctx context.Context) ([]User, error)
+	// CountUsers returns how many accounts exist.
+	CountUsers(ctx context.Context) (int, error)
 
 	// NextClientID returns a positive id never returned before by this
 	// database, across restarts and across nodes sharing the database.
