@@ -13,6 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tandemnet/tandem/cmd/tandem/internal/bench"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/bot"
 )
 
 const usage = `usage: tandem <command> [arguments]
@@ -42,9 +45,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		return runUser(ctx, args[1:], stdin, stdout, stderr)
 	case "bot":
-		return runBot(ctx, args[1:], stdout, stderr)
+		return bot.Run(ctx, args[1:], stdout, stderr)
 	case "bench":
-		return runBench(ctx, args[1:], stdout, stderr)
+		return bench.Run(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

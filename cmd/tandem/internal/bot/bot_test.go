@@ -1,4 +1,4 @@
-package main
+package bot
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol/client"
 	"github.com/tandemnet/tandem/server/servertest"
@@ -43,7 +44,7 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runBot(ctx, []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3",
+		done <- Run(ctx, []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3",
 			"--duration", "1500ms", "--seed", "7"}, &stdout, &stderr)
 	}()
 
@@ -97,7 +98,7 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 		}
 	}
 
-	assert.Equal(t, exitOK, code, "stderr: %s", stderr.String())
+	assert.Equal(t, exitcode.OK, code, "stderr: %s", stderr.String())
 	assert.Empty(t, stderr.String())
 	assert.Contains(t, stdout.String(), "tandem bot: 3 bots in \"plaza\"")
 	require.Len(t, avatars, 3)
@@ -115,17 +116,17 @@ func TestBotFlags(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"--count", "2"}, exitUsage},                // no room
-		{[]string{"--room", "r", "--count", "0"}, exitUsage}, // no bots
-		{[]string{"--room", "r", "--rate", "0"}, exitUsage},  // no rate
-		{[]string{"--room", "a:b"}, exitUsage},               // bad room name
-		{[]string{"--room", "r", "extra"}, exitUsage},        // stray argument
-		{[]string{"--help"}, exitOK},
-		{[]string{"--room", "r", "--addr", "127.0.0.1:1"}, exitFail}, // nobody listening
+		{[]string{"--count", "2"}, exitcode.Usage},                // no room
+		{[]string{"--room", "r", "--count", "0"}, exitcode.Usage}, // no bots
+		{[]string{"--room", "r", "--rate", "0"}, exitcode.Usage},  // no rate
+		{[]string{"--room", "a:b"}, exitcode.Usage},               // bad room name
+		{[]string{"--room", "r", "extra"}, exitcode.Usage},        // stray argument
+		{[]string{"--help"}, exitcode.OK},
+		{[]string{"--room", "r", "--addr", "127.0.0.1:1"}, exitcode.Fail}, // nobody listening
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
-		code := runBot(t.Context(), tt.args, &stdout, &stderr)
+		code := Run(t.Context(), tt.args, &stdout, &stderr)
 		assert.Equal(t, tt.code, code, "%v: %s", tt.args, stderr.String())
 	}
 }

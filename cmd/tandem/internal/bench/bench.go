@@ -1,4 +1,8 @@
-package main
+// Package bench is `tandem bench`: it drives a message load (or a crowd of
+// idle connections) against a Tandem server, and optionally the same load
+// through a NATS server for reference, and reports latency, throughput,
+// CPU and memory figures.
+package bench
 
 import (
 	"context"
@@ -14,6 +18,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 )
 
 const benchUsage = `usage:
@@ -126,14 +132,15 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	return c, nil
 }
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Run runs `tandem bench` with its arguments and returns the exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseBenchFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return exitcode.OK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
-		return exitUsage
+		return exitcode.Usage
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
 	if cfg.idle > 0 {
@@ -142,14 +149,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	systems, err := cfg.loadSystems()
 	if err != nil {
 		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
-		return exitUsage
+		return exitcode.Usage
 	}
 	var results []*loadResult
 	for _, sys := range systems {
 		res, err := runLoad(ctx, cfg, sys, logf)
 		if err != nil {
 			fmt.Fprintf(stderr, "tandem bench: %s: %v\n", sys.name(), err)
-			return exitFail
+			return exitcode.Fail
 		}
 		results = append(results, res)
 	}
@@ -157,7 +164,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, r := range results {
 		fmt.Fprintln(stdout, r.figuresLine(cfg))
 	}
-	return exitOK
+	return exitcode.OK
 }
 
 // loadSystems returns the systems to drive, in order.

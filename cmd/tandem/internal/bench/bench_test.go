@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -55,7 +56,7 @@ func runBenchArgs(t *testing.T, args ...string) (string, int) {
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	code := run(ctx, append([]string{"bench"}, args...), nil, &out, &errOut)
+	code := Run(ctx, args, &out, &errOut)
 	t.Log(errOut.String())
 	return out.String(), code
 }
@@ -66,7 +67,7 @@ func TestBenchLoadAgainstServer(t *testing.T) {
 	// messages and object updates (each player spawns an object).
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--rooms", "2", "--players", "3",
 		"--rate", "20", "--bytes", "40", "--duration", "1s", "--warmup", "200ms", "--mix", "mixed")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitcode.OK, code, out)
 	t.Log(out)
 	kv := figures(t, out, "tandem")
 	assert.Equal(t, "load", kv["mode"])
@@ -87,7 +88,7 @@ func TestBenchLoadAgainstServer(t *testing.T) {
 func TestBenchIdle(t *testing.T) {
 	srv := servertest.Start(t)
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--idle", "4", "--hold", "100ms")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitcode.OK, code, out)
 	kv := figures(t, out, "tandem")
 	assert.Equal(t, "idle", kv["mode"])
 	assert.Equal(t, "4", kv["connected"])
@@ -122,7 +123,7 @@ func TestBenchNATS(t *testing.T) {
 	srv := servertest.Start(t)
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--nats", natsAddr, "--nats-pid", strconv.Itoa(cmd.Process.Pid),
 		"--nats-client", "both", "--rooms", "2", "--players", "2", "--rate", "20", "--duration", "1s", "--warmup", "200ms")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitcode.OK, code, out)
 	t.Log(out)
 	for _, sys := range []string{"tandem", "nats", "nats-raw"} {
 		kv := figures(t, out, sys)
@@ -153,7 +154,7 @@ func TestBenchFlags(t *testing.T) {
 		{"extra"},
 	} {
 		_, code := runBenchArgs(t, args...)
-		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Equal(t, exitcode.Usage, code, "%v", args)
 	}
 }
 

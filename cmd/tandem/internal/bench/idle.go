@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 )
 
 // Idle mode: hold C logged-in connections that only keep alive, and report
@@ -146,10 +148,10 @@ func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, logf 
 	}
 	for _, r := range results {
 		if r.held < r.want {
-			return exitFail
+			return exitcode.Fail
 		}
 	}
-	return exitOK
+	return exitcode.OK
 }
 
 func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(string, ...any)) *idleResult {

@@ -1,4 +1,6 @@
-package main
+// Package bot is `tandem bot`: simulated players that log in, join a room,
+// wander with an avatar, chat and take crates from each other.
+package bot
 
 import (
 	"context"
@@ -14,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/protocol/client"
@@ -92,14 +95,15 @@ type botTotals struct {
 	sent, received, chatsSent, chatsRecv, errs, races, dropped atomic.Uint64
 }
 
-func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Run runs `tandem bot` with its arguments and returns the exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseBotFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return exitcode.OK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tandem bot: %v\n", err)
-		return exitUsage
+		return exitcode.Usage
 	}
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -128,9 +132,9 @@ func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		totals.sent.Load(), totals.chatsSent.Load(), totals.received.Load(), totals.chatsRecv.Load(),
 		totals.errs.Load(), totals.races.Load(), totals.dropped.Load())
 	if failed.Load() > 0 {
-		return exitFail
+		return exitcode.Fail
 	}
-	return exitOK
+	return exitcode.OK
 }
 
 // bot is one simulated player.
