@@ -3,6 +3,9 @@ package bot
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,8 +13,10 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress/ptytest"
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol/client"
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -29,6 +34,9 @@ func position(t *testing.T, d netobj.Delta) ([]float32, bool) {
 	return pos, true
 }
 
+// The bots run until stopped (as by Ctrl-C): the test stops them once an
+// observer has seen every bot move, chat and the crates appear, so a slow
+// machine makes it slower, not flaky.
 func TestBotWandersChatsAndLeaves(t *testing.T) {
 	srv := servertest.Start(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*servertest.Timeout)
@@ -42,17 +50,30 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 	require.NoError(t, err)
 
 	var stdout, stderr bytes.Buffer
+	botCtx, stopBots := context.WithCancel(ctx)
+	defer stopBots()
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3",
-			"--duration", "1500ms", "--seed", "7"}, &stdout, &stderr)
+		done <- Run(botCtx, []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3", "--seed", "7"}, &stdout, &stderr)
 	}()
 
-	avatars := map[netobj.ID]map[[3]float32]bool{} // distinct positions seen
+	const moves = 5 // distinct positions seen per avatar before stopping
+	avatars := map[netobj.ID]map[[3]float32]bool{}
 	chatters := map[int64]bool{}
 	destroyed := map[netobj.ID]bool{}
 	crates := 0
 	code := -1
+	enough := func() bool {
+		if len(avatars) < 3 || len(chatters) < 3 || crates < 3 {
+			return false
+		}
+		for _, seen := range avatars {
+			if len(seen) < moves {
+				return false
+			}
+		}
+		return true
+	}
 	for code < 0 || len(destroyed) < len(avatars) {
 		select {
 		case ev := <-obs.Events():
@@ -91,24 +112,94 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 			case client.ObjectDestroyed:
 				destroyed[ev.ID] = true
 			}
+			if enough() {
+				stopBots()
+			}
 		case code = <-done:
 			done = nil
 		case <-ctx.Done():
-			t.Fatalf("bots did not finish: code %d, %d avatars, %d destroyed", code, len(avatars), len(destroyed))
+			t.Fatalf("bots did not finish: code %d, %d avatars, %d chatters, %d crates, %d destroyed", code, len(avatars), len(chatters), crates, len(destroyed))
 		}
 	}
 
 	assert.Equal(t, exitcode.OK, code, "stderr: %s", stderr.String())
-	assert.Empty(t, stderr.String())
-	assert.Contains(t, stdout.String(), "tandem bot: 3 bots in \"plaza\"")
+	assert.Empty(t, stderr.String(), "no progress line when stderr is not a terminal")
+	summary := stdout.String()
+	assert.Regexp(t, `^tandem bot: 3 bots in "plaza" for \S+: sent \d+ lines \([1-9]\d* object updates, [0-9.]+/s; [1-9]\d* chats\), received \d+ lines \([1-9]\d* object updates`, summary)
 	require.Len(t, avatars, 3)
 	for id, seen := range avatars {
-		assert.Greater(t, len(seen), 5, "avatar %s moves", id)
+		assert.GreaterOrEqual(t, len(seen), moves, "avatar %s moves", id)
 		assert.True(t, destroyed[id], "avatar %s destroyed when its bot stopped", id)
 	}
 	assert.Len(t, chatters, 3, "every bot chats")
 	assert.Equal(t, 3, crates)
 	assert.Len(t, obs.View().Members, 1, "the bots left")
+}
+
+// On a terminal, stderr shows a live status line, erased before the
+// summary; stdout gets the summary only.
+func TestBotProgressOnTerminal(t *testing.T) {
+	srv := servertest.Start(t)
+	term := ptytest.Open(t)
+	var stdout bytes.Buffer
+	code := Run(t.Context(), []string{"--addr", srv.Addr, "--room", "plaza", "--count", "2", "--duration", "1600ms"}, &stdout, term.TTY)
+	out := term.Output()
+	require.Equal(t, exitcode.OK, code, out)
+	assert.Regexp(t, `\r\x1b\[K\d+s  [0-2]/2 bots in "plaza"  updates \d+/s out \d+/s in  chats [0-9.]+/s out [0-9.]+/s in  errors \d+`, out)
+	assert.True(t, strings.HasSuffix(out, "\r\x1b[K"), "the status is erased at the end: %q", out)
+	assert.Contains(t, stdout.String(), `tandem bot: 2 bots in "plaza"`)
+	assert.NotContains(t, stdout.String(), "\r")
+}
+
+// A server without --dev refuses unknown bots; the user is told once, with
+// what to do, rather than once per bot.
+func TestBotBadCredentialsHint(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Dev = false }))
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3", "--user-prefix", "zed"}, &stdout, &stderr)
+	assert.Equal(t, exitcode.Fail, code)
+	msg := stderr.String()
+	assert.Contains(t, msg, "refused the login of 3 bots (bad_credentials)")
+	assert.Contains(t, msg, "--dev")
+	assert.Contains(t, msg, "echo PASSWORD | tandem user add zed1")
+	assert.Equal(t, 1, strings.Count(msg, "bad_credentials"), "one explanation, not one per bot: %s", msg)
+	assert.Contains(t, stdout.String(), "3 errors")
+}
+
+// --tls-ca trusts a self-signed server; without it (or --tls-insecure) the
+// certificate is refused.
+func TestBotTLS(t *testing.T) {
+	cert := servertest.SelfSignedCert(t, "127.0.0.1")
+	srv := servertest.Start(t, servertest.WithTLS(cert.Server))
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o600))
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		connected bool
+		stderr    string
+	}{
+		{"trusted CA", []string{"--tls-ca", cert.PEMPath}, exitcode.OK, true, ""},
+		{"insecure", []string{"--tls", "--tls-insecure"}, exitcode.OK, true, ""},
+		{"unknown CA", []string{"--tls"}, exitcode.Fail, false, "certificate"},
+		{"plain text to TLS port", nil, exitcode.Fail, false, "bot1"},
+		{"missing CA file", []string{"--tls-ca", filepath.Join(t.TempDir(), "nope.pem")}, exitcode.Usage, false, "--tls-ca"},
+		{"CA file without PEM", []string{"--tls-ca", notPEM}, exitcode.Usage, false, "no PEM certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--addr", srv.Addr, "--room", "tls", "--duration", "1s"}, tt.args...)
+			code := Run(t.Context(), args, &stdout, &stderr)
+			assert.Equal(t, tt.code, code, "stderr: %s", stderr.String())
+			assert.Contains(t, stderr.String(), tt.stderr)
+			if tt.connected {
+				// The login answer at least was received, over TLS.
+				assert.Regexp(t, `received [1-9]\d* lines`, stdout.String())
+			}
+		})
+	}
 }
 
 func TestBotFlags(t *testing.T) {
