@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 )
 
 const benchUsage = `usage:
@@ -40,7 +41,9 @@ the server's memory per connection and whether all C were held.
 
 Output: a readable table, then one "BENCH key=value ..." line per system
 for scripts. Server CPU and memory come from /proc/<pid> (same machine
-only); the pid is found from the listening port unless given.
+only); the pid is found from the listening port unless given. On a
+terminal, stderr also shows a live line: system, phase, elapsed time,
+connections and the delivery rate.
 
 flags:
 `
@@ -142,24 +145,31 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
 		return exitcode.Usage
 	}
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
-	if cfg.idle > 0 {
-		return runIdleBench(ctx, cfg, stdout, logf)
+	var systems []loadSystem
+	if cfg.idle == 0 {
+		if systems, err = cfg.loadSystems(); err != nil {
+			fmt.Fprintf(stderr, "tandem bench: %v\n", err)
+			return exitcode.Usage
+		}
 	}
-	systems, err := cfg.loadSystems()
-	if err != nil {
-		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
-		return exitcode.Usage
+	live := &liveFigures{}
+	status := progress.Start(stderr, 250*time.Millisecond, live.render)
+	defer status.Stop()
+	logf := func(format string, a ...any) { status.Logf("bench: "+format, a...) }
+	if cfg.idle > 0 {
+		return runIdleBench(ctx, cfg, stdout, live, status, logf)
 	}
 	var results []*loadResult
 	for _, sys := range systems {
-		res, err := runLoad(ctx, cfg, sys, logf)
+		res, err := runLoad(ctx, cfg, sys, live, logf)
 		if err != nil {
+			status.Stop()
 			fmt.Fprintf(stderr, "tandem bench: %s: %v\n", sys.name(), err)
 			return exitcode.Fail
 		}
 		results = append(results, res)
 	}
+	status.Stop()
 	printLoadTable(stdout, cfg, results)
 	for _, r := range results {
 		fmt.Fprintln(stdout, r.figuresLine(cfg))
@@ -305,6 +315,7 @@ type recvStats struct {
 	received int64 // delivered within the window, by receive time
 	bytes    int64 // their line bytes
 	matched  atomic.Int64
+	arrived  atomic.Int64 // every delivery, for the progress line
 	errors   int64
 	samples  []string
 }
@@ -314,6 +325,7 @@ type recvStats struct {
 // (including those that arrive in the drain after it), so a backlog shows
 // as latency rather than vanishing; throughput counts arrivals in the window.
 func (s *recvStats) deliver(ts, now int64, n int) {
+	s.arrived.Add(1)
 	win := s.win.get()
 	if win.has(ts) {
 		s.matched.Add(1)
@@ -380,7 +392,7 @@ type loadResult struct {
 	lostToTimeout bool
 }
 
-func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(string, ...any)) (*loadResult, error) {
+func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, live *liveFigures, logf func(string, ...any)) (*loadResult, error) {
 	n := cfg.rooms * cfg.players
 	res := &loadResult{system: sys.name(), conns: n, hz: clockTicks(), window: cfg.duration}
 	res.server.pid = sys.serverPID()
@@ -397,6 +409,7 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 	// member that has not joined yet. The window is fixed afterwards: setup
 	// time never counts.
 	logf("%s: connecting %d players in %d rooms", sys.name(), n, cfg.rooms)
+	live.connecting(sys.name(), "connecting", n)
 	setupStart := time.Now()
 	shared := newSharedWindow()
 	stats := make([]*recvStats, n)
@@ -407,6 +420,9 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 	err := forEachLimited(ctx, n, cfg.setupConcurrency, func(ctx context.Context, i int) error {
 		p, err := sys.connect(ctx, i/cfg.players, i%cfg.players, stats[i])
 		peers[i] = p
+		if err == nil {
+			live.connected.Add(1)
+		}
 		return err
 	})
 	stopAll := func() {
@@ -438,7 +454,16 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 		offset := time.Duration(int64(period) * int64(i) / int64(n))
 		senders.Go(func() { runSender(ctx, p, begin.Add(offset), period, win, &sends[i]) })
 	}
+	live.counting(func() int64 {
+		var n int64
+		for _, s := range stats {
+			n += s.arrived.Load()
+		}
+		return n
+	})
+	live.enter(sys.name(), "warm-up", cfg.warmup)
 	sleepUntil(ctx, time.Unix(0, win.start))
+	live.enter(sys.name(), "measuring", cfg.duration)
 	res.server.begin()
 	res.client.begin()
 	busy0, busyErr := machineBusyTicks()
@@ -451,6 +476,7 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 		res.machineBusy = busy1 - busy0
 	}
 	senders.Wait()
+	live.enter(sys.name(), "draining", cfg.drain)
 
 	// Deliveries due: every message sent in the window, to the P-1 others.
 	for i := range sends {

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress/ptytest"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -58,6 +59,8 @@ func runBenchArgs(t *testing.T, args ...string) (string, int) {
 	defer cancel()
 	code := Run(ctx, args, &out, &errOut)
 	t.Log(errOut.String())
+	// Not a terminal: plain log lines, no progress line.
+	assert.NotContains(t, errOut.String(), "\r", "no progress line outside a terminal")
 	return out.String(), code
 }
 
@@ -83,6 +86,59 @@ func TestBenchLoadAgainstServer(t *testing.T) {
 	assert.Equal(t, strconv.Itoa(os.Getpid()), kv["server_pid"])
 	assert.Greater(t, number(t, kv, "server_rss_kib"), 0.0)
 	assert.Contains(t, out, "delivered/s", "the readable table")
+}
+
+// On a terminal, stderr shows each phase with its elapsed time and the
+// delivery rate; the line is erased before the results.
+func TestBenchProgressOnTerminal(t *testing.T) {
+	srv := servertest.Start(t)
+	term := ptytest.Open(t)
+	var out bytes.Buffer
+	code := Run(t.Context(), []string{"--addr", srv.Addr, "--rooms", "1", "--players", "3",
+		"--rate", "50", "--duration", "1s", "--warmup", "500ms"}, &out, term.TTY)
+	drawn := term.Output()
+	require.Equal(t, exitcode.OK, code, drawn)
+	for _, want := range []string{
+		`\r\x1b\[Ktandem: connecting [0-9.]+m?s  [0-3]/3 connected`,
+		`\r\x1b\[Kbench: tandem: 3 players ready in \S+; load for 500ms \+ 1s\ntandem: `, // log lines go above the status
+		`\r\x1b\[Ktandem: measuring [0-9.]+m?s/1s  3/3 connected  \d+ deliveries/s`,
+	} {
+		assert.Regexp(t, want, drawn)
+	}
+	assert.True(t, strings.HasSuffix(drawn, "\r\x1b[K"), "the status is erased at the end: %q", drawn)
+	assert.NotContains(t, out.String(), "\r")
+	figures(t, out.String(), "tandem")
+}
+
+func TestLiveFiguresRender(t *testing.T) {
+	deliveries := int64(0)
+	tests := []struct {
+		name string
+		set  func(f *liveFigures)
+		want string // a regular expression for the whole line
+	}{
+		{"before anything", func(*liveFigures) {}, `^starting$`},
+		{"connecting", func(f *liveFigures) {
+			f.connecting("tandem", "connecting", 64)
+			f.connected.Add(12)
+		}, `^tandem: connecting 0s  12/64 connected$`},
+		{"measuring", func(f *liveFigures) {
+			f.connecting("nats", "connecting", 4)
+			f.connected.Add(4)
+			f.counting(func() int64 { deliveries += 1000; return deliveries })
+			f.enter("nats", "measuring", 10*time.Second)
+		}, `^nats: measuring 0s/10s  4/4 connected  \d+ deliveries/s$`},
+		{"open-ended", func(f *liveFigures) { f.enter("tandem", "checking", 0) }, `^tandem: checking 0s$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &liveFigures{}
+			tt.set(f)
+			f.render()                   // the first rate is 0
+			time.Sleep(time.Millisecond) // and the next one positive
+			assert.Regexp(t, tt.want, f.render())
+		})
+	}
 }
 
 func TestBenchIdle(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 )
 
 // Idle mode: hold C logged-in connections that only keep alive, and report
@@ -129,19 +130,20 @@ func goMemory(addr string) (heap, stack, goroutines float64, err error) {
 	return heap, stack, goroutines, nil
 }
 
-func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, logf func(string, ...any)) int {
+func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live *liveFigures, status *progress.Status, logf func(string, ...any)) int {
 	systems := []idleSystem{&tandemIdle{cfg: cfg}}
 	if cfg.natsAddr != "" {
 		systems = append(systems, &natsIdle{cfg: cfg})
 	}
 	var results []*idleResult
 	for _, sys := range systems {
-		res := runIdle(ctx, cfg, sys, logf)
+		res := runIdle(ctx, cfg, sys, live, logf)
 		results = append(results, res)
 		if ctx.Err() != nil {
 			break
 		}
 	}
+	status.Stop()
 	printIdleTable(stdout, results)
 	for _, r := range results {
 		fmt.Fprintln(stdout, r.figuresLine())
@@ -154,7 +156,7 @@ func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, logf 
 	return exitcode.OK
 }
 
-func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(string, ...any)) *idleResult {
+func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFigures, logf func(string, ...any)) *idleResult {
 	res := &idleResult{system: sys.name(), want: cfg.idle, pid: sys.serverPID(), heapBase: -1, heapEnd: -1, stackBase: -1, stackEnd: -1, goroutines: -1}
 	if res.pid == 0 {
 		if pid, err := findListenerPID(sys.serverAddr()); err == nil {
@@ -174,6 +176,7 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 		mu.Lock()
 		conns = append(conns, c)
 		mu.Unlock()
+		live.connected.Add(1)
 	}
 	snapshot := func() []idleConn {
 		mu.Lock()
@@ -243,6 +246,7 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 	start := time.Now()
 	res.baseConns = min(max(cfg.idle/10, 1), 200)
 	logf("%s: opening %d connections (baseline after %d)", sys.name(), cfg.idle, res.baseConns)
+	live.connecting(sys.name(), "opening", cfg.idle)
 	open(0, res.baseConns)
 	res.baseConns = len(snapshot())
 	sample(&res.base, &res.heapBase, &res.stackBase)
@@ -250,7 +254,9 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 	res.setup = time.Since(start)
 	res.connected = len(snapshot())
 	logf("%s: %d of %d connected in %s; holding %s", sys.name(), res.connected, cfg.idle, res.setup.Round(time.Millisecond), cfg.hold)
+	live.enter(sys.name(), "holding", cfg.hold)
 	sleepUntil(ctx, time.Now().Add(cfg.hold))
+	live.enter(sys.name(), "checking", 0)
 	sample(&res.end, &res.heapEnd, &res.stackEnd)
 
 	// Hold check: every connection must still answer.

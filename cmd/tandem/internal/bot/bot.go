@@ -58,10 +58,30 @@ type botConfig struct {
 	seed                         uint64
 }
 
+const botUsage = `usage:
+  tandem bot --room NAME [--addr HOST:PORT] [--count N] [--rate S]
+             [--duration D] [--tls [--tls-ca FILE | --tls-insecure]]
+
+N bots log in as <prefix>1..<prefix>N, join the room, wander with an
+avatar (S updates a second), chat now and then, and take the room's crates
+from each other. The server must know the accounts: run it with --dev (it
+creates them on first login) or add them with tandem user add.
+
+On a terminal, stderr shows a live line: bots in the room, object updates
+and chats a second each way, errors. When the bots stop (--duration or
+Ctrl-C) a summary goes to stdout.
+
+flags:
+`
+
 func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 	c := &botConfig{}
 	fs := flag.NewFlagSet("tandem bot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, botUsage)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "server address HOST:PORT")
 	fs.StringVar(&c.room, "room", "", "room to join (required)")
 	fs.IntVar(&c.count, "count", 1, "number of bots")
