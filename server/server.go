@@ -32,10 +32,17 @@ type Server struct {
 	// per-line paths never call time.Now.
 	clock atomic.Int64
 
-	mu    sync.Mutex
-	conns map[*conn]struct{}
-	perIP map[string]int
-	wg    sync.WaitGroup
+	tcpTransport, wsTransport *transport
+
+	// serving is closed once Serve has cleaned up after an earlier run, so
+	// no transport admits clients before (see ServeWebSocket).
+	serving chan struct{}
+
+	mu       sync.Mutex
+	stopping bool // set by shutdown: no new connections
+	conns    map[*conn]struct{}
+	perIP    map[string]int
+	wg       sync.WaitGroup
 }
 
 // New makes a server on st. It does not own st: the caller closes it after
@@ -57,9 +64,12 @@ func New(cfg Config, st store.Store) *Server {
 		rooms:     newRoomRegistry(),
 		throttle:  newLoginThrottle(time.Now),
 		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
+		serving:   make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
 	}
+	s.tcpTransport = s.metrics.transport(TransportTCP)
+	s.wsTransport = s.metrics.transport(TransportWebSocket)
 	s.clock.Store(time.Now().UnixNano())
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics, s.rooms)
 	return s
@@ -101,6 +111,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mirror.markDirty()
 	}
 	cancel()
+	close(s.serving)
 
 	bg, stopBg := context.WithCancel(context.Background())
 	var bgWG sync.WaitGroup
@@ -147,11 +158,13 @@ func (s *Server) acceptLoop(ln net.Listener) error {
 			continue
 		}
 		delay = 5 * time.Millisecond
-		s.startConn(nc)
+		s.startConn(nc, s.tcpTransport)
 	}
 }
 
-func (s *Server) startConn(nc net.Conn) {
+// startConn serves a new client connection of any transport; connections
+// per address are counted across transports.
+func (s *Server) startConn(nc net.Conn, tr *transport) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true) // the writer already coalesces
 		if n := s.cfg.Limits.SendBufferBytes; n > 0 {
@@ -160,6 +173,12 @@ func (s *Server) startConn(nc net.Conn) {
 	}
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		_, _ = nc.Write(protocol.AppendClosing(nil, protocol.CloseServerShutdown, "the server is shutting down"))
+		_ = nc.Close()
+		return
+	}
 	if s.perIP[host] >= s.cfg.Limits.MaxConnsPerIP {
 		s.mu.Unlock()
 		_, _ = nc.Write(protocol.AppendClosing(nil, protocol.CodeRateLimited, "too many connections from your address"))
@@ -168,10 +187,13 @@ func (s *Server) startConn(nc net.Conn) {
 	}
 	s.perIP[host]++
 	c := newConn(s, nc)
+	c.tr = tr
+	c.log = c.log.With("transport", tr.name)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.metrics.Connections.Inc()
+	tr.conns.Inc()
 	go func() {
 		defer s.wg.Done()
 		c.run()
@@ -182,6 +204,7 @@ func (s *Server) startConn(nc net.Conn) {
 		}
 		s.mu.Unlock()
 		s.metrics.Connections.Dec()
+		tr.conns.Dec()
 	}()
 }
 
@@ -196,6 +219,9 @@ func (s *Server) allConns() []*conn {
 }
 
 func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
 	conns := s.allConns()
 	s.log.Info("shutting down", "clients", len(conns))
 	for _, c := range conns {

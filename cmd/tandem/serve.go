@@ -28,6 +28,7 @@ type serveFlags struct {
 	tlsCert, tlsKey         string
 	dbRetry                 time.Duration
 	limits                  server.Limits
+	ws                      wsFlags
 }
 
 func envOr(name, def string) string {
@@ -53,6 +54,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying an unavailable database at start for this long")
+	addWebSocketFlags(fs, &f.ws)
 	l := &f.limits
 	fs.IntVar(&l.MaxLineBytes, "max-line", d.MaxLineBytes, "longest accepted line in bytes")
 	fs.IntVar(&l.MaxRooms, "max-rooms", d.MaxRooms, "live rooms on this node")
@@ -128,13 +130,15 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
+	var tlsCfg *tls.Config
 	if f.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, tlsCfg)
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
 	srv := server.New(server.Config{Node: f.node, Dev: f.dev, Limits: f.limits, Logger: log}, st)
@@ -145,6 +149,16 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 			return err
 		}
 		defer stopAdmin()
+	}
+	if f.ws.listen != "" {
+		wsCtx, stopWS := context.WithCancel(ctx) // also stops it when Serve fails
+		waitWS, err := startWebSocket(wsCtx, f.ws, tlsCfg, srv, log)
+		if err != nil {
+			stopWS()
+			ln.Close()
+			return err
+		}
+		defer func() { stopWS(); waitWS() }()
 	}
 	log.Info("tandem server starting", "listen", ln.Addr().String(), "db", opener.Redact(f.db))
 	return srv.Serve(ctx, ln)
