@@ -26,7 +26,8 @@ import (
 const benchUsage = `usage:
   tandem bench --addr HOST:PORT [--rooms R] [--players P] [--rate S] [--bytes B]
                [--duration D] [--warmup W] [--mix unordered|ordered|update|mixed]
-               [--server-pid PID] [--nats HOST:PORT [--nats-pid PID]]
+               [--server-pid PID] [--ws ws://HOST:PORT/ws]
+               [--nats HOST:PORT [--nats-pid PID]] [--rounds N]
   tandem bench --addr HOST:PORT --idle C [--hold D] [--server-pid PID]
                [--nats HOST:PORT [--nats-pid PID]]
 
@@ -35,6 +36,9 @@ second of B payload bytes to the others in its room, for D seconds after a
 warm-up of W. The server must run in dev mode (accounts b<room>_<player>
 are created on first login) with --msg-rate above S. With --nats the same
 load then goes through a NATS server, one subject per room, echo off.
+With --ws the same load also runs over WebSocket to the same server
+(system tandem-ws; the server runs with --ws-listen). --rounds N runs the
+systems N times in turn, so a noisy machine affects them alike.
 
 Idle mode (--idle C): C logged-in connections that only keep alive; reports
 the server's memory per connection and whether all C were held.
@@ -51,6 +55,7 @@ flags:
 // benchConfig is the parsed command line.
 type benchConfig struct {
 	addr, natsAddr     string
+	wsURL              string
 	rooms, players     int
 	rate               float64
 	bytes              int
@@ -61,6 +66,7 @@ type benchConfig struct {
 	natsClient         string
 	systems            string
 	idle               int
+	rounds             int
 	hold               time.Duration
 	userPrefix         string
 	roomPrefix         string
@@ -80,6 +86,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address")
+	fs.StringVar(&c.wsURL, "ws", "", "also run the load over WebSocket to this endpoint of the same server (ws://HOST:PORT/ws, served with tandem serve --ws-listen)")
 	fs.StringVar(&c.natsAddr, "nats", "", "also run the load through this NATS server (HOST:PORT)")
 	fs.IntVar(&c.rooms, "rooms", 8, "rooms (R)")
 	fs.IntVar(&c.players, "players", 8, "players per room (P)")
@@ -90,9 +97,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.DurationVar(&c.drain, "drain", 3*time.Second, "longest wait after the load for messages still in flight")
 	fs.StringVar(&c.mix, "mix", "unordered", "what players send: unordered (3:0), ordered (3:2), update (11, unordered object updates) or mixed (5 updates, 3 unordered, 2 ordered in 10)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "Tandem server pid for CPU and RSS (default: the process listening on --addr)")
-	fs.StringVar(&c.systems, "systems", "", "comma-separated systems to run, of tandem, nats, nats-raw (default: tandem, and the --nats-client ones with --nats)")
+	fs.StringVar(&c.systems, "systems", "", "comma-separated systems to run, of tandem, tandem-ws, nats, nats-raw (default: tandem, tandem-ws with --ws, and the --nats-client ones with --nats)")
 	fs.StringVar(&c.natsClient, "nats-client", "natsgo", "NATS load client: natsgo (the nats.go library), raw (a minimal protocol client built like the Tandem one), or both")
 	fs.IntVar(&c.natsPID, "nats-pid", 0, "NATS server pid (default: the process listening on --nats)")
+	fs.IntVar(&c.rounds, "rounds", 1, "load mode: run the systems this many times, taking turns")
 	fs.IntVar(&c.idle, "idle", 0, "idle mode: hold this many logged-in connections and report memory per connection")
 	fs.DurationVar(&c.hold, "hold", 5*time.Second, "idle mode: how long to hold the connections before checking them")
 	fs.StringVar(&c.userPrefix, "user-prefix", "b", "prefix of the bench user names")
@@ -123,6 +131,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 		return nil, fmt.Errorf("--bytes must be in [%d, 60000]", minPayload)
 	case c.duration <= 0 || c.warmup < 0 || c.drain < 0:
 		return nil, errors.New("--duration must be positive, --warmup and --drain not negative")
+	case c.rounds < 1 || c.rounds > 100:
+		return nil, errors.New("--rounds must be in [1, 100]")
 	case c.setupConcurrency < 1:
 		return nil, errors.New("--setup-concurrency must be positive")
 	}
@@ -160,14 +170,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runIdleBench(ctx, cfg, stdout, live, status, logf)
 	}
 	var results []*loadResult
-	for _, sys := range systems {
-		res, err := runLoad(ctx, cfg, sys, live, logf)
-		if err != nil {
-			status.Stop()
-			fmt.Fprintf(stderr, "tandem bench: %s: %v\n", sys.name(), err)
-			return exitcode.Fail
+	for round := 1; round <= cfg.rounds; round++ {
+		for _, sys := range systems {
+			res, err := runLoad(ctx, cfg, sys, live, logf)
+			if err != nil {
+				status.Stop()
+				fmt.Fprintf(stderr, "tandem bench: %s: %v\n", sys.name(), err)
+				return exitcode.Fail
+			}
+			res.round = round
+			results = append(results, res)
 		}
-		results = append(results, res)
 	}
 	status.Stop()
 	printLoadTable(stdout, cfg, results)
@@ -180,6 +193,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // loadSystems returns the systems to drive, in order.
 func (cfg *benchConfig) loadSystems() ([]loadSystem, error) {
 	names := []string{"tandem"}
+	if cfg.wsURL != "" {
+		names = append(names, "tandem-ws")
+	}
 	if cfg.natsAddr != "" {
 		if cfg.natsClient != "raw" {
 			names = append(names, "nats")
@@ -196,6 +212,11 @@ func (cfg *benchConfig) loadSystems() ([]loadSystem, error) {
 		switch n {
 		case "tandem":
 			out = append(out, &tandemSystem{cfg: cfg})
+		case "tandem-ws":
+			if cfg.wsURL == "" {
+				return nil, errors.New("system tandem-ws needs --ws")
+			}
+			out = append(out, &tandemSystem{cfg: cfg, websocket: true})
 		case "nats", "nats-raw":
 			if cfg.natsAddr == "" {
 				return nil, fmt.Errorf("system %s needs --nats", n)
@@ -206,7 +227,7 @@ func (cfg *benchConfig) loadSystems() ([]loadSystem, error) {
 				out = append(out, &natsRawSystem{cfg: cfg})
 			}
 		default:
-			return nil, fmt.Errorf("unknown system %q (tandem, nats, nats-raw)", n)
+			return nil, fmt.Errorf("unknown system %q (tandem, tandem-ws, nats, nats-raw)", n)
 		}
 	}
 	return out, nil
@@ -390,6 +411,7 @@ type loadResult struct {
 	hz            int64
 	window        time.Duration
 	lostToTimeout bool
+	round         int // 1.. with --rounds
 }
 
 func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, live *liveFigures, logf func(string, ...any)) (*loadResult, error) {
@@ -662,6 +684,7 @@ func (r *loadResult) figuresLine(cfg *benchConfig) string {
 	b.WriteString("BENCH")
 	kv("system", r.system)
 	kv("mode", "load")
+	kv("round", r.round)
 	kv("mix", cfg.mix)
 	kv("rooms", cfg.rooms)
 	kv("players", cfg.players)
@@ -724,10 +747,65 @@ func printLoadTable(w io.Writer, cfg *benchConfig, results []*loadResult) {
 		if other, ok := r.otherCPU(); ok {
 			ocpu = strconv.FormatFloat(other, 'f', 1, 64)
 		}
+		label := r.system
+		if cfg.rounds > 1 {
+			label += " #" + strconv.Itoa(r.round)
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n",
-			r.system, r.conns, offered, r.perSecond(r.received), r.perSecond(r.bytes)/1e6,
+			label, r.conns, offered, r.perSecond(r.received), r.perSecond(r.bytes)/1e6,
 			ms(r.hist.quantile(0.5)), ms(r.hist.quantile(0.9)), ms(r.hist.quantile(0.99)), ms(r.hist.quantile(0.999)), ms(time.Duration(r.hist.max)),
 			r.errors, r.lost(), cpu, per, rss, ccpu, ocpu)
 	}
 	_ = tw.Flush()
+	if cfg.rounds > 1 {
+		printMedians(w, cfg, results)
+	}
+}
+
+// printMedians sums up --rounds: per system, the median over its rounds of
+// the figures that compare systems (a median shrugs off one round that a
+// neighbour's burst spoiled).
+func printMedians(w io.Writer, cfg *benchConfig, results []*loadResult) {
+	fmt.Fprintf(w, "medians over %d rounds:\n", cfg.rounds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "system\tdelivered/s\tp50 ms\tp99 ms\tsrv µs/msg\t")
+	var order []string
+	by := map[string][]*loadResult{}
+	for _, r := range results {
+		if by[r.system] == nil {
+			order = append(order, r.system)
+		}
+		by[r.system] = append(by[r.system], r)
+	}
+	for _, name := range order {
+		rs := by[name]
+		rate := median(rs, func(r *loadResult) (float64, bool) { return r.perSecond(r.received), true })
+		p50 := median(rs, func(r *loadResult) (float64, bool) { return float64(r.hist.quantile(0.5)) / 1e6, true })
+		p99 := median(rs, func(r *loadResult) (float64, bool) { return float64(r.hist.quantile(0.99)) / 1e6, true })
+		per := median(rs, func(r *loadResult) (float64, bool) { _, p, ok := r.serverCPU(); return p, ok })
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", name, rate(0), p50(3), p99(3), per(3))
+	}
+	_ = tw.Flush()
+}
+
+// median returns a formatter of the median of f over rs ("-" when f knows
+// none of them).
+func median(rs []*loadResult, f func(*loadResult) (float64, bool)) func(places int) string {
+	var vs []float64
+	for _, r := range rs {
+		if v, ok := f(r); ok {
+			vs = append(vs, v)
+		}
+	}
+	return func(places int) string {
+		if len(vs) == 0 {
+			return "-"
+		}
+		slices.Sort(vs)
+		m := vs[len(vs)/2]
+		if len(vs)%2 == 0 {
+			m = (vs[len(vs)/2-1] + m) / 2
+		}
+		return strconv.FormatFloat(m, 'f', places, 64)
+	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/progress/ptytest"
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -141,6 +142,49 @@ func TestLiveFiguresRender(t *testing.T) {
 	}
 }
 
+// The same load over TCP and WebSocket to one server, in rounds: both
+// systems deliver everything, and every round has its own row and line.
+func TestBenchWebSocket(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	out, code := runBenchArgs(t, "--addr", srv.Addr, "--ws", srv.WSURL, "--rooms", "1", "--players", "3",
+		"--rate", "20", "--bytes", "40", "--duration", "1s", "--warmup", "200ms", "--mix", "mixed", "--rounds", "2")
+	require.Equal(t, exitcode.OK, code, out)
+	t.Log(out)
+	var rows []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "BENCH" {
+			rows = append(rows, f[1]+" "+f[3])
+		}
+	}
+	assert.Equal(t, []string{"system=tandem round=1", "system=tandem-ws round=1", "system=tandem round=2", "system=tandem-ws round=2"}, rows)
+	for _, system := range []string{"tandem", "tandem-ws"} {
+		kv := figures(t, out, system)
+		assert.Equal(t, "3", kv["conns"], system)
+		assert.Greater(t, number(t, kv, "delivered"), 0.0, system)
+		assert.Greater(t, number(t, kv, "p99_us"), 0.0, system)
+		assert.Zero(t, number(t, kv, "errors"), system)
+		assert.Zero(t, number(t, kv, "lost"), system)
+		assert.Greater(t, number(t, kv, "server_cpu_us_per_msg"), 0.0, system)
+	}
+	assert.Regexp(t, `(?m)^medians over 2 rounds:\n.*srv µs/msg`, out)
+	assert.Regexp(t, `(?m)^\s*tandem-ws\s+\d+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s*$`, out, "the WebSocket median row")
+}
+
+// tandem-ws alone reaches the server only over WebSocket: the TCP address
+// given is closed.
+func TestBenchWebSocketOnly(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	out, code := runBenchArgs(t, "--addr", "127.0.0.1:1", "--ws", srv.WSURL, "--systems", "tandem-ws",
+		"--rooms", "1", "--players", "2", "--rate", "20", "--duration", "500ms", "--warmup", "100ms")
+	require.Equal(t, exitcode.OK, code, out)
+	kv := figures(t, out, "tandem-ws")
+	assert.Greater(t, number(t, kv, "delivered"), 0.0)
+	assert.Zero(t, number(t, kv, "lost"))
+	// The server pid is found from the WebSocket port.
+	assert.Equal(t, strconv.Itoa(os.Getpid()), kv["server_pid"])
+	assert.NotContains(t, out, "system=tandem ")
+}
+
 func TestBenchIdle(t *testing.T) {
 	srv := servertest.Start(t)
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--idle", "4", "--hold", "100ms")
@@ -205,7 +249,9 @@ func TestBenchFlags(t *testing.T) {
 		{"--bytes", "10"},
 		{"--rate", "0"},
 		{"--systems", "redis"},
-		{"--systems", "nats"}, // without --nats
+		{"--systems", "nats"},      // without --nats
+		{"--systems", "tandem-ws"}, // without --ws
+		{"--rounds", "0"},
 		{"--nats-client", "grpc"},
 		{"extra"},
 	} {
