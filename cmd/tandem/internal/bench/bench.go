@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -40,6 +41,12 @@ With --ws the same load also runs over WebSocket to the same server
 (system tandem-ws; the server runs with --ws-listen). --rounds N runs the
 systems N times in turn, so a noisy machine affects them alike.
 
+Several --addr servers, separated by commas, get the TCP connections in
+turn (player i of the run on server i mod n), as a cluster would spread a
+room's members over its nodes. This prepares for a cluster: single servers
+do not share rooms, so between them nothing is delivered. Server CPU and
+memory are those of the first server.
+
 Idle mode (--idle C): C logged-in connections that only keep alive; reports
 the server's memory per connection and whether all C were held.
 
@@ -55,6 +62,7 @@ flags:
 // benchConfig is the parsed command line.
 type benchConfig struct {
 	addr, natsAddr     string
+	addrs              []string // --addr split at commas; addr is the first
 	wsURL              string
 	rooms, players     int
 	rate               float64
@@ -85,7 +93,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 		fmt.Fprint(stderr, benchUsage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address HOST:PORT, or several separated by commas: connection i goes to the (i mod n)th (preparation for a cluster; server figures come from the first)")
 	fs.StringVar(&c.wsURL, "ws", "", "also run the load over WebSocket to this endpoint of the same server (ws://HOST:PORT/ws, served with tandem serve --ws-listen)")
 	fs.StringVar(&c.natsAddr, "nats", "", "also run the load through this NATS server (HOST:PORT)")
 	fs.IntVar(&c.rooms, "rooms", 8, "rooms (R)")
@@ -116,9 +124,17 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	switch {
-	case c.addr == "":
+	if c.addr == "" {
 		return nil, errors.New("--addr is required")
+	}
+	for _, a := range strings.Split(c.addr, ",") {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("--addr: %q is not HOST:PORT", a)
+		}
+		c.addrs = append(c.addrs, a)
+	}
+	c.addr = c.addrs[0]
+	switch {
 	case c.idle < 0:
 		return nil, errors.New("--idle must be positive")
 	case c.idle > 0:

@@ -53,6 +53,15 @@ func number(t *testing.T, kv map[string]string, key string) float64 {
 	return v
 }
 
+// startServer starts a dev-mode server that gives logins a minute: the
+// bench logs many players in at once, and password hashing under -race on
+// a busy machine can take longer than the default 10 s queue.
+func startServer(t *testing.T, opts ...servertest.Option) *servertest.Server {
+	t.Helper()
+	slow := servertest.WithConfig(func(c *server.Config) { c.Limits.LoginTimeout = time.Minute })
+	return servertest.Start(t, append([]servertest.Option{slow}, opts...)...)
+}
+
 func runBenchArgs(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -66,7 +75,7 @@ func runBenchArgs(t *testing.T, args ...string) (string, int) {
 }
 
 func TestBenchLoadAgainstServer(t *testing.T) {
-	srv := servertest.Start(t)
+	srv := startServer(t)
 	// The mixed load exercises all three paths: unordered and ordered
 	// messages and object updates (each player spawns an object).
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--rooms", "2", "--players", "3",
@@ -92,7 +101,7 @@ func TestBenchLoadAgainstServer(t *testing.T) {
 // On a terminal, stderr shows each phase with its elapsed time and the
 // delivery rate; the line is erased before the results.
 func TestBenchProgressOnTerminal(t *testing.T) {
-	srv := servertest.Start(t)
+	srv := startServer(t)
 	term := ptytest.Open(t)
 	var out bytes.Buffer
 	code := Run(t.Context(), []string{"--addr", srv.Addr, "--rooms", "1", "--players", "3",
@@ -145,7 +154,7 @@ func TestLiveFiguresRender(t *testing.T) {
 // The same load over TCP and WebSocket to one server, in rounds: both
 // systems deliver everything, and every round has its own row and line.
 func TestBenchWebSocket(t *testing.T) {
-	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	srv := startServer(t, servertest.WithWebSocket(server.WebSocketOptions{}))
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--ws", srv.WSURL, "--rooms", "1", "--players", "3",
 		"--rate", "20", "--bytes", "40", "--duration", "1s", "--warmup", "200ms", "--mix", "mixed", "--rounds", "2")
 	require.Equal(t, exitcode.OK, code, out)
@@ -173,7 +182,7 @@ func TestBenchWebSocket(t *testing.T) {
 // tandem-ws alone reaches the server only over WebSocket: the TCP address
 // given is closed.
 func TestBenchWebSocketOnly(t *testing.T) {
-	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	srv := startServer(t, servertest.WithWebSocket(server.WebSocketOptions{}))
 	out, code := runBenchArgs(t, "--addr", "127.0.0.1:1", "--ws", srv.WSURL, "--systems", "tandem-ws",
 		"--rooms", "1", "--players", "2", "--rate", "20", "--duration", "500ms", "--warmup", "100ms")
 	require.Equal(t, exitcode.OK, code, out)
@@ -185,8 +194,29 @@ func TestBenchWebSocketOnly(t *testing.T) {
 	assert.NotContains(t, out, "system=tandem ")
 }
 
+// --addr with several servers spreads each room's players over them in
+// turn. Two single servers do not share rooms, so nothing is delivered
+// across them; what is checked is where each player logged in.
+func TestBenchSpreadsOverAddresses(t *testing.T) {
+	a, b := startServer(t), startServer(t)
+	out, code := runBenchArgs(t, "--addr", a.Addr+","+b.Addr, "--rooms", "1", "--players", "4",
+		"--rate", "10", "--duration", "300ms", "--warmup", "0s", "--drain", "0s", "--user-prefix", "spread")
+	require.Equal(t, exitcode.OK, code, out)
+	users := func(s *servertest.Server) []string {
+		list, err := s.Store.ListUsers(t.Context())
+		require.NoError(t, err)
+		var names []string
+		for _, u := range list {
+			names = append(names, u.Name)
+		}
+		return names
+	}
+	assert.ElementsMatch(t, []string{"spread0_0", "spread0_2"}, users(a))
+	assert.ElementsMatch(t, []string{"spread0_1", "spread0_3"}, users(b))
+}
+
 func TestBenchIdle(t *testing.T) {
-	srv := servertest.Start(t)
+	srv := startServer(t)
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--idle", "4", "--hold", "100ms")
 	require.Equal(t, exitcode.OK, code, out)
 	kv := figures(t, out, "tandem")
@@ -220,7 +250,7 @@ func TestBenchNATS(t *testing.T) {
 		return err == nil
 	}, 10*time.Second, 20*time.Millisecond)
 
-	srv := servertest.Start(t)
+	srv := startServer(t)
 	out, code := runBenchArgs(t, "--addr", srv.Addr, "--nats", natsAddr, "--nats-pid", strconv.Itoa(cmd.Process.Pid),
 		"--nats-client", "both", "--rooms", "2", "--players", "2", "--rate", "20", "--duration", "1s", "--warmup", "200ms")
 	require.Equal(t, exitcode.OK, code, out)
@@ -252,6 +282,8 @@ func TestBenchFlags(t *testing.T) {
 		{"--systems", "nats"},      // without --nats
 		{"--systems", "tandem-ws"}, // without --ws
 		{"--rounds", "0"},
+		{"--addr", "127.0.0.1:7777,nohost"},
+		{"--addr", "127.0.0.1:7777,"},
 		{"--nats-client", "grpc"},
 		{"extra"},
 	} {

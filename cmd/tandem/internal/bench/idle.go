@@ -340,7 +340,7 @@ func (t *tandemIdle) pprofAddr() string  { return t.cfg.serverAdmin }
 
 func (t *tandemIdle) open(ctx context.Context, i int, held *atomic.Int64) (idleConn, error) {
 	// A small read buffer: these connections only ever get pongs.
-	c, err := dialTandem(ctx, tcpDialer(t.cfg.addr), t.cfg.userPrefix+"idle"+strconv.Itoa(i), t.cfg.password, 256)
+	c, err := dialTandem(ctx, tcpDialer(t.cfg.addrs[i%len(t.cfg.addrs)]), t.cfg.userPrefix+"idle"+strconv.Itoa(i), t.cfg.password, 256)
 	if err != nil {
 		return nil, err
 	}

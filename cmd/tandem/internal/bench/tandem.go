@@ -171,11 +171,13 @@ func (t *tandemSystem) serverAddr() string {
 
 func (t *tandemSystem) serverPID() int { return t.cfg.serverPID }
 
-func (t *tandemSystem) dialer() dialer {
+// dialer is how connection i reaches the server: over WebSocket, or to
+// the --addr servers in turn.
+func (t *tandemSystem) dialer(i int) dialer {
 	if t.websocket {
 		return wsDialer(t.cfg.wsURL)
 	}
-	return tcpDialer(t.cfg.addr)
+	return tcpDialer(t.cfg.addrs[i%len(t.cfg.addrs)])
 }
 
 // updateRaw is the MessagePack of a one-field state whose value is a bin
@@ -193,7 +195,7 @@ func (t *tandemSystem) connect(ctx context.Context, r, p int, st *recvStats) (lo
 	cfg := t.cfg
 	user := fmt.Sprintf("%s%d_%d", cfg.userPrefix, r, p)
 	room := cfg.roomPrefix + strconv.Itoa(r)
-	c, err := dialTandem(ctx, t.dialer(), user, cfg.password, benchReadBuffer)
+	c, err := dialTandem(ctx, t.dialer(r*cfg.players+p), user, cfg.password, benchReadBuffer)
 	if err != nil {
 		return nil, err
 	}
