@@ -42,7 +42,6 @@ const (
 	botChatEvery  = 5 * time.Second
 	botTakeEvery  = 4 * time.Second
 	botCrates     = 3
-	botSetupLimit = 10 * time.Second // dial, log in, join, spawn
 	botLeaveLimit = 2 * time.Second
 )
 
@@ -53,6 +52,7 @@ type botConfig struct {
 	count                        int
 	rate                         float64
 	duration                     time.Duration
+	setupTimeout                 time.Duration // dial, log in, join, spawn
 	tls, tlsInsecure             bool
 	tlsCA                        string // PEM file of certificates to trust
 	seed                         uint64
@@ -60,7 +60,8 @@ type botConfig struct {
 
 const botUsage = `usage:
   tandem bot --room NAME [--addr HOST:PORT] [--count N] [--rate S]
-             [--duration D] [--tls [--tls-ca FILE | --tls-insecure]]
+             [--duration D] [--setup-timeout D]
+             [--tls] [--tls-ca FILE | --tls-insecure]
 
 N bots log in as <prefix>1..<prefix>N, join the room, wander with an
 avatar (S updates a second), chat now and then, and take the room's crates
@@ -89,6 +90,7 @@ func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 	fs.StringVar(&c.password, "password", "tandem-bot", "password of every bot account (a --dev server creates the accounts)")
 	fs.Float64Var(&c.rate, "rate", 10, "avatar updates per second per bot")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long (0: until interrupted)")
+	fs.DurationVar(&c.setupTimeout, "setup-timeout", 10*time.Second, "longest time one bot may take to connect, log in, join and spawn (logins queue for password hashing on the server)")
 	fs.BoolVar(&c.tls, "tls", false, "connect over TLS")
 	fs.BoolVar(&c.tlsInsecure, "tls-insecure", false, "with --tls, do not verify the server certificate (self-signed test servers)")
 	fs.StringVar(&c.tlsCA, "tls-ca", "", "trust the certificates in this PEM file (a self-signed server's certificate); implies --tls")
@@ -105,6 +107,8 @@ func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 		return nil, errors.New("--count must be at least 1")
 	case c.rate <= 0 || c.rate > 1000:
 		return nil, errors.New("--rate must be above 0 and at most 1000")
+	case c.setupTimeout <= 0:
+		return nil, errors.New("--setup-timeout must be positive")
 	}
 	if err := protocol.ValidateRoomName([]byte(c.room)); err != nil {
 		return nil, fmt.Errorf("--room: %w", err)
@@ -296,7 +300,7 @@ func stopErr(ctx context.Context, err error) error {
 }
 
 func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
-	ctx, cancel := context.WithTimeout(ctx, botSetupLimit)
+	ctx, cancel := context.WithTimeout(ctx, cfg.setupTimeout)
 	defer cancel()
 	var opts []client.Option
 	if tlsConfig != nil {

@@ -3,10 +3,13 @@ package bot
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,12 +37,24 @@ func position(t *testing.T, d netobj.Delta) ([]float32, bool) {
 	return pos, true
 }
 
+// startServer starts a dev-mode server that gives logins a minute:
+// password hashing under -race on a busy machine can queue for longer than
+// the default 10 s.
+func startServer(t *testing.T, opts ...servertest.Option) *servertest.Server {
+	t.Helper()
+	slow := servertest.WithConfig(func(c *server.Config) { c.Limits.LoginTimeout = time.Minute })
+	return servertest.Start(t, append([]servertest.Option{slow}, opts...)...)
+}
+
+// slowSetup gives each bot as long as the server gives its login.
+var slowSetup = []string{"--setup-timeout", "1m"}
+
 // The bots run until stopped (as by Ctrl-C): the test stops them once an
 // observer has seen every bot move, chat and the crates appear, so a slow
 // machine makes it slower, not flaky.
 func TestBotWandersChatsAndLeaves(t *testing.T) {
-	srv := servertest.Start(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*servertest.Timeout)
+	srv := startServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 4*servertest.Timeout)
 	defer cancel()
 	obs, err := client.Dial(ctx, srv.Addr)
 	require.NoError(t, err)
@@ -54,7 +69,7 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 	defer stopBots()
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(botCtx, []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3", "--seed", "7"}, &stdout, &stderr)
+		done <- Run(botCtx, append([]string{"--addr", srv.Addr, "--room", "plaza", "--count", "3", "--seed", "7"}, slowSetup...), &stdout, &stderr)
 	}()
 
 	const moves = 5 // distinct positions seen per avatar before stopping
@@ -118,7 +133,9 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 		case code = <-done:
 			done = nil
 		case <-ctx.Done():
-			t.Fatalf("bots did not finish: code %d, %d avatars, %d chatters, %d crates, %d destroyed", code, len(avatars), len(chatters), crates, len(destroyed))
+			stopBots()
+			<-done // stderr is the bots' no longer
+			t.Fatalf("bots did not finish: code %d, %d avatars, %d chatters, %d crates, %d destroyed; stderr: %s", code, len(avatars), len(chatters), crates, len(destroyed), stderr.String())
 		}
 	}
 
@@ -139,10 +156,10 @@ func TestBotWandersChatsAndLeaves(t *testing.T) {
 // On a terminal, stderr shows a live status line, erased before the
 // summary; stdout gets the summary only.
 func TestBotProgressOnTerminal(t *testing.T) {
-	srv := servertest.Start(t)
+	srv := startServer(t)
 	term := ptytest.Open(t)
 	var stdout bytes.Buffer
-	code := Run(t.Context(), []string{"--addr", srv.Addr, "--room", "plaza", "--count", "2", "--duration", "1600ms"}, &stdout, term.TTY)
+	code := Run(t.Context(), append([]string{"--addr", srv.Addr, "--room", "plaza", "--count", "2", "--duration", "1600ms"}, slowSetup...), &stdout, term.TTY)
 	out := term.Output()
 	require.Equal(t, exitcode.OK, code, out)
 	assert.Regexp(t, `\r\x1b\[K\d+s  [0-2]/2 bots in "plaza"  updates \d+/s out \d+/s in  chats [0-9.]+/s out [0-9.]+/s in  errors \d+`, out)
@@ -154,9 +171,12 @@ func TestBotProgressOnTerminal(t *testing.T) {
 // A server without --dev refuses unknown bots; the user is told once, with
 // what to do, rather than once per bot.
 func TestBotBadCredentialsHint(t *testing.T) {
-	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Dev = false }))
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Dev = false
+		c.Limits.LoginTimeout = time.Minute
+	}))
 	var stdout, stderr bytes.Buffer
-	code := Run(t.Context(), []string{"--addr", srv.Addr, "--room", "plaza", "--count", "3", "--user-prefix", "zed"}, &stdout, &stderr)
+	code := Run(t.Context(), append([]string{"--addr", srv.Addr, "--room", "plaza", "--count", "3", "--user-prefix", "zed"}, slowSetup...), &stdout, &stderr)
 	assert.Equal(t, exitcode.Fail, code)
 	msg := stderr.String()
 	assert.Contains(t, msg, "refused the login of 3 bots (bad_credentials)")
@@ -167,10 +187,11 @@ func TestBotBadCredentialsHint(t *testing.T) {
 }
 
 // --tls-ca trusts a self-signed server; without it (or --tls-insecure) the
-// certificate is refused.
+// certificate is refused. A bot that gets in is seen joining by an
+// observer, then stopped; one that cannot fails on its own.
 func TestBotTLS(t *testing.T) {
 	cert := servertest.SelfSignedCert(t, "127.0.0.1")
-	srv := servertest.Start(t, servertest.WithTLS(cert.Server))
+	srv := startServer(t, servertest.WithTLS(cert.Server))
 	notPEM := filepath.Join(t.TempDir(), "not.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o600))
 	tests := []struct {
@@ -182,20 +203,51 @@ func TestBotTLS(t *testing.T) {
 	}{
 		{"trusted CA", []string{"--tls-ca", cert.PEMPath}, exitcode.OK, true, ""},
 		{"insecure", []string{"--tls", "--tls-insecure"}, exitcode.OK, true, ""},
-		{"unknown CA", []string{"--tls"}, exitcode.Fail, false, "certificate"},
-		{"plain text to TLS port", nil, exitcode.Fail, false, "bot1"},
+		{"unknown CA", []string{"--tls"}, exitcode.Fail, false, "certificate signed by unknown authority"},
+		{"plain text to TLS port", nil, exitcode.Fail, false, "bot1: "},
 		{"missing CA file", []string{"--tls-ca", filepath.Join(t.TempDir(), "nope.pem")}, exitcode.Usage, false, "--tls-ca"},
 		{"CA file without PEM", []string{"--tls-ca", notPEM}, exitcode.Usage, false, "no PEM certificate"},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 4*servertest.Timeout)
+			defer cancel()
+			room := fmt.Sprintf("tls%d", i)
+			var joined <-chan client.Event
+			var self int64
+			if tt.connected {
+				obs, err := client.Dial(ctx, srv.Addr, client.WithTLS(&tls.Config{RootCAs: cert.Pool}))
+				require.NoError(t, err)
+				defer obs.Close()
+				self, err = obs.Login(ctx, fmt.Sprintf("observer%d", i), "pw")
+				require.NoError(t, err)
+				_, err = obs.Join(ctx, room, "")
+				require.NoError(t, err)
+				joined = obs.Events()
+			}
+			botCtx, stopBots := context.WithCancel(ctx)
+			defer stopBots()
 			var stdout, stderr bytes.Buffer
-			args := append([]string{"--addr", srv.Addr, "--room", "tls", "--duration", "1s"}, tt.args...)
-			code := Run(t.Context(), args, &stdout, &stderr)
+			done := make(chan int, 1)
+			go func() {
+				args := append([]string{"--addr", srv.Addr, "--room", room}, slowSetup...)
+				done <- Run(botCtx, append(args, tt.args...), &stdout, &stderr)
+			}()
+			code := -1
+			for code < 0 {
+				select {
+				case ev := <-joined:
+					if j, ok := ev.(client.MemberJoined); ok && j.ID != self {
+						stopBots() // the bot is in, over TLS
+					}
+				case code = <-done:
+				case <-ctx.Done():
+					t.Fatal("the bot neither got in nor failed")
+				}
+			}
 			assert.Equal(t, tt.code, code, "stderr: %s", stderr.String())
 			assert.Contains(t, stderr.String(), tt.stderr)
 			if tt.connected {
-				// The login answer at least was received, over TLS.
 				assert.Regexp(t, `received [1-9]\d* lines`, stdout.String())
 			}
 		})
@@ -210,8 +262,9 @@ func TestBotFlags(t *testing.T) {
 		{[]string{"--count", "2"}, exitcode.Usage},                // no room
 		{[]string{"--room", "r", "--count", "0"}, exitcode.Usage}, // no bots
 		{[]string{"--room", "r", "--rate", "0"}, exitcode.Usage},  // no rate
-		{[]string{"--room", "a:b"}, exitcode.Usage},               // bad room name
-		{[]string{"--room", "r", "extra"}, exitcode.Usage},        // stray argument
+		{[]string{"--room", "r", "--setup-timeout", "0s"}, exitcode.Usage},
+		{[]string{"--room", "a:b"}, exitcode.Usage},        // bad room name
+		{[]string{"--room", "r", "extra"}, exitcode.Usage}, // stray argument
 		{[]string{"--help"}, exitcode.OK},
 		{[]string{"--room", "r", "--addr", "127.0.0.1:1"}, exitcode.Fail}, // nobody listening
 	}
