@@ -20,6 +20,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/cmdline"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 )
@@ -85,14 +86,9 @@ type benchConfig struct {
 	settle             time.Duration
 }
 
-func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
+func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	c := &benchConfig{}
 	fs := flag.NewFlagSet("tandem bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, benchUsage)
-		fs.PrintDefaults()
-	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address HOST:PORT, or several separated by commas: connection i goes to the (i mod n)th (preparation for a cluster; server figures come from the first)")
 	fs.StringVar(&c.wsURL, "ws", "", "also run the load over WebSocket to this endpoint of the same server (ws://HOST:PORT/ws, served with tandem serve --ws-listen)")
 	fs.StringVar(&c.natsAddr, "nats", "", "also run the load through this NATS server (HOST:PORT)")
@@ -118,7 +114,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT, served with --pprof); idle mode then forces a GC before each memory sample and reports Go heap and stack per connection")
 	fs.StringVar(&c.natsAdmin, "nats-admin", "", "NATS profiling address (HOST:PORT, nats-server --profile PORT); idle mode then does the same there")
 	fs.DurationVar(&c.settle, "settle", 10*time.Second, "idle mode: wait after a forced GC before a memory sample, so the runtime returns freed memory to the OS")
-	if err := fs.Parse(args); err != nil {
+	if err := cmdline.Parse(fs, args, benchUsage, help); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -163,18 +159,18 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 
 // Run runs `tandem bench` with its arguments and returns the exit status.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseBenchFlags(args, stderr)
+	cfg, err := parseBenchFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitcode.OK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
+		fmt.Fprintf(stderr, "tandem bench: %v\n%s\n", err, cmdline.HelpHint("bench"))
 		return exitcode.Usage
 	}
 	var systems []loadSystem
 	if cfg.idle == 0 {
 		if systems, err = cfg.loadSystems(); err != nil {
-			fmt.Fprintf(stderr, "tandem bench: %v\n", err)
+			fmt.Fprintf(stderr, "tandem bench: %v\n%s\n", err, cmdline.HelpHint("bench"))
 			return exitcode.Usage
 		}
 	}

@@ -272,24 +272,39 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// A command-line mistake gets its error and one line pointing at --help;
+// --help prints the usage on stdout.
 func TestBenchFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"--players", "1"},
-		{"--mix", "chaos"},
-		{"--bytes", "10"},
-		{"--rate", "0"},
-		{"--systems", "redis"},
-		{"--systems", "nats"},      // without --nats
-		{"--systems", "tandem-ws"}, // without --ws
-		{"--rounds", "0"},
-		{"--addr", "127.0.0.1:7777,nohost"},
-		{"--addr", "127.0.0.1:7777,"},
-		{"--nats-client", "grpc"},
-		{"extra"},
-	} {
-		_, code := runBenchArgs(t, args...)
-		assert.Equal(t, exitcode.Usage, code, "%v", args)
+	tests := []struct {
+		args   []string
+		stderr string // the error line
+	}{
+		{[]string{"--players", "1"}, "--rooms must be at least 1 and --players at least 2"},
+		{[]string{"--mix", "chaos"}, `--mix must be unordered, ordered, update or mixed, not "chaos"`},
+		{[]string{"--bytes", "10"}, "--bytes must be in [24, 60000]"},
+		{[]string{"--rate", "0"}, "--rate must be in (0, 100000]"},
+		{[]string{"--systems", "redis"}, `unknown system "redis" (tandem, tandem-ws, nats, nats-raw)`},
+		{[]string{"--systems", "nats"}, "system nats needs --nats"},
+		{[]string{"--systems", "tandem-ws"}, "system tandem-ws needs --ws"},
+		{[]string{"--rounds", "0"}, "--rounds must be in [1, 100]"},
+		{[]string{"--addr", "127.0.0.1:7777,nohost"}, `--addr: "nohost" is not HOST:PORT`},
+		{[]string{"--addr", "127.0.0.1:7777,"}, `--addr: "" is not HOST:PORT`},
+		{[]string{"--nats-client", "grpc"}, `--nats-client must be natsgo, raw or both, not "grpc"`},
+		{[]string{"--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		code := Run(t.Context(), tt.args, &stdout, &stderr)
+		assert.Equal(t, exitcode.Usage, code, "%v", tt.args)
+		assert.Equal(t, "tandem bench: "+tt.stderr+"\nRun 'tandem bench --help' for the options.\n", stderr.String(), "%v", tt.args)
+		assert.Empty(t, stdout.String())
+	}
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, exitcode.OK, Run(t.Context(), []string{"--help"}, &stdout, &stderr))
+	assert.Empty(t, stderr.String())
+	assert.True(t, strings.HasPrefix(stdout.String(), "usage:\n  tandem bench --addr"), stdout.String())
+	assert.Contains(t, stdout.String(), "-ws string")
 }
 
 func TestLatencyHistogram(t *testing.T) {

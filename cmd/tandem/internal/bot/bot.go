@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/cmdline"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 	"github.com/tandemnet/tandem/netobj"
@@ -75,14 +76,9 @@ Ctrl-C) a summary goes to stdout.
 flags:
 `
 
-func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
+func parseBotFlags(args []string, help io.Writer) (*botConfig, error) {
 	c := &botConfig{}
 	fs := flag.NewFlagSet("tandem bot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, botUsage)
-		fs.PrintDefaults()
-	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "server address HOST:PORT")
 	fs.StringVar(&c.room, "room", "", "room to join (required)")
 	fs.IntVar(&c.count, "count", 1, "number of bots")
@@ -95,7 +91,7 @@ func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 	fs.BoolVar(&c.tlsInsecure, "tls-insecure", false, "with --tls, do not verify the server certificate (self-signed test servers)")
 	fs.StringVar(&c.tlsCA, "tls-ca", "", "trust the certificates in this PEM file (a self-signed server's certificate); implies --tls")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
-	if err := fs.Parse(args); err != nil {
+	if err := cmdline.Parse(fs, args, botUsage, help); err != nil {
 		return nil, err
 	}
 	switch {
@@ -135,17 +131,17 @@ type botTotals struct {
 
 // Run runs `tandem bot` with its arguments and returns the exit status.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseBotFlags(args, stderr)
+	cfg, err := parseBotFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitcode.OK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem bot: %v\n", err)
+		fmt.Fprintf(stderr, "tandem bot: %v\n%s\n", err, cmdline.HelpHint("bot"))
 		return exitcode.Usage
 	}
 	tlsConfig, err := cfg.tlsConfig()
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem bot: %v\n", err)
+		fmt.Fprintf(stderr, "tandem bot: %v\n%s\n", err, cmdline.HelpHint("bot"))
 		return exitcode.Usage
 	}
 	if cfg.duration > 0 {

@@ -254,24 +254,39 @@ func TestBotTLS(t *testing.T) {
 	}
 }
 
+// A command-line mistake gets its error and one line pointing at --help
+// (not the whole usage); --help prints the usage on stdout.
 func TestBotFlags(t *testing.T) {
 	tests := []struct {
-		args []string
-		code int
+		args   []string
+		code   int
+		stderr string // the first line of stderr
 	}{
-		{[]string{"--count", "2"}, exitcode.Usage},                // no room
-		{[]string{"--room", "r", "--count", "0"}, exitcode.Usage}, // no bots
-		{[]string{"--room", "r", "--rate", "0"}, exitcode.Usage},  // no rate
-		{[]string{"--room", "r", "--setup-timeout", "0s"}, exitcode.Usage},
-		{[]string{"--room", "a:b"}, exitcode.Usage},        // bad room name
-		{[]string{"--room", "r", "extra"}, exitcode.Usage}, // stray argument
-		{[]string{"--help"}, exitcode.OK},
-		{[]string{"--room", "r", "--addr", "127.0.0.1:1"}, exitcode.Fail}, // nobody listening
+		{[]string{"--count", "2"}, exitcode.Usage, "tandem bot: --room is required"},
+		{[]string{"--room", "r", "--count", "0"}, exitcode.Usage, "tandem bot: --count must be at least 1"},
+		{[]string{"--room", "r", "--rate", "0"}, exitcode.Usage, "tandem bot: --rate must be above 0 and at most 1000"},
+		{[]string{"--room", "r", "--setup-timeout", "0s"}, exitcode.Usage, "tandem bot: --setup-timeout must be positive"},
+		{[]string{"--room", "a:b"}, exitcode.Usage, "tandem bot: --room: "},
+		{[]string{"--room", "r", "extra"}, exitcode.Usage, `tandem bot: unexpected argument "extra"`},
+		{[]string{"--room", "r", "--nope"}, exitcode.Usage, "tandem bot: flag provided but not defined: -nope"},
+		{[]string{"--help"}, exitcode.OK, ""},
+		{[]string{"--room", "r", "--addr", "127.0.0.1:1"}, exitcode.Fail, "tandem bot: bot1: "}, // nobody listening
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
 		code := Run(t.Context(), tt.args, &stdout, &stderr)
 		assert.Equal(t, tt.code, code, "%v: %s", tt.args, stderr.String())
+		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+		assert.True(t, strings.HasPrefix(lines[0], tt.stderr), "%v: stderr %q", tt.args, stderr.String())
+		switch tt.code {
+		case exitcode.Usage:
+			assert.Equal(t, []string{lines[0], "Run 'tandem bot --help' for the options."}, lines, "%v", tt.args)
+			assert.Empty(t, stdout.String())
+		case exitcode.OK:
+			assert.Empty(t, stderr.String())
+			assert.True(t, strings.HasPrefix(stdout.String(), "usage:\n  tandem bot --room NAME"), stdout.String())
+			assert.Contains(t, stdout.String(), "-tls-ca string")
+		}
 	}
 }
 
