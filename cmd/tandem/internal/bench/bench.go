@@ -31,7 +31,7 @@ const benchUsage = `usage:
                [--server-pid PID] [--ws ws://HOST:PORT/ws]
                [--nats HOST:PORT [--nats-pid PID]] [--rounds N]
   tandem bench --addr HOST:PORT --idle C [--hold D] [--server-pid PID]
-               [--nats HOST:PORT [--nats-pid PID]]
+               [--ws ws://HOST:PORT/ws] [--nats HOST:PORT [--nats-pid PID]]
 
 Load mode: R rooms of P players each, every player sending S messages a
 second of B payload bytes to the others in its room, for D seconds after a
@@ -49,7 +49,8 @@ do not share rooms, so between them nothing is delivered. Server CPU and
 memory are those of the first server.
 
 Idle mode (--idle C): C logged-in connections that only keep alive; reports
-the server's memory per connection and whether all C were held.
+the server's memory per connection and whether all C were held. With --ws,
+then C WebSocket connections (system tandem-ws) to the same server.
 
 Output: a readable table, then one "BENCH key=value ..." line per system
 for scripts. Server CPU and memory come from /proc/<pid> (same machine

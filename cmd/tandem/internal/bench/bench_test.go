@@ -215,15 +215,19 @@ func TestBenchSpreadsOverAddresses(t *testing.T) {
 	assert.ElementsMatch(t, []string{"spread0_1", "spread0_3"}, users(b))
 }
 
+// Idle connections over TCP, then over WebSocket, all held and answering.
 func TestBenchIdle(t *testing.T) {
-	srv := startServer(t)
-	out, code := runBenchArgs(t, "--addr", srv.Addr, "--idle", "4", "--hold", "100ms")
+	srv := startServer(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	out, code := runBenchArgs(t, "--addr", srv.Addr, "--ws", srv.WSURL, "--idle", "4", "--hold", "100ms")
 	require.Equal(t, exitcode.OK, code, out)
-	kv := figures(t, out, "tandem")
-	assert.Equal(t, "idle", kv["mode"])
-	assert.Equal(t, "4", kv["connected"])
-	assert.Equal(t, "4", kv["held"])
-	assert.Contains(t, kv, "rss_per_conn_bytes")
+	for _, system := range []string{"tandem", "tandem-ws"} {
+		kv := figures(t, out, system)
+		assert.Equal(t, "idle", kv["mode"], system)
+		assert.Equal(t, "4", kv["connected"], system)
+		assert.Equal(t, "4", kv["held"], system)
+		assert.Zero(t, number(t, kv, "errors"), system)
+		assert.Contains(t, kv, "rss_per_conn_bytes", system)
+	}
 }
 
 // TestBenchNATS runs the same tiny load through a NATS server of its own,

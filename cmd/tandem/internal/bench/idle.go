@@ -131,7 +131,10 @@ func goMemory(addr string) (heap, stack, goroutines float64, err error) {
 }
 
 func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live *liveFigures, status *progress.Status, logf func(string, ...any)) int {
-	systems := []idleSystem{&tandemIdle{cfg: cfg}}
+	systems := []idleSystem{&tandemIdle{tandemSystem{cfg: cfg}}}
+	if cfg.wsURL != "" {
+		systems = append(systems, &tandemIdle{tandemSystem{cfg: cfg, websocket: true}})
+	}
 	if cfg.natsAddr != "" {
 		systems = append(systems, &natsIdle{cfg: cfg})
 	}
@@ -331,16 +334,15 @@ func printIdleTable(w io.Writer, results []*idleResult) {
 
 // --- Tandem -------------------------------------------------------------------
 
-type tandemIdle struct{ cfg *benchConfig }
+// tandemIdle holds idle connections to a Tandem server over TCP or
+// WebSocket; name, address and pid are the load system's.
+type tandemIdle struct{ tandemSystem }
 
-func (t *tandemIdle) name() string       { return "tandem" }
-func (t *tandemIdle) serverAddr() string { return t.cfg.addr }
-func (t *tandemIdle) serverPID() int     { return t.cfg.serverPID }
-func (t *tandemIdle) pprofAddr() string  { return t.cfg.serverAdmin }
+func (t *tandemIdle) pprofAddr() string { return t.cfg.serverAdmin }
 
 func (t *tandemIdle) open(ctx context.Context, i int, held *atomic.Int64) (idleConn, error) {
 	// A small read buffer: these connections only ever get pongs.
-	c, err := dialTandem(ctx, tcpDialer(t.cfg.addrs[i%len(t.cfg.addrs)]), t.cfg.userPrefix+"idle"+strconv.Itoa(i), t.cfg.password, 256)
+	c, err := dialTandem(ctx, t.dialer(i), t.cfg.userPrefix+"idle"+strconv.Itoa(i), t.cfg.password, 256)
 	if err != nil {
 		return nil, err
 	}
