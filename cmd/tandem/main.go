@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/bench"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/bot"
 	"github.com/tandemnet/tandem/server/buildinfo"
 )
 
@@ -49,9 +51,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "admin":
 		return runAdmin(ctx, args[1:], stdin, stdout, stderr)
 	case "bot":
-		return runBot(ctx, args[1:], stdout, stderr)
+		return bot.Run(ctx, args[1:], stdout, stderr)
 	case "bench":
-		return runBench(ctx, args[1:], stdout, stderr)
+		return bench.Run(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "tandem version: unexpected arguments %q\n", args[1:])
