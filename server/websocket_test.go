@@ -110,6 +110,11 @@ func TestWebSocketMessageBatchesLines(t *testing.T) {
 		lines = append(lines, strings.Split(strings.TrimSuffix(string(msg), "\n"), "\n")...)
 	}
 	assert.Regexp(t, `^0:\d+$`, lines[0])
+	// The empty message added nothing: the next answer is the next ping's.
+	require.NoError(t, ws.Write(ctx, websocket.MessageText, []byte("7:last")))
+	_, msg, err := ws.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "7:last\n", string(msg))
 	// "7:tw" and "o" were two lines: the second is an unknown command.
 	assert.Equal(t, []string{"7:one", "7:tw"}, lines[1:3])
 	assert.True(t, strings.HasPrefix(lines[3], "9:-:"), "got %q", lines[3])
@@ -146,6 +151,16 @@ func TestWebSocketRefusesBadMessages(t *testing.T) {
 			other.Sync("still-alive")
 		})
 	}
+}
+
+// A line over --max-line inside a message gets line_too_long, as on TCP,
+// and the connection goes on.
+func TestWebSocketLongLineInMessage(t *testing.T) {
+	srv := startWS(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxLineBytes = 1000 }))
+	c := srv.LoginWebSocket(t, "long")
+	c.Send("3:0:" + strings.Repeat("x", 5000))
+	c.ExpectPrefix("9:3:line_too_long:")
+	c.Sync("after")
 }
 
 func readUntilClosed(ctx context.Context, ws *websocket.Conn) error {
@@ -218,8 +233,13 @@ func TestWebSocketSharesPerIPLimitWithTCP(t *testing.T) {
 	srv := startWS(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxConnsPerIP = 2 }))
 	srv.Login(t, "t1")
 	srv.LoginWebSocket(t, "w1")
-	over := srv.DialWebSocket(t, nil)
-	assert.Equal(t, []string{"8:rate_limited:too many connections from your address"}, over.ExpectClosed())
+	over := srv.DialWebSocketRaw(t, nil)
+	ctx := wsCtx(t)
+	_, msg, err := over.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "8:rate_limited:too many connections from your address\n", string(msg))
+	_, _, err = over.Read(ctx)
+	assert.Equal(t, websocket.StatusNormalClosure, websocket.CloseStatus(err), "closed after the 8 line: %v", err)
 	tcp := srv.Dial(t)
 	assert.Equal(t, []string{"8:rate_limited:too many connections from your address"}, tcp.ExpectClosed())
 }
