@@ -137,6 +137,12 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 		}
 		// net/http leaves its handshake deadlines on a hijacked connection.
 		_ = hw.raw.SetDeadline(time.Time{})
+		if tc, ok := hw.raw.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true) // the writer already coalesces
+			if n := s.cfg.Limits.SendBufferBytes; n > 0 {
+				_ = tc.SetWriteBuffer(n)
+			}
+		}
 		ws.SetReadLimit(int64(opts.MaxMessageBytes))
 		wc.ws, wc.raw = ws, hw.raw
 		s.startConn(wc, s.wsTransport)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -280,4 +282,85 @@ func TestWebSocketOverTLS(t *testing.T) {
 
 func tlsClientConfig(cert servertest.Cert) *tls.Config {
 	return &tls.Config{RootCAs: cert.Pool, MinVersion: tls.VersionTLS12}
+}
+
+// A graceful shutdown tells WebSocket clients why, like TCP ones.
+func TestWebSocketGracefulShutdown(t *testing.T) {
+	srv := startWS(t)
+	ws := srv.LoginWebSocket(t, "leaving")
+	tcp := srv.Login(t, "alsoleaving")
+	require.NoError(t, srv.Stop())
+	want := []string{"8:server_shutdown:the server is shutting down"}
+	assert.Equal(t, want, ws.ExpectClosed())
+	assert.Equal(t, want, tcp.ExpectClosed())
+}
+
+// The slow-consumer policy is the transport's too: a WebSocket member that
+// stops reading gets the warning and merged updates, and the newest state.
+func TestWebSocketSlowRecipientGetsMergedUpdates(t *testing.T) {
+	srv := startWS(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.OutboundSoftBytes = 2 << 10
+		c.Limits.OutboundHardBytes = 64 << 20
+		c.Limits.SendBufferBytes = 4 << 10
+		c.Limits.MessagesPerSecond = 1e6
+		c.Limits.MessageBurst = 1e6
+	}))
+	a := srv.Login(t, "a")
+	a.Join("w")
+	// A small client receive buffer, so the backlog shows on the server soon.
+	dialer := &net.Dialer{}
+	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := dialer.DialContext(ctx, network, addr)
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(4 << 10)
+		}
+		return nc, err
+	}}
+	slow := srv.LoginOn(t, srv.DialWebSocket(t, &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}}), "slow")
+	slow.Join("w")
+	a.Send("10:o:Thing:t:p:0:")
+	oid := id(a) + ".1"
+	slow.ExpectPrefix("10:" + oid)
+	a.Sync("x")
+
+	slow.Pause()
+	const updates = 3000
+	pad := strings.Repeat("p", 200)
+	for k := 1; k <= updates; k++ {
+		a.Send("11:" + oid + ":1:0:" + delta(t, map[int]any{0: k, 1: pad}))
+	}
+	a.Sync("sent")
+	slow.Resume()
+
+	w := newWorld()
+	w.apply(t, "10:"+oid+":"+id(a)+":1:t:p:Thing:o:0:")
+	n, warned := 0, false
+	for _, l := range slow.Sync("end") {
+		if strings.HasPrefix(l, "9:-:slow_consumer:") {
+			warned = true
+		}
+		if w.apply(t, l) {
+			n++
+		}
+	}
+	assert.True(t, warned, "the slow client is told")
+	assert.Less(t, n, updates, "updates were merged")
+	assert.Equal(t, updates, fieldInt(t, w.state[oid][0]), "the newest value arrives")
+}
+
+// /metrics counts connections and bytes per transport.
+func TestMetricsPerTransport(t *testing.T) {
+	srv := startWS(t)
+	a := srv.Login(t, "a")
+	b := srv.LoginWebSocket(t, "b")
+	a.Sync("x")
+	b.Sync("y")
+	m := srv.Server.Metrics()
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportTCP)))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportWebSocket)))
+	// Each sent its login and a ping, and got the same answers back but its id.
+	wsIn := testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportWebSocket))
+	assert.Equal(t, float64(len("0:b:pw-b\n7:y\n")), wsIn)
+	assert.Equal(t, float64(len("0:2\n7:y\n")), testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)))
+	assert.Equal(t, float64(len("0:a:pw-a\n7:x\n")), testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportTCP)))
 }
