@@ -59,12 +59,24 @@ func (o WebSocketOptions) withDefaults() WebSocketOptions {
 	return o
 }
 
+// CheckWebSocketPath reports whether p can be the endpoint's URL path.
+func CheckWebSocketPath(p string) error {
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t{}") {
+		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", p)
+	}
+	return nil
+}
+
 // ServeWebSocket accepts WebSocket clients on ln (plain, or a TLS listener
 // for wss) until ctx is cancelled. Run it beside Serve with the same ctx:
 // its connections are the server's connections, closed by Serve's graceful
 // shutdown like TCP ones.
 func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSocketOptions) error {
 	opts = opts.withDefaults()
+	if err := CheckWebSocketPath(opts.Path); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle(opts.Path, s.WebSocketHandler(opts))
 	if opts.Files != nil {

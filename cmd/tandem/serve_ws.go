@@ -36,6 +36,9 @@ func (f wsFlags) validate() error {
 	if f.web && f.listen == "" {
 		return errors.New("--web serves the page on the WebSocket listener: set --ws-listen too")
 	}
+	if err := server.CheckWebSocketPath(f.path); err != nil {
+		return fmt.Errorf("--ws-path: %w", err)
+	}
 	return nil
 }
 
