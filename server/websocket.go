@@ -89,6 +89,8 @@ func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSo
 		WriteTimeout:   opts.HandshakeTimeout,
 		IdleTimeout:    opts.HandshakeTimeout,
 		MaxHeaderBytes: webSocketMaxHeaderBytes,
+		// Failed TLS handshakes and the like: the client's problem, not ours.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	origins := "same host only"
 	if len(opts.OriginPatterns) > 0 {
@@ -125,6 +127,12 @@ func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSo
 func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 	opts = opts.withDefaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-s.serving:
+		default: // Serve has not cleaned up after an earlier run yet
+			http.Error(w, "the server is starting; retry", http.StatusServiceUnavailable)
+			return
+		}
 		wc := &wsConn{log: s.log}
 		hw := &hijackRecorder{ResponseWriter: w}
 		ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
