@@ -282,6 +282,12 @@ func TestWebSocketOverTLS(t *testing.T) {
 	a.Join("tls")
 	a.Send("3:1:over wss")
 	a.Expect(fmt.Sprintf("3:%d:over wss", a.ID))
+	// A server-side close stops the reader with a deadline on the TLS
+	// socket; the closing line must still get through.
+	srv.LoginOn(t, srv.DialWebSocket(t, &websocket.DialOptions{HTTPClient: client}), "secure")
+	got := a.ExpectClosed()
+	require.Len(t, got, 1)
+	assert.True(t, strings.HasPrefix(got[0], "8:session_replaced:"), "got %q", got)
 }
 
 func tlsClientConfig(cert servertest.Cert) *tls.Config {
