@@ -83,17 +83,15 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 		chromedp.WaitVisible("#rooms-panel"),
 	), "log in from the page")
 	// The room list is read from the database, written in the background:
-	// refresh until plaza is listed, then join it from the list.
+	// refresh until plaza is listed, then join it from the list (clicked in
+	// the same step: a refresh in flight may rebuild the list meanwhile).
 	_, err = chromedp.Run(b, chromedp.Poll[bool](`(() => {
 		const b = document.querySelector('button[data-room="plaza"]');
-		if (!b) document.getElementById("refresh").click();
+		if (b) b.click(); else document.getElementById("refresh").click();
 		return !!b;
 	})()`, chromedp.WithPollingInterval(300*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err, "plaza in the page's room list")
-	require.NoError(t, chromedp.Do(b,
-		chromedp.Click(`button[data-room="plaza"]`),
-		chromedp.WaitVisible("#room-panel"),
-	), "join plaza from the list")
+	require.NoError(t, chromedp.Do(b, chromedp.WaitVisible("#room-panel")), "join plaza from the list")
 	browserID, err := chromedp.Run(b, chromedp.Evaluate[int64]("window.tandem.id"))
 	require.NoError(t, err)
 	require.Positive(t, browserID)
@@ -107,7 +105,8 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 
 	// The object moves live in the page: its x keeps up with what is sent.
 	row := fmt.Sprintf(`tr[data-id="%s"]`, obj.ID)
-	require.NoError(t, chromedp.Do(b, chromedp.WaitVisible(row)), "object row")
+	_, err = chromedp.Run(b, chromedp.Poll[bool](fmt.Sprintf(`!!document.querySelector(%q)`, row), chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "object row")
 	readX := func(above float32) float64 {
 		t.Helper()
 		x, err := chromedp.Run(b, chromedp.Poll[float64](fmt.Sprintf(`(() => {
@@ -121,7 +120,8 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 	first := readX(math.Float32frombits(sentX.Load()))
 	second := readX(float32(first) + 0.5)
 	assert.Greater(t, second, first)
-	cell, err := chromedp.Run(b, chromedp.Text(row+" td:nth-child(5)"))
+	// Read in one step: the page rebuilds the rows on every frame.
+	cell, err := chromedp.Run(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).textContent`, row+" td:nth-child(5)")))
 	require.NoError(t, err)
 	assert.Regexp(t, `^0=\[\d+\.\d\d, 0, -\d+\.\d\d\]$`, cell, "state fields decoded from MessagePack")
 

@@ -1273,6 +1273,7 @@ function fmt(v) {
   if (typeof v === "bigint") return v.toString();
   return JSON.stringify(v);
 }
+var mapExtent = 10;
 function drawObjects() {
   const body = $("objects").tBodies[0];
   const rows = [];
@@ -1293,7 +1294,11 @@ function drawObjects() {
   const c = $("map");
   const g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  const scale = 20;
+  for (const o of client.objects.values()) {
+    const p = o.fields.get(0);
+    if (Array.isArray(p) && p.length >= 3) mapExtent = Math.max(mapExtent, Math.abs(p[0]), Math.abs(p[2]));
+  }
+  const scale = (c.width / 2 - 12) / mapExtent;
   for (const o of client.objects.values()) {
     const p = o.fields.get(0);
     if (!Array.isArray(p) || p.length < 3) continue;

@@ -108,6 +108,8 @@ function fmt(v) {
   return JSON.stringify(v);
 }
 
+let mapExtent = 10; // world units from the centre to the edge of the map
+
 function drawObjects() {
   const body = $("objects").tBodies[0];
   const rows = [];
@@ -130,7 +132,12 @@ function drawObjects() {
   const c = $("map");
   const g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  const scale = 20; // pixels per unit; the origin is in the middle
+  // The view grows to hold every object seen; the origin is in the middle.
+  for (const o of client.objects.values()) {
+    const p = o.fields.get(0);
+    if (Array.isArray(p) && p.length >= 3) mapExtent = Math.max(mapExtent, Math.abs(p[0]), Math.abs(p[2]));
+  }
+  const scale = (c.width / 2 - 12) / mapExtent; // pixels per unit
   for (const o of client.objects.values()) {
     const p = o.fields.get(0);
     if (!Array.isArray(p) || p.length < 3) continue;
