@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol/client"
+	"github.com/tandemnet/tandem/protocol/vectors"
 	"github.com/tandemnet/tandem/samples/web"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
@@ -148,4 +151,66 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 		chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err, "own chat echoed in the page")
 	browsertest.Screenshot(t, b, "room")
+}
+
+// The page's delta decoder (tandem.js mergeDelta) agrees with the shared
+// test vectors, run in the browser.
+func TestBrowserDecodesSharedDeltaVectors(t *testing.T) {
+	browser := browsertest.Start(t)
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{Files: web.Files()}))
+	vecs, err := vectors.Load("delta")
+	require.NoError(t, err)
+	require.NotEmpty(t, vecs)
+	type jsVector struct {
+		Name, Mask, Data string
+		Bits             []int
+		Fields           []string
+	}
+	var in []jsVector
+	for _, v := range vecs {
+		require.Len(t, v.Fields, 4, "vectors.txt line %d", v.Line)
+		mask, err := strconv.ParseUint(v.Fields[1], 16, 64)
+		require.NoError(t, err)
+		jv := jsVector{Name: v.Fields[0], Mask: v.Fields[1], Data: v.Fields[2], Bits: []int{}, Fields: []string{}}
+		for bit := range 64 {
+			if mask&(1<<bit) != 0 {
+				jv.Bits = append(jv.Bits, bit)
+			}
+		}
+		if v.Fields[3] != "" {
+			jv.Fields = strings.Split(v.Fields[3], ",")
+		}
+		in = append(in, jv)
+	}
+	js, err := json.Marshal(in)
+	require.NoError(t, err)
+
+	b, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	pageURL := strings.Replace(strings.TrimSuffix(srv.WSURL, "/ws"), "ws://", "http://", 1) + "/"
+	require.NoError(t, chromedp.Do(b, chromedp.Navigate(pageURL), chromedp.WaitVisible("#login-form")))
+	// Each vector: the fields mergeDelta decoded from mask and data, and
+	// the same fields decoded one by one from their hex, as JSON.
+	type result struct{ Name, Got, Want string }
+	got, err := chromedp.Run(b, chromedp.Evaluate[[]result](`(() => {
+		const json = (v) => JSON.stringify(v, (_, x) => typeof x === "bigint" ? x.toString() + "n" : x);
+		const hex = (h) => Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
+		return (`+string(js)+`).map((v) => {
+			const fields = new Map();
+			tandemLib.mergeDelta(fields, v.Mask, v.Data);
+			const want = v.Bits.map((bit, i) => [bit, tandemLib.decode(hex(v.Fields[i]))]);
+			return { Name: v.Name, Got: json([...fields]), Want: json(want) };
+		});
+	})()`))
+	require.NoError(t, err)
+	require.Len(t, got, len(in))
+	seenDoc := false
+	for _, r := range got {
+		assert.Equal(t, r.Want, r.Got, "vector %s", r.Name)
+		if r.Name == "doc_example" {
+			seenDoc = true
+			assert.Equal(t, `[[0,1.5],[3,"hi"]]`, r.Got, "the values PROTOCOL.md names")
+		}
+	}
+	assert.True(t, seenDoc, "vectors.txt has doc_example")
 }

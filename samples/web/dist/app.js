@@ -953,6 +953,10 @@ var Decoder = class _Decoder {
 };
 
 // node_modules/@msgpack/msgpack/dist.esm/decode.mjs
+function decode(buffer, options) {
+  const decoder = new Decoder(options);
+  return decoder.decode(buffer);
+}
 function decodeMulti(buffer, options) {
   const decoder = new Decoder(options);
   return decoder.decodeMulti(buffer);
@@ -1313,3 +1317,4 @@ function drawObjects() {
   }
 }
 window.tandem = client;
+window.tandemLib = { mergeDelta, decode };

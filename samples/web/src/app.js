@@ -1,6 +1,7 @@
 // The page: log in, list and join rooms, chat, and watch the room's
 // network objects move. All protocol work is in tandem.js.
-import { TandemClient } from "./tandem.js";
+import { decode } from "@msgpack/msgpack";
+import { TandemClient, mergeDelta } from "./tandem.js";
 
 const $ = (id) => document.getElementById(id);
 const client = new TandemClient();
@@ -152,5 +153,6 @@ function drawObjects() {
   }
 }
 
-// For tests and the console: the client and its view.
+// For tests and the console: the client and its view, and the decoders.
 window.tandem = client;
+window.tandemLib = { mergeDelta, decode };
