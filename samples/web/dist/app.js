@@ -992,7 +992,9 @@ var TandemClient = class extends EventTarget {
       const ws = new WebSocket(url);
       this.ws = ws;
       ws.onopen = () => {
-        this.keepAlive = setInterval(() => this.send("7"), KEEPALIVE_MS);
+        this.keepAlive = setInterval(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.send("7");
+        }, KEEPALIVE_MS);
         resolve();
       };
       ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
