@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol/client"
+	"github.com/tandemnet/tandem/protocol/vectors"
 	"github.com/tandemnet/tandem/samples/web"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
@@ -83,17 +86,15 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 		chromedp.WaitVisible("#rooms-panel"),
 	), "log in from the page")
 	// The room list is read from the database, written in the background:
-	// refresh until plaza is listed, then join it from the list.
+	// refresh until plaza is listed, then join it from the list (clicked in
+	// the same step: a refresh in flight may rebuild the list meanwhile).
 	_, err = chromedp.Run(b, chromedp.Poll[bool](`(() => {
 		const b = document.querySelector('button[data-room="plaza"]');
-		if (!b) document.getElementById("refresh").click();
+		if (b) b.click(); else document.getElementById("refresh").click();
 		return !!b;
 	})()`, chromedp.WithPollingInterval(300*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err, "plaza in the page's room list")
-	require.NoError(t, chromedp.Do(b,
-		chromedp.Click(`button[data-room="plaza"]`),
-		chromedp.WaitVisible("#room-panel"),
-	), "join plaza from the list")
+	require.NoError(t, chromedp.Do(b, chromedp.WaitVisible("#room-panel")), "join plaza from the list")
 	browserID, err := chromedp.Run(b, chromedp.Evaluate[int64]("window.tandem.id"))
 	require.NoError(t, err)
 	require.Positive(t, browserID)
@@ -107,7 +108,8 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 
 	// The object moves live in the page: its x keeps up with what is sent.
 	row := fmt.Sprintf(`tr[data-id="%s"]`, obj.ID)
-	require.NoError(t, chromedp.Do(b, chromedp.WaitVisible(row)), "object row")
+	_, err = chromedp.Run(b, chromedp.Poll[bool](fmt.Sprintf(`!!document.querySelector(%q)`, row), chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "object row")
 	readX := func(above float32) float64 {
 		t.Helper()
 		x, err := chromedp.Run(b, chromedp.Poll[float64](fmt.Sprintf(`(() => {
@@ -121,7 +123,8 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 	first := readX(math.Float32frombits(sentX.Load()))
 	second := readX(float32(first) + 0.5)
 	assert.Greater(t, second, first)
-	cell, err := chromedp.Run(b, chromedp.Text(row+" td:nth-child(5)"))
+	// Read in one step: the page rebuilds the rows on every frame.
+	cell, err := chromedp.Run(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).textContent`, row+" td:nth-child(5)")))
 	require.NoError(t, err)
 	assert.Regexp(t, `^0=\[\d+\.\d\d, 0, -\d+\.\d\d\]$`, cell, "state fields decoded from MessagePack")
 
@@ -148,4 +151,66 @@ func TestBrowserPageAndTCPClientShareARoom(t *testing.T) {
 		chromedp.WithPollingTimeout(10*time.Second)))
 	require.NoError(t, err, "own chat echoed in the page")
 	browsertest.Screenshot(t, b, "room")
+}
+
+// The page's delta decoder (tandem.js mergeDelta) agrees with the shared
+// test vectors, run in the browser.
+func TestBrowserDecodesSharedDeltaVectors(t *testing.T) {
+	browser := browsertest.Start(t)
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{Files: web.Files()}))
+	vecs, err := vectors.Load("delta")
+	require.NoError(t, err)
+	require.NotEmpty(t, vecs)
+	type jsVector struct {
+		Name, Mask, Data string
+		Bits             []int
+		Fields           []string
+	}
+	var in []jsVector
+	for _, v := range vecs {
+		require.Len(t, v.Fields, 4, "vectors.txt line %d", v.Line)
+		mask, err := strconv.ParseUint(v.Fields[1], 16, 64)
+		require.NoError(t, err)
+		jv := jsVector{Name: v.Fields[0], Mask: v.Fields[1], Data: v.Fields[2], Bits: []int{}, Fields: []string{}}
+		for bit := range 64 {
+			if mask&(1<<bit) != 0 {
+				jv.Bits = append(jv.Bits, bit)
+			}
+		}
+		if v.Fields[3] != "" {
+			jv.Fields = strings.Split(v.Fields[3], ",")
+		}
+		in = append(in, jv)
+	}
+	js, err := json.Marshal(in)
+	require.NoError(t, err)
+
+	b, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	pageURL := strings.Replace(strings.TrimSuffix(srv.WSURL, "/ws"), "ws://", "http://", 1) + "/"
+	require.NoError(t, chromedp.Do(b, chromedp.Navigate(pageURL), chromedp.WaitVisible("#login-form")))
+	// Each vector: the fields mergeDelta decoded from mask and data, and
+	// the same fields decoded one by one from their hex, as JSON.
+	type result struct{ Name, Got, Want string }
+	got, err := chromedp.Run(b, chromedp.Evaluate[[]result](`(() => {
+		const json = (v) => JSON.stringify(v, (_, x) => typeof x === "bigint" ? x.toString() + "n" : x);
+		const hex = (h) => Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
+		return (`+string(js)+`).map((v) => {
+			const fields = new Map();
+			tandemLib.mergeDelta(fields, v.Mask, v.Data);
+			const want = v.Bits.map((bit, i) => [bit, tandemLib.decode(hex(v.Fields[i]))]);
+			return { Name: v.Name, Got: json([...fields]), Want: json(want) };
+		});
+	})()`))
+	require.NoError(t, err)
+	require.Len(t, got, len(in))
+	seenDoc := false
+	for _, r := range got {
+		assert.Equal(t, r.Want, r.Got, "vector %s", r.Name)
+		if r.Name == "doc_example" {
+			seenDoc = true
+			assert.Equal(t, `[[0,1.5],[3,"hi"]]`, r.Got, "the values PROTOCOL.md names")
+		}
+	}
+	assert.True(t, seenDoc, "vectors.txt has doc_example")
 }

@@ -953,6 +953,10 @@ var Decoder = class _Decoder {
 };
 
 // node_modules/@msgpack/msgpack/dist.esm/decode.mjs
+function decode(buffer, options) {
+  const decoder = new Decoder(options);
+  return decoder.decode(buffer);
+}
 function decodeMulti(buffer, options) {
   const decoder = new Decoder(options);
   return decoder.decodeMulti(buffer);
@@ -988,7 +992,9 @@ var TandemClient = class extends EventTarget {
       const ws = new WebSocket(url);
       this.ws = ws;
       ws.onopen = () => {
-        this.keepAlive = setInterval(() => this.send("7"), KEEPALIVE_MS);
+        this.keepAlive = setInterval(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.send("7");
+        }, KEEPALIVE_MS);
         resolve();
       };
       ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
@@ -1273,6 +1279,7 @@ function fmt(v) {
   if (typeof v === "bigint") return v.toString();
   return JSON.stringify(v);
 }
+var mapExtent = 10;
 function drawObjects() {
   const body = $("objects").tBodies[0];
   const rows = [];
@@ -1293,7 +1300,11 @@ function drawObjects() {
   const c = $("map");
   const g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  const scale = 20;
+  for (const o of client.objects.values()) {
+    const p = o.fields.get(0);
+    if (Array.isArray(p) && p.length >= 3) mapExtent = Math.max(mapExtent, Math.abs(p[0]), Math.abs(p[2]));
+  }
+  const scale = (c.width / 2 - 12) / mapExtent;
   for (const o of client.objects.values()) {
     const p = o.fields.get(0);
     if (!Array.isArray(p) || p.length < 3) continue;
@@ -1308,3 +1319,4 @@ function drawObjects() {
   }
 }
 window.tandem = client;
+window.tandemLib = { mergeDelta, decode };

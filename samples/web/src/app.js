@@ -1,6 +1,7 @@
 // The page: log in, list and join rooms, chat, and watch the room's
 // network objects move. All protocol work is in tandem.js.
-import { TandemClient } from "./tandem.js";
+import { decode } from "@msgpack/msgpack";
+import { TandemClient, mergeDelta } from "./tandem.js";
 
 const $ = (id) => document.getElementById(id);
 const client = new TandemClient();
@@ -108,6 +109,8 @@ function fmt(v) {
   return JSON.stringify(v);
 }
 
+let mapExtent = 10; // world units from the centre to the edge of the map
+
 function drawObjects() {
   const body = $("objects").tBodies[0];
   const rows = [];
@@ -130,7 +133,12 @@ function drawObjects() {
   const c = $("map");
   const g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  const scale = 20; // pixels per unit; the origin is in the middle
+  // The view grows to hold every object seen; the origin is in the middle.
+  for (const o of client.objects.values()) {
+    const p = o.fields.get(0);
+    if (Array.isArray(p) && p.length >= 3) mapExtent = Math.max(mapExtent, Math.abs(p[0]), Math.abs(p[2]));
+  }
+  const scale = (c.width / 2 - 12) / mapExtent; // pixels per unit
   for (const o of client.objects.values()) {
     const p = o.fields.get(0);
     if (!Array.isArray(p) || p.length < 3) continue;
@@ -145,5 +153,6 @@ function drawObjects() {
   }
 }
 
-// For tests and the console: the client and its view.
+// For tests and the console: the client and its view, and the decoders.
 window.tandem = client;
+window.tandemLib = { mergeDelta, decode };

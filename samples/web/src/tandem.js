@@ -47,7 +47,9 @@ export class TandemClient extends EventTarget {
       this.ws = ws;
       ws.onopen = () => {
         // Browsers cannot send WebSocket pings: "7" keeps the connection.
-        this.keepAlive = setInterval(() => this.send("7"), KEEPALIVE_MS);
+        this.keepAlive = setInterval(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.send("7");
+        }, KEEPALIVE_MS);
         resolve();
       };
       ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
