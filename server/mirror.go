@@ -22,7 +22,7 @@ type roomMirror struct {
 	node    string
 	log     *slog.Logger
 	metrics *Metrics
-	rooms   *roomRegistry
+	rooms   *hub // set once by New; read by rebuild
 
 	ops   chan mirrorOp
 	dirty atomic.Bool
@@ -35,8 +35,8 @@ type mirrorOp struct {
 
 const mirrorQueue = 1 << 14
 
-func newRoomMirror(st store.Store, node string, log *slog.Logger, m *Metrics, rooms *roomRegistry) *roomMirror {
-	return &roomMirror{st: st, node: node, log: log, metrics: m, rooms: rooms,
+func newRoomMirror(st store.Store, node string, log *slog.Logger, m *Metrics) *roomMirror {
+	return &roomMirror{st: st, node: node, log: log, metrics: m,
 		ops: make(chan mirrorOp, mirrorQueue)}
 }
 
@@ -50,7 +50,9 @@ func (m *roomMirror) enqueue(what string, do func(ctx context.Context) error) {
 	}
 }
 
-func (m *roomMirror) createRoom(r *room) {
+// The mirror listens to room events (roomEvents); each queues one write.
+
+func (m *roomMirror) roomCreated(r *room) {
 	rec := store.Room{Name: r.name, PasswordHash: r.passHash, Node: m.node}
 	m.enqueue("create room", func(ctx context.Context) error {
 		err := m.st.CreateRoom(ctx, rec)
@@ -61,7 +63,7 @@ func (m *roomMirror) createRoom(r *room) {
 	})
 }
 
-func (m *roomMirror) deleteRoom(r *room) {
+func (m *roomMirror) roomClosed(r *room) {
 	name := r.name
 	m.enqueue("delete room", func(ctx context.Context) error {
 		err := m.st.DeleteRoom(ctx, name)
@@ -72,13 +74,13 @@ func (m *roomMirror) deleteRoom(r *room) {
 	})
 }
 
-func (m *roomMirror) addMember(r *room, c *conn) {
-	name, mem := r.name, store.Member{ClientID: c.id, UserName: c.user}
+func (m *roomMirror) memberJoined(r *room, mb *member) {
+	name, mem := r.name, store.Member{ClientID: mb.id, UserName: mb.user}
 	m.enqueue("add member", func(ctx context.Context) error { return m.st.AddMember(ctx, name, mem) })
 }
 
-func (m *roomMirror) removeMember(r *room, c *conn) {
-	name, id := r.name, c.id
+func (m *roomMirror) memberLeft(r *room, mb *member) {
+	name, id := r.name, mb.id
 	m.enqueue("remove member", func(ctx context.Context) error {
 		err := m.st.RemoveMember(ctx, name, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -134,9 +136,9 @@ func (m *roomMirror) rebuild() error {
 		if err := m.st.CreateRoom(ctx, store.Room{Name: r.name, PasswordHash: r.passHash, Node: m.node}); err != nil && !errors.Is(err, store.ErrRoomExists) {
 			return fmt.Errorf("create room %q: %w", r.name, err)
 		}
-		for _, c := range r.memberList() {
-			if err := m.st.AddMember(ctx, r.name, store.Member{ClientID: c.id, UserName: c.user}); err != nil {
-				return fmt.Errorf("add member %d to %q: %w", c.id, r.name, err)
+		for _, mb := range r.memberList() {
+			if err := m.st.AddMember(ctx, r.name, store.Member{ClientID: mb.id, UserName: mb.user}); err != nil {
+				return fmt.Errorf("add member %d to %q: %w", mb.id, r.name, err)
 			}
 		}
 	}

@@ -483,3 +483,145 @@ func TestObjectErrorsNameTheirObject(t *testing.T) {
 		a.ExpectPrefix(tt.want)
 	}
 }
+
+// TestMergeNeverCrossesObjectFrames: a slow recipient's merged updates
+// never overtake, or fall behind, another frame about the same object.
+// Each marker line carries the number of updates sent before it; every
+// update received before it must be from those, every one after from later
+// ones.
+func TestMergeNeverCrossesObjectFrames(t *testing.T) {
+	tests := []struct {
+		name   string
+		send   func(oid string, k int) string // the marker line, sent after update k
+		marker func(line string) (int, bool)  // a marker as the slow client receives it
+	}{
+		{"ordered object message to others", func(oid string, k int) string { return fmt.Sprintf("16:%s:2:mark%d", oid, k) }, rpcMark},
+		{"ordered object message to all", func(oid string, k int) string { return fmt.Sprintf("16:%s:3:mark%d", oid, k) }, rpcMark},
+		{"unordered object message (one sender's order)", func(oid string, k int) string { return fmt.Sprintf("16:%s:0:mark%d", oid, k) }, rpcMark},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, a, slow, oid := slowRecipientRoom(t)
+			slow.Pause()
+			const updates, every = 600, 50
+			pad := strings.Repeat("p", 200)
+			for k := 1; k <= updates; k++ {
+				a.Send("11:" + oid + ":1:0:" + delta(t, map[int]any{0: k, 1: pad}))
+				if k%every == 0 {
+					a.Send(tt.send(oid, k))
+				}
+			}
+			a.Sync("sent")
+			slow.Resume()
+			lines := slow.Sync("end")
+			checkMarkers(t, oid, lines, tt.marker, updates/every)
+			assert.Positive(t, metricValue(t, srv, "tandem_merged_updates_total"), "the recipient was slow enough to merge")
+		})
+	}
+}
+
+// TestMergeStopsAtOwnershipChange: updates written for the old owner's
+// generation and the new owner's are never merged together, and the owner
+// line stands between them.
+func TestMergeStopsAtOwnershipChange(t *testing.T) {
+	srv, a, slow, oid := slowRecipientRoom(t)
+	b := srv.Login(t, "b")
+	b.Join("w")
+	a.Sync("b")
+	slow.Pause()
+	pad := strings.Repeat("p", 200)
+	for k := 1; k <= 300; k++ {
+		a.Send("11:" + oid + ":1:0:" + delta(t, map[int]any{0: k, 1: pad}))
+	}
+	a.Sync("a-done")
+	b.Send("12:" + oid + ":take")
+	b.Skip(func(l string) bool { return strings.HasPrefix(l, "12:"+oid+":"+id(b)+":2") })
+	for k := 301; k <= 600; k++ {
+		b.Send("11:" + oid + ":2:0:" + delta(t, map[int]any{0: k, 1: pad}))
+	}
+	b.Sync("b-done")
+	slow.Resume()
+	marker := func(l string) (int, bool) {
+		if strings.HasPrefix(l, "12:"+oid+":") {
+			return 300, true
+		}
+		return 0, false
+	}
+	checkMarkers(t, oid, slow.Sync("end"), marker, 1)
+	assert.Positive(t, metricValue(t, srv, "tandem_merged_updates_total"))
+}
+
+// TestNoUpdateAfterDestroy: updates queued for a slow recipient all arrive
+// before the object's destroy line.
+func TestNoUpdateAfterDestroy(t *testing.T) {
+	_, a, slow, oid := slowRecipientRoom(t)
+	slow.Pause()
+	pad := strings.Repeat("p", 200)
+	for k := 1; k <= 400; k++ {
+		a.Send("11:" + oid + ":1:0:" + delta(t, map[int]any{0: k, 1: pad}))
+	}
+	a.Send("15:" + oid)
+	a.Sync("sent")
+	slow.Resume()
+	marker := func(l string) (int, bool) { return 400, l == "15:"+oid }
+	checkMarkers(t, oid, slow.Sync("end"), marker, 1)
+}
+
+func rpcMark(l string) (int, bool) {
+	f := strings.Split(l, ":")
+	if len(f) != 4 || f[0] != "16" || !strings.HasPrefix(f[3], "mark") {
+		return 0, false
+	}
+	k, err := strconv.Atoi(strings.TrimPrefix(f[3], "mark"))
+	return k, err == nil
+}
+
+// slowRecipientRoom is a room where a owns one object and slow, whose
+// outbound queue merges early, has seen it spawn.
+func slowRecipientRoom(t *testing.T) (srv *servertest.Server, a, slow *servertest.Client, oid string) {
+	t.Helper()
+	srv = servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.OutboundSoftBytes = 2 << 10
+		c.Limits.OutboundHardBytes = 64 << 20
+		c.Limits.SendBufferBytes = 4 << 10
+		c.Limits.MessagesPerSecond = 1e6
+		c.Limits.MessageBurst = 1e6
+	}))
+	a = srv.Login(t, "a")
+	a.Join("w")
+	slow = srv.Login(t, "slow")
+	slow.Join("w")
+	a.Send("10:o:Thing:t:r:0:")
+	oid = id(a) + ".1"
+	slow.ExpectPrefix("10:" + oid)
+	a.Sync("x")
+	return srv, a, slow, oid
+}
+
+// checkMarkers walks what the slow client received: an update with value v
+// must come after every marker with mark < v and before every marker with
+// mark >= v. It expects want markers.
+func checkMarkers(t *testing.T, oid string, lines []string, marker func(string) (int, bool), want int) {
+	t.Helper()
+	w := newWorld()
+	w.apply(t, "10:"+oid+":1:1:t:r:Thing:o:0:")
+	lastMark, seen := 0, 0
+	for _, l := range lines {
+		if k, ok := marker(l); ok {
+			seen++
+			require.GreaterOrEqual(t, k, lastMark, "markers in order")
+			if v, ok := w.state[oid][0]; ok {
+				require.LessOrEqual(t, fieldInt(t, v), k, "an update sent after marker %d arrived before it", k)
+			}
+			lastMark = k
+			continue
+		}
+		if strings.HasPrefix(l, "11:"+oid+":") {
+			f := strings.Split(l, ":")
+			v := decodeFields(t, f[3], f[4])
+			require.Greater(t, fieldInt(t, v[0]), lastMark, "an update sent before marker %d arrived after it: %s", lastMark, l[:min(len(l), 40)])
+			w.apply(t, l)
+		}
+	}
+	require.Equal(t, want, seen, "every marker arrived")
+}

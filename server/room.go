@@ -3,28 +3,72 @@ package server
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
 )
 
+// outbox is where a member's frames go: a local connection today, a link
+// to another node in a cluster (which fans the frame out to its own local
+// members). Both methods must be cheap and must not block: they run under
+// the room's lock.
+type outbox interface {
+	// deliver queues f, a frame of room r. It is dropped if the recipient
+	// is no longer in r (it left while the frame was being fanned out).
+	deliver(r *room, f outFrame)
+	// switchRoom makes r the room whose frames are accepted (nil: none)
+	// and queues first ahead of any of them, in one step.
+	switchRoom(r *room, first []byte)
+}
+
+// member is one player in a room: who it is and where its frames go.
+type member struct {
+	id   int64
+	user string
+	out  outbox
+}
+
+// roomEvents hears what happens to rooms, in each room's order (the calls
+// are made under the room's write lock, so they must not block). The store
+// mirror is one listener.
+type roomEvents interface {
+	roomCreated(r *room)
+	memberJoined(r *room, m *member)
+	memberLeft(r *room, m *member)
+	roomClosed(r *room)
+}
+
 // room is a live room. Its write lock is the room's ordered stream: joins,
 // leaves, master changes, ordered messages and every object event are
-// enqueued to all members while it is held. Unordered object updates hold
+// delivered to all members while it is held. Unordered object updates hold
 // the read lock, so each is wholly before or after any ordered event in
 // every member's queue (which is what makes join snapshots exact). The
 // unordered relay path takes no lock at all: it reads members atomically.
+//
+// A room's operations (join, leave, relay and the object commands in
+// room_objects.go) take the lock themselves, apply the command, deliver
+// what it causes and return an error for the requester, if any.
 type room struct {
 	name     string
 	passHash string // empty for a public room
+	lim      *Limits
+	events   roomEvents
+	metrics  *Metrics
 
 	mu      sync.RWMutex
-	members atomic.Pointer[[]*conn] // join order; the first is the master
-	objects *netobj.Registry        // guarded by mu (see netobj's contract)
-	closed  bool                    // guarded by mu; set when the last member left
+	members atomic.Pointer[[]*member] // join order; the first is the master
+	objects *netobj.Registry          // guarded by mu (see netobj's contract)
+	closed  bool                      // guarded by mu; set when the last member left
+
+	created time.Time // for the admin console
+	// ended is set, under mu with closed, when the room was ended for its
+	// members (an operator closed it); each member's client drops it at
+	// its next command.
+	ended atomic.Bool
 }
 
-func (r *room) memberList() []*conn {
+func (r *room) memberList() []*member {
 	if p := r.members.Load(); p != nil {
 		return *p
 	}
@@ -32,14 +76,14 @@ func (r *room) memberList() []*conn {
 }
 
 // master is the longest-present member, nil for an empty room.
-func (r *room) master(ms []*conn) *conn {
+func (r *room) master(ms []*member) *member {
 	if len(ms) == 0 {
 		return nil
 	}
 	return ms[0]
 }
 
-func (r *room) member(ms []*conn, id int64) *conn {
+func (r *room) member(ms []*member, id int64) *member {
 	for _, m := range ms {
 		if m.id == id {
 			return m
@@ -48,66 +92,146 @@ func (r *room) member(ms []*conn, id int64) *conn {
 	return nil
 }
 
-// broadcast enqueues one frame to every member but skip (which may be nil).
-func (r *room) broadcast(ms []*conn, skip *conn, f outFrame) {
+// broadcast delivers one frame to every member but skip (which may be nil).
+func (r *room) broadcast(ms []*member, skip *member, f outFrame) {
 	for _, m := range ms {
 		if m != skip {
-			m.sendRoom(r, f)
+			m.out.deliver(r, f)
 		}
 	}
 }
 
-// roomRegistry holds this node's live rooms by name.
-type roomRegistry struct {
-	mu    sync.Mutex
-	rooms map[string]*room
-}
+// enter adds m to the room, which the caller has locked for writing and
+// found open, unlocked, with the right password and not full. The joiner's
+// lines (itself, the members, the master, the object snapshot, ready) are
+// queued before m becomes visible to the lock-free relay path.
+func (r *room) enter(m *member) {
+	ms := r.memberList()
+	next := make([]*member, len(ms), len(ms)+1)
+	copy(next, ms)
+	next = append(next, m)
 
-func newRoomRegistry() *roomRegistry {
-	return &roomRegistry{rooms: make(map[string]*room)}
-}
-
-func (rr *roomRegistry) get(name string) *room {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	return rr.rooms[name]
-}
-
-// getOrCreate returns the named room, creating it with passHash when it
-// does not exist (and there is room for it under max).
-func (rr *roomRegistry) getOrCreate(name string, newRoom func() *room, max int) (*room, bool, error) {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	if r := rr.rooms[name]; r != nil {
-		return r, false, nil
+	b := protocol.AppendJoined(nil, m.id, r.name)
+	for _, o := range ms {
+		b = protocol.AppendJoined(b, o.id, r.name)
 	}
-	if len(rr.rooms) >= max {
-		return nil, false, errTooManyRooms
-	}
-	r := newRoom()
-	rr.rooms[name] = r
-	return r, true, nil
+	b = protocol.AppendMaster(b, r.master(next).id)
+	b, n := appendSnapshot(b, r)
+	b = protocol.AppendReady(b, r.name, n)
+	m.out.switchRoom(r, b)
+
+	r.broadcast(ms, nil, outFrame{b: protocol.AppendJoined(nil, m.id, r.name)})
+	r.members.Store(&next)
+	r.events.memberJoined(r, m)
 }
 
-// remove drops r if it is still the room registered under its name.
-func (rr *roomRegistry) remove(r *room) {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	if rr.rooms[r.name] == r {
-		delete(rr.rooms, r.name)
+// leave takes m out of the room with the leave, master and object
+// hand-over lines; confirm also tells m itself. It reports whether the
+// room closed (m was the last member).
+func (r *room) leave(m *member, confirm bool) (closed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended.Load() { // ended meanwhile: m is already out
+		return false
 	}
+	ms := r.memberList()
+	next := make([]*member, 0, len(ms))
+	for _, o := range ms {
+		if o != m {
+			next = append(next, o)
+		}
+	}
+	wasMaster := r.master(ms) == m
+	r.members.Store(&next)
+	left := protocol.AppendLeft(nil, m.id)
+	if confirm {
+		m.out.switchRoom(nil, left)
+	} else {
+		m.out.switchRoom(nil, nil)
+	}
+	r.broadcast(next, nil, outFrame{b: left})
+	// Events are raised under the lock so that listeners see the room's
+	// order, and a close precedes any re-creation of the same name.
+	r.events.memberLeft(r, m)
+	if len(next) == 0 {
+		r.closed = true
+		r.metrics.Objects.Sub(float64(r.objects.Len()))
+		r.events.roomClosed(r)
+		return true
+	}
+	if wasMaster {
+		r.broadcast(next, nil, outFrame{b: protocol.AppendMaster(nil, next[0].id)})
+	}
+	r.handOverObjectsLocked(m, next)
+	return false
 }
 
-func (rr *roomRegistry) all() []*room {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	out := make([]*room, 0, len(rr.rooms))
-	for _, r := range rr.rooms {
-		out = append(out, r)
+// end closes the room for every member at one point of its ordered
+// stream: each gets line as its last line of the room, with no leave lines,
+// and the room's objects end with it. It returns the members it had, or
+// nil if the room was already closed.
+func (r *room) end(line []byte) []*member {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
 	}
-	return out
+	ms := r.memberList()
+	r.members.Store(&[]*member{})
+	r.closed = true
+	r.ended.Store(true)
+	for _, m := range ms {
+		m.out.switchRoom(nil, line) // queued first, and no frame of r after it
+		r.events.memberLeft(r, m)
+	}
+	r.metrics.Objects.Sub(float64(r.objects.Len()))
+	r.events.roomClosed(r)
+	return ms
 }
 
+// relay is the fast path: one encoded frame, shared by every recipient.
+// The ordered variants hold the write lock, so they take a place in the
+// room's ordered stream.
+func (r *room) relay(from *member, self, ordered bool, msg []byte) {
+	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), from.id, msg)}
+	skip := from
+	if self {
+		skip = nil
+	}
+	if ordered {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
+	r.broadcast(r.memberList(), skip, f)
+}
+
+// relayListed sends msg to the listed members (at most maxRecipients of
+// them) and returns the ids that were not in the room, and whether the
+// list was cut short.
+func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecipients int) (missing []int64, cut bool) {
+	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), from.id, msg)}
+	if ordered {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
+	ms := r.memberList()
+	count := 0
+	for rest := ids; len(rest) > 0; count++ {
+		var id int64
+		id, rest, _ = protocol.NextID(rest) // validated by the parser
+		if count >= maxRecipients {
+			return missing, true
+		}
+		if m := r.member(ms, id); m != nil {
+			m.out.deliver(r, f)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return missing, false
+}
+
+// roomError is a refusal with its protocol code.
 type roomError struct {
 	code protocol.Code
 	text string

@@ -10,9 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
-	"github.com/tandemnet/tandem/server/accounts"
 	"github.com/tandemnet/tandem/server/store"
 )
 
@@ -23,9 +21,11 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	sessions *sessionRegistry
-	rooms    *roomRegistry
+	hub      *hub
 	mirror   *roomMirror
 	throttle *loginThrottle
+	// Sampled logs of what clients can cause at will.
+	loginFailLog, plainTextLog *logSampler
 
 	hashSlots chan struct{}
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
@@ -61,17 +61,21 @@ func New(cfg Config, st store.Store) *Server {
 		log:       cfg.Logger,
 		metrics:   newMetrics(),
 		sessions:  newSessionRegistry(),
-		rooms:     newRoomRegistry(),
 		throttle:  newLoginThrottle(time.Now),
 		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
 		serving:   make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
+
+		loginFailLog: newLogSampler(loginFailLogBurst, loginFailLogPeriod, time.Now),
+		plainTextLog: newLogSampler(plainTextLogBurst, plainTextLogPeriod, time.Now),
 	}
 	s.tcpTransport = s.metrics.transport(TransportTCP)
 	s.wsTransport = s.metrics.transport(TransportWebSocket)
 	s.clock.Store(time.Now().UnixNano())
-	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics, s.rooms)
+	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
+	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
+	s.mirror.rooms = s.hub
 	return s
 }
 
@@ -80,22 +84,6 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 
 // Config returns the effective configuration, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
-
-func (s *Server) newRoom(name, password string) *room {
-	r := &room{
-		name: name,
-		objects: netobj.NewRegistry(netobj.Limits{
-			MaxObjectsPerRoom:   s.cfg.Limits.MaxObjectsPerRoom,
-			MaxObjectsPerClient: s.cfg.Limits.MaxObjectsPerClient,
-			MaxStateBytes:       s.cfg.Limits.MaxStateBytes,
-		}),
-	}
-	if password != "" {
-		r.passHash = accounts.HashRoomPassword(password)
-	}
-	s.mirror.createRoom(r) // under the registry lock: see roomRegistry.getOrCreate
-	return r
-}
 
 // Serve accepts clients on ln until ctx is cancelled, then shuts down
 // gracefully: every client is told "8:server_shutdown", leaves its room,
@@ -171,6 +159,7 @@ func (s *Server) startConn(nc net.Conn, tr *transport) {
 			_ = tc.SetWriteBuffer(n)
 		}
 	}
+	nc = s.watchPlainText(nc)
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
 	if s.stopping {

@@ -12,66 +12,70 @@ import (
 	"github.com/tandemnet/tandem/server/store"
 )
 
-// sessionRegistry maps each logged-in user to its one connection.
+// sessionRegistry maps each logged-in user to its one client.
 type sessionRegistry struct {
 	mu    sync.Mutex
-	users map[string]*conn
+	users map[string]*client
 }
 
 func newSessionRegistry() *sessionRegistry {
-	return &sessionRegistry{users: make(map[string]*conn)}
+	return &sessionRegistry{users: make(map[string]*client)}
 }
 
-// register makes c the session of user and returns the one it replaces.
-func (sr *sessionRegistry) register(user string, c *conn) *conn {
+// register makes cl the session of user and returns the one it replaces.
+func (sr *sessionRegistry) register(user string, cl *client) *client {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
 	old := sr.users[user]
-	sr.users[user] = c
+	sr.users[user] = cl
 	return old
 }
 
-func (sr *sessionRegistry) remove(user string, c *conn) {
+func (sr *sessionRegistry) all() []*client {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
-	if sr.users[user] == c {
-		delete(sr.users, user)
-	}
-}
-
-func (sr *sessionRegistry) all() []*conn {
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	out := make([]*conn, 0, len(sr.users))
-	for _, c := range sr.users {
-		out = append(out, c)
+	out := make([]*client, 0, len(sr.users))
+	for _, cl := range sr.users {
+		out = append(out, cl)
 	}
 	return out
+}
+
+func (sr *sessionRegistry) remove(user string, cl *client) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	if sr.users[user] == cl {
+		delete(sr.users, user)
+	}
 }
 
 // storeTimeout bounds one store call made on behalf of a client, so a dead
 // database costs a clear error, not a hung client.
 const storeTimeout = 5 * time.Second
 
-func (c *conn) login(cmd *protocol.Command) {
-	if c.loggedIn.Load() {
-		c.sendError(protocol.NumLogin, protocol.CodeAlreadyLoggedIn, "this connection is already logged in")
+func (cl *client) login(cmd *protocol.Command) {
+	if cl.loggedIn() {
+		cl.sendError(protocol.NumLogin, protocol.CodeAlreadyLoggedIn, "this connection is already logged in")
 		return
 	}
-	user, password := string(cmd.Fields[0]), string(cmd.Fields[1])
-	if err := accounts.ValidateUserName(user); err != nil {
-		c.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
+	user, err := accounts.NormalizeUserName(string(cmd.Fields[0]))
+	if err != nil {
+		cl.srv.logLoginFailure(cl.log, string(cmd.Fields[0]), err.Error())
+		cl.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
+	password := string(cmd.Fields[1])
 	if err := accounts.ValidatePassword(password); err != nil {
-		c.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
+		cl.srv.logLoginFailure(cl.log, user, err.Error())
+		cl.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
-	s := c.srv
-	host := remoteHost(c.remote)
+	s := cl.srv
+	host := remoteHost(cl.conn.remote)
 	if wait := s.throttle.blocked(user, host); wait > 0 {
+		s.logLoginFailure(cl.log, user, "throttled")
 		s.metrics.LoginFailures.Inc()
-		c.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
+		cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -79,34 +83,47 @@ func (c *conn) login(cmd *protocol.Command) {
 	ok, err := s.checkPassword(ctx, user, password)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()
-		c.log.Error("login: store failed", "user", user, "err", err)
-		c.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
+		cl.log.Error("login: store failed", "user", user, "err", err)
+		cl.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
 		return
 	}
 	if !ok {
+		s.logLoginFailure(cl.log, user, "unknown user or wrong password")
 		s.metrics.LoginFailures.Inc()
 		s.throttle.failed(user, host)
-		c.sendError(protocol.NumLogin, protocol.CodeBadCredentials, "unknown user or wrong password")
+		cl.sendError(protocol.NumLogin, protocol.CodeBadCredentials, "unknown user or wrong password")
 		return
 	}
 	s.throttle.succeeded(user, host)
+	// Banned from the admin console (admin_backend.go): told after the
+	// password, so a ban does not reveal that a name exists.
+	if text, banned, err := s.loginBan(user); err != nil || banned {
+		if err != nil {
+			s.metrics.StoreErrors.Inc()
+			cl.log.Error("login: ban lookup failed", "user", user, "err", err)
+			cl.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
+			return
+		}
+		cl.sendError(protocol.NumLogin, protocol.CodeBanned, text)
+		return
+	}
 	id, err := s.store.NextClientID(ctx)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()
-		c.log.Error("login: allocate client id", "err", err)
-		c.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
+		cl.log.Error("login: allocate client id", "err", err)
+		cl.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
 		return
 	}
-	c.id, c.user = id, user
-	c.log = c.log.With("client", id, "user", user)
-	c.loggedIn.Store(true)
+	cl.self.id, cl.self.user = id, user
+	cl.log = cl.log.With("client", id, "user", user)
+	cl.conn.loggedInAs(cl.log)
 	s.metrics.Logins.Inc()
 	s.metrics.Sessions.Inc()
-	if old := s.sessions.register(user, c); old != nil {
-		old.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
+	if old := s.sessions.register(user, cl); old != nil {
+		old.conn.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
 	}
-	c.send(protocol.AppendSession(nil, id))
-	c.log.Info("logged in")
+	cl.send(protocol.AppendSession(nil, id))
+	cl.log.Info("logged in")
 }
 
 // checkPassword verifies a login. Hashing runs on a bounded pool so a login

@@ -59,12 +59,24 @@ func (o WebSocketOptions) withDefaults() WebSocketOptions {
 	return o
 }
 
+// CheckWebSocketPath reports whether p can be the endpoint's URL path.
+func CheckWebSocketPath(p string) error {
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t{}") {
+		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", p)
+	}
+	return nil
+}
+
 // ServeWebSocket accepts WebSocket clients on ln (plain, or a TLS listener
 // for wss) until ctx is cancelled. Run it beside Serve with the same ctx:
 // its connections are the server's connections, closed by Serve's graceful
 // shutdown like TCP ones.
 func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSocketOptions) error {
 	opts = opts.withDefaults()
+	if err := CheckWebSocketPath(opts.Path); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle(opts.Path, s.WebSocketHandler(opts))
 	if opts.Files != nil {
@@ -77,6 +89,8 @@ func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSo
 		WriteTimeout:   opts.HandshakeTimeout,
 		IdleTimeout:    opts.HandshakeTimeout,
 		MaxHeaderBytes: webSocketMaxHeaderBytes,
+		// Failed TLS handshakes and the like: the client's problem, not ours.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	origins := "same host only"
 	if len(opts.OriginPatterns) > 0 {
@@ -113,6 +127,12 @@ func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSo
 func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 	opts = opts.withDefaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-s.serving:
+		default: // Serve has not cleaned up after an earlier run yet
+			http.Error(w, "the server is starting; retry", http.StatusServiceUnavailable)
+			return
+		}
 		wc := &wsConn{log: s.log}
 		hw := &hijackRecorder{ResponseWriter: w}
 		ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
@@ -137,6 +157,12 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 		}
 		// net/http leaves its handshake deadlines on a hijacked connection.
 		_ = hw.raw.SetDeadline(time.Time{})
+		if tc, ok := hw.raw.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true) // the writer already coalesces
+			if n := s.cfg.Limits.SendBufferBytes; n > 0 {
+				_ = tc.SetWriteBuffer(n)
+			}
+		}
 		ws.SetReadLimit(int64(opts.MaxMessageBytes))
 		wc.ws, wc.raw = ws, hw.raw
 		s.startConn(wc, s.wsTransport)

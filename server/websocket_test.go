@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -110,6 +112,11 @@ func TestWebSocketMessageBatchesLines(t *testing.T) {
 		lines = append(lines, strings.Split(strings.TrimSuffix(string(msg), "\n"), "\n")...)
 	}
 	assert.Regexp(t, `^0:\d+$`, lines[0])
+	// The empty message added nothing: the next answer is the next ping's.
+	require.NoError(t, ws.Write(ctx, websocket.MessageText, []byte("7:last")))
+	_, msg, err := ws.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "7:last\n", string(msg))
 	// "7:tw" and "o" were two lines: the second is an unknown command.
 	assert.Equal(t, []string{"7:one", "7:tw"}, lines[1:3])
 	assert.True(t, strings.HasPrefix(lines[3], "9:-:"), "got %q", lines[3])
@@ -146,6 +153,16 @@ func TestWebSocketRefusesBadMessages(t *testing.T) {
 			other.Sync("still-alive")
 		})
 	}
+}
+
+// A line over --max-line inside a message gets line_too_long, as on TCP,
+// and the connection goes on.
+func TestWebSocketLongLineInMessage(t *testing.T) {
+	srv := startWS(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxLineBytes = 1000 }))
+	c := srv.LoginWebSocket(t, "long")
+	c.Send("3:0:" + strings.Repeat("x", 5000))
+	c.ExpectPrefix("9:3:line_too_long:")
+	c.Sync("after")
 }
 
 func readUntilClosed(ctx context.Context, ws *websocket.Conn) error {
@@ -218,8 +235,13 @@ func TestWebSocketSharesPerIPLimitWithTCP(t *testing.T) {
 	srv := startWS(t, servertest.WithConfig(func(c *server.Config) { c.Limits.MaxConnsPerIP = 2 }))
 	srv.Login(t, "t1")
 	srv.LoginWebSocket(t, "w1")
-	over := srv.DialWebSocket(t, nil)
-	assert.Equal(t, []string{"8:rate_limited:too many connections from your address"}, over.ExpectClosed())
+	over := srv.DialWebSocketRaw(t, nil)
+	ctx := wsCtx(t)
+	_, msg, err := over.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "8:rate_limited:too many connections from your address\n", string(msg))
+	_, _, err = over.Read(ctx)
+	assert.Equal(t, websocket.StatusNormalClosure, websocket.CloseStatus(err), "closed after the 8 line: %v", err)
 	tcp := srv.Dial(t)
 	assert.Equal(t, []string{"8:rate_limited:too many connections from your address"}, tcp.ExpectClosed())
 }
@@ -227,15 +249,19 @@ func TestWebSocketSharesPerIPLimitWithTCP(t *testing.T) {
 // A WebSocket ping keeps a quiet client alive like "7"; without traffic
 // the idle timeout closes it.
 func TestWebSocketPingKeepsAlive(t *testing.T) {
-	srv := startWS(t, servertest.WithConfig(func(c *server.Config) { c.Limits.IdleTimeout = 1500 * time.Millisecond }))
+	// Neither client logs in (no password hashing to wait for on a loaded
+	// machine); the login deadline is far beyond the test.
+	srv := startWS(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.IdleTimeout = 1500 * time.Millisecond
+		c.Limits.LoginTimeout = time.Minute
+	}))
 	pinger := srv.DialWebSocketRaw(t, nil)
-	silent := srv.LoginWebSocket(t, "silent")
+	silent := srv.DialWebSocket(t, nil)
 	ctx := wsCtx(t)
 	// Ping needs a concurrent reader to receive the pong.
 	readErr := make(chan error, 1)
 	go func() { readErr <- readUntilClosed(context.Background(), pinger) }()
-	require.NoError(t, pinger.Write(ctx, websocket.MessageText, []byte("0:pinger:pw")))
-	for range 8 {
+	for range 10 {
 		require.NoError(t, pinger.Ping(ctx))
 		time.Sleep(400 * time.Millisecond)
 	}
@@ -256,8 +282,98 @@ func TestWebSocketOverTLS(t *testing.T) {
 	a.Join("tls")
 	a.Send("3:1:over wss")
 	a.Expect(fmt.Sprintf("3:%d:over wss", a.ID))
+	// A server-side close stops the reader with a deadline on the TLS
+	// socket; the closing line must still get through.
+	srv.LoginOn(t, srv.DialWebSocket(t, &websocket.DialOptions{HTTPClient: client}), "secure")
+	got := a.ExpectClosed()
+	require.Len(t, got, 1)
+	assert.True(t, strings.HasPrefix(got[0], "8:session_replaced:"), "got %q", got)
 }
 
 func tlsClientConfig(cert servertest.Cert) *tls.Config {
 	return &tls.Config{RootCAs: cert.Pool, MinVersion: tls.VersionTLS12}
+}
+
+// A graceful shutdown tells WebSocket clients why, like TCP ones.
+func TestWebSocketGracefulShutdown(t *testing.T) {
+	srv := startWS(t)
+	ws := srv.LoginWebSocket(t, "leaving")
+	tcp := srv.Login(t, "alsoleaving")
+	require.NoError(t, srv.Stop())
+	want := []string{"8:server_shutdown:the server is shutting down"}
+	assert.Equal(t, want, ws.ExpectClosed())
+	assert.Equal(t, want, tcp.ExpectClosed())
+}
+
+// The slow-consumer policy is the transport's too: a WebSocket member that
+// stops reading gets the warning and merged updates, and the newest state.
+func TestWebSocketSlowRecipientGetsMergedUpdates(t *testing.T) {
+	srv := startWS(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.OutboundSoftBytes = 2 << 10
+		c.Limits.OutboundHardBytes = 64 << 20
+		c.Limits.SendBufferBytes = 4 << 10
+		c.Limits.MessagesPerSecond = 1e6
+		c.Limits.MessageBurst = 1e6
+	}))
+	a := srv.Login(t, "a")
+	a.Join("w")
+	// A small client receive buffer, so the backlog shows on the server soon.
+	dialer := &net.Dialer{}
+	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := dialer.DialContext(ctx, network, addr)
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(4 << 10)
+		}
+		return nc, err
+	}}
+	slow := srv.LoginOn(t, srv.DialWebSocket(t, &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}}), "slow")
+	slow.Join("w")
+	a.Send("10:o:Thing:t:p:0:")
+	oid := id(a) + ".1"
+	slow.ExpectPrefix("10:" + oid)
+	a.Sync("x")
+
+	slow.Pause()
+	const updates = 3000
+	pad := strings.Repeat("p", 200)
+	for k := 1; k <= updates; k++ {
+		a.Send("11:" + oid + ":1:0:" + delta(t, map[int]any{0: k, 1: pad}))
+	}
+	a.Sync("sent")
+	slow.Resume()
+
+	w := newWorld()
+	w.apply(t, "10:"+oid+":"+id(a)+":1:t:p:Thing:o:0:")
+	n, warned := 0, false
+	for _, l := range slow.Sync("end") {
+		if strings.HasPrefix(l, "9:-:slow_consumer:") {
+			warned = true
+		}
+		if w.apply(t, l) {
+			n++
+		}
+	}
+	assert.True(t, warned, "the slow client is told")
+	assert.Less(t, n, updates, "updates were merged")
+	assert.Equal(t, updates, fieldInt(t, w.state[oid][0]), "the newest value arrives")
+}
+
+// /metrics counts connections and bytes per transport.
+func TestMetricsPerTransport(t *testing.T) {
+	srv := startWS(t)
+	a := srv.Login(t, "a")
+	b := srv.LoginWebSocket(t, "b")
+	a.Sync("x")
+	b.Sync("y")
+	m := srv.Server.Metrics()
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportTCP)))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportWebSocket)))
+	// Each sent its login and a ping, and got the same answers back but its id.
+	wsIn := testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportWebSocket))
+	assert.Equal(t, float64(len("0:b:pw-b\n7:y\n")), wsIn)
+	// Counted after the write returns, which may be after the client read it.
+	assert.Eventually(t, func() bool {
+		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2\n7:y\n"))
+	}, servertest.Timeout, 10*time.Millisecond, "WebSocket bytes out")
+	assert.Equal(t, float64(len("0:a:pw-a\n7:x\n")), testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportTCP)))
 }

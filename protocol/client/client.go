@@ -254,7 +254,7 @@ func (c *Client) Login(ctx context.Context, user, password string) (int64, error
 	if err := checkName("password", password); err != nil {
 		return 0, fmt.Errorf("login: %w", err)
 	}
-	v, err := c.call(ctx, &waiter{num: protocol.NumLogin}, "0:"+user+":"+password+"\n")
+	v, err := c.call(ctx, &waiter{num: protocol.NumLogin}, string(protocol.AppendLoginCmd(nil, user, password)))
 	if err != nil {
 		return 0, fmt.Errorf("login %s: %w", user, err)
 	}
@@ -263,14 +263,12 @@ func (c *Client) Login(ctx context.Context, user, password string) (int64, error
 
 // ListRooms lists the public rooms, and the private ones password opens.
 func (c *Client) ListRooms(ctx context.Context, password string) ([]RoomCount, error) {
-	line := "1\n"
 	if password != "" {
 		if err := checkField("password", password, false); err != nil {
 			return nil, fmt.Errorf("list rooms: %w", err)
 		}
-		line = "1:" + password + "\n"
 	}
-	v, err := c.call(ctx, &waiter{num: protocol.NumRooms}, line)
+	v, err := c.call(ctx, &waiter{num: protocol.NumRooms}, string(protocol.AppendRoomsCmd(nil, password)))
 	if err != nil {
 		return nil, fmt.Errorf("list rooms: %w", err)
 	}
@@ -279,20 +277,17 @@ func (c *Client) ListRooms(ctx context.Context, password string) ([]RoomCount, e
 
 // Who lists the members of room ("" for your own) in join order.
 func (c *Client) Who(ctx context.Context, room, password string) ([]Member, error) {
-	line := "5"
 	if room != "" {
 		if err := protocol.ValidateRoomName([]byte(room)); err != nil {
 			return nil, fmt.Errorf("who %q: %w", room, err)
 		}
-		line += ":" + room
 		if password != "" {
 			if err := checkField("password", password, false); err != nil {
 				return nil, fmt.Errorf("who %q: %w", room, err)
 			}
-			line += ":" + password
 		}
 	}
-	v, err := c.call(ctx, &waiter{num: protocol.NumWho}, line+"\n")
+	v, err := c.call(ctx, &waiter{num: protocol.NumWho}, string(protocol.AppendWhoCmd(nil, room, password)))
 	if err != nil {
 		return nil, fmt.Errorf("who %q: %w", room, err)
 	}
@@ -306,14 +301,12 @@ func (c *Client) Join(ctx context.Context, room, password string) (*JoinResult, 
 	if err := protocol.ValidateRoomName([]byte(room)); err != nil {
 		return nil, fmt.Errorf("join %q: %w", room, err)
 	}
-	line := "2:" + room
 	if password != "" {
 		if err := checkField("password", password, false); err != nil {
 			return nil, fmt.Errorf("join %q: %w", room, err)
 		}
-		line += ":" + password
 	}
-	v, err := c.call(ctx, &waiter{num: protocol.NumJoin}, line+"\n")
+	v, err := c.call(ctx, &waiter{num: protocol.NumJoin}, string(protocol.AppendJoinCmd(nil, room, password)))
 	if err != nil {
 		return nil, fmt.Errorf("join %q: %w", room, err)
 	}
@@ -323,7 +316,7 @@ func (c *Client) Join(ctx context.Context, room, password string) (*JoinResult, 
 
 // Leave leaves the room and waits for the server's confirmation.
 func (c *Client) Leave(ctx context.Context) error {
-	if _, err := c.call(ctx, &waiter{num: protocol.NumJoin, leave: true}, "2:-1\n"); err != nil {
+	if _, err := c.call(ctx, &waiter{num: protocol.NumJoin, leave: true}, string(protocol.AppendLeaveCmd(nil))); err != nil {
 		return fmt.Errorf("leave: %w", err)
 	}
 	return nil
@@ -333,7 +326,7 @@ func (c *Client) Leave(ctx context.Context) error {
 func (c *Client) Ping(ctx context.Context) (time.Duration, error) {
 	token := "p" + strconv.FormatUint(c.nextSeq(), 10)
 	start := time.Now()
-	if _, err := c.call(ctx, &waiter{num: protocol.NumPing, token: token}, "7:"+token+"\n"); err != nil {
+	if _, err := c.call(ctx, &waiter{num: protocol.NumPing, token: token}, string(protocol.AppendPingCmd(nil, token))); err != nil {
 		return 0, fmt.Errorf("ping: %w", err)
 	}
 	return time.Since(start), nil
@@ -355,12 +348,7 @@ func (c *Client) Instantiate(ctx context.Context, token, prefab string, mode net
 	if err := checkDelta(initial); err != nil {
 		return nil, fmt.Errorf("instantiate %s: %w", prefab, err)
 	}
-	b := protocol.Begin(nil, protocol.NumInstantiate)
-	b = protocol.FieldString(b, token)
-	b = protocol.FieldString(b, prefab)
-	b = append(b, ':', byte(mode), ':', byte(life))
-	b = initial.AppendMask(append(b, ':'))
-	b = protocol.End(initial.AppendData(append(b, ':')))
+	b := protocol.AppendInstantiateCmd(nil, token, prefab, mode, life, initial)
 	v, err := c.call(ctx, &waiter{num: protocol.NumInstantiate, token: token}, string(b))
 	if err != nil {
 		return nil, fmt.Errorf("instantiate %s: %w", prefab, err)
@@ -380,7 +368,7 @@ func (c *Client) Send(target int, msg string) error {
 	if err := checkField("message", msg, true); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	return c.writeString("3:" + strconv.Itoa(target) + ":" + msg + "\n")
+	return c.write(protocol.AppendSendCmd(nil, target, msg))
 }
 
 // SendTo sends msg to the listed members (ordered in the room's ordered
@@ -392,16 +380,7 @@ func (c *Client) SendTo(ids []int64, msg string, ordered bool) error {
 	if err := checkField("message", msg, false); err != nil {
 		return fmt.Errorf("send to: %w", err)
 	}
-	target := protocol.TargetListed
-	if ordered {
-		target = protocol.TargetListedOrdered
-	}
-	b := protocol.Begin(nil, protocol.NumMessage)
-	b = protocol.FieldInt(b, int64(target))
-	for _, id := range ids {
-		b = protocol.FieldInt(b, id)
-	}
-	return c.write(protocol.End(protocol.FieldString(b, msg)))
+	return c.write(protocol.AppendSendToCmd(nil, ordered, ids, msg))
 }
 
 // Update sends a delta of object id at generation gen (0: the generation
@@ -425,48 +404,36 @@ func (c *Client) Update(id netobj.ID, gen uint32, delta netobj.Delta, ordered bo
 		_ = o.state.Merge(delta, 0)
 	}
 	c.mu.Unlock()
-	b := id.AppendText(append(protocol.Begin(nil, protocol.NumUpdate), ':'))
-	b = protocol.FieldInt(b, int64(gen))
-	flag := "0"
-	if ordered {
-		flag = "1"
-	}
-	b = protocol.FieldString(b, flag)
-	b = delta.AppendMask(append(b, ':'))
-	return c.write(protocol.End(delta.AppendData(append(b, ':'))))
+	return c.write(protocol.AppendUpdateCmd(nil, id, gen, ordered, delta))
 }
 
 // Take takes object id (in request mode: asks its owner). With
 // expectedOwner > 0 the take only happens if that is still the owner.
 // The outcome arrives as OwnerChanged, OwnershipDenied or ErrorReceived.
 func (c *Client) Take(id netobj.ID, expectedOwner int64) error {
-	line := "12:" + id.String() + ":take"
-	if expectedOwner > 0 {
-		line += ":" + strconv.FormatInt(expectedOwner, 10)
-	}
-	return c.writeString(line + "\n")
+	return c.write(protocol.AppendOwnershipCmd(nil, id, protocol.OwnTake, expectedOwner))
 }
 
 // Give hands object id to member to (owner only).
-func (c *Client) Give(id netobj.ID, to int64) error { return c.ownership(id, "give", to) }
+func (c *Client) Give(id netobj.ID, to int64) error { return c.ownership(id, protocol.OwnGive, to) }
 
 // Approve grants a pending request-mode take by requester (owner only).
 func (c *Client) Approve(id netobj.ID, requester int64) error {
-	return c.ownership(id, "approve", requester)
+	return c.ownership(id, protocol.OwnApprove, requester)
 }
 
 // Deny refuses a pending request-mode take by requester (owner only).
 func (c *Client) Deny(id netobj.ID, requester int64) error {
-	return c.ownership(id, "deny", requester)
+	return c.ownership(id, protocol.OwnDeny, requester)
 }
 
-func (c *Client) ownership(id netobj.ID, op string, who int64) error {
-	return c.writeString("12:" + id.String() + ":" + op + ":" + strconv.FormatInt(who, 10) + "\n")
+func (c *Client) ownership(id netobj.ID, op protocol.OwnOp, who int64) error {
+	return c.write(protocol.AppendOwnershipCmd(nil, id, op, who))
 }
 
 // Destroy destroys object id (owner or master client).
 func (c *Client) Destroy(id netobj.ID) error {
-	return c.writeString("15:" + id.String() + "\n")
+	return c.write(protocol.AppendDestroyCmd(nil, id))
 }
 
 // ObjectMessage sends msg about object id to target (protocol.ObjTarget*).
@@ -477,7 +444,7 @@ func (c *Client) ObjectMessage(id netobj.ID, target int, msg string) error {
 	if err := checkField("message", msg, true); err != nil {
 		return fmt.Errorf("object message: %w", err)
 	}
-	return c.writeString("16:" + id.String() + ":" + strconv.Itoa(target) + ":" + msg + "\n")
+	return c.write(protocol.AppendObjMessageCmd(nil, id, target, msg))
 }
 
 // --- writing ---
@@ -532,8 +499,6 @@ func checkDelta(d netobj.Delta) error {
 	}
 	return nil
 }
-
-func (c *Client) writeString(line string) error { return c.write([]byte(line)) }
 
 // write sends one complete line ('\n' included).
 func (c *Client) write(line []byte) error {
