@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,6 +124,92 @@ func TestCSharpSyncEndToEnd(t *testing.T) {
 		}
 		t.Logf("role %s: E2E OK\n%s", r.name, firstLineWith(out, "largest step"))
 	}
+}
+
+// TestCSharpWebGLPluginEndToEnd runs the package's WebGL plugin (TandemWebSocket.jslib,
+// what BrowserWebSocket calls in a WebGL build) in Node, with Node's WebSocket standing in
+// for the browser's: it logs in over WebSocket and joins a room where a TCP client waits;
+// each side gets the other's message, and a connect to a closed port reports a reason.
+func TestCSharpWebGLPluginEndToEnd(t *testing.T) {
+	node, flags := nodeWithWebSocket(t)
+	_, file, _, _ := runtime.Caller(0)
+	pkg := filepath.Join(filepath.Dir(file), "..", "unity-client")
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	room := "csharp-webgl"
+	tcp := srv.Login(t, "tcpwatcher")
+	tcp.Join(room)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append(flags, filepath.Join(pkg, "Tests", "E2E~", "webgl-plugin.cjs"),
+		filepath.Join(pkg, "Runtime", "Plugins", "WebGL", "TandemWebSocket.jslib"),
+		srv.WSURL, "webgluser", room, "ws://"+closedAddr(t)+"/ws")
+	cmd := exec.CommandContext(ctx, node, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var out []string
+	next := func(prefix string) string {
+		for sc.Scan() {
+			line := sc.Text()
+			out = append(out, line)
+			if strings.HasPrefix(line, prefix) {
+				return strings.TrimPrefix(line, prefix)
+			}
+			if strings.HasPrefix(line, "PLUGIN FAIL") {
+				break
+			}
+		}
+		t.Fatalf("no %q from the plugin run:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
+		return ""
+	}
+	id := next("READY ")
+	tcp.Skip(func(l string) bool { return l == "2:"+id+":"+room })
+	tcp.Send("3:0:hello plugin")
+	next("ME ")
+	tcp.Skip(func(l string) bool { return l == "3:"+id+":hello tcp" })
+	reason := next("BAD ")
+	next("PLUGIN OK ")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("plugin run: %v\n%s", err, stderr.String())
+	}
+	t.Logf("plugin client %s joined over WebSocket, talked with TCP; a failed connect says: %s", id, reason)
+}
+
+// nodeWithWebSocket finds node with a global WebSocket (Node 22+, or 20 with a flag), or skips.
+func nodeWithWebSocket(t *testing.T) (string, []string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed: the WebGL plugin test is skipped")
+	}
+	check := "process.exit(typeof WebSocket === 'function' ? 0 : 1)"
+	for _, flags := range [][]string{nil, {"--experimental-websocket"}} {
+		if exec.Command(node, append(append([]string{}, flags...), "-e", check)...).Run() == nil {
+			return node, flags
+		}
+	}
+	t.Skip("this node has no WebSocket (Node 22+, or 20.10+ with --experimental-websocket): the WebGL plugin test is skipped")
+	return "", nil
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }
 
 // runCSharpRoles plays roles A and B (each with extra command line flags) against the server at addr.

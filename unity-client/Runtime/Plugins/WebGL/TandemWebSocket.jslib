@@ -5,7 +5,7 @@ var TandemWebSocket = {
 
   TandemWs_Open: function (url) {
     var id = TandemWs.next++;
-    var entry = { ws: null, inbox: [], closeReason: '' };
+    var entry = { ws: null, inbox: [], closeReason: '', failed: false };
     try {
       entry.ws = new WebSocket(UTF8ToString(url));
     } catch (e) {
@@ -24,6 +24,8 @@ var TandemWebSocket = {
       if (!entry.closeReason) entry.closeReason = 'connection closed by the server (' + ev.code + (ev.reason ? ': ' + ev.reason : '') + ')';
     };
     entry.ws.onerror = function () {
+      // Browsers close the socket after an error; this reads as closed even where one does not.
+      entry.failed = true;
       if (!entry.closeReason) entry.closeReason = 'WebSocket error (the browser gives no details; check the URL, --ws-listen and --ws-origins)';
     };
     TandemWs.sockets[id] = entry;
@@ -32,7 +34,8 @@ var TandemWebSocket = {
 
   TandemWs_State: function (id) {
     var e = TandemWs.sockets[id];
-    return e ? e.ws.readyState : 3;
+    if (!e || e.failed) return 3;
+    return e.ws.readyState;
   },
 
   TandemWs_Send: function (id, text) {
