@@ -75,6 +75,7 @@ type conn struct {
 	mergeIdx     map[netobj.ID]int
 	warned       bool
 	closing      bool
+	closeCode    protocol.Code // why the server closed it; "" when the peer went
 
 	writerRunning bool // guarded by mu
 	lastWrite     atomic.Int64
@@ -402,6 +403,7 @@ func (c *conn) enqueueLocked(r *room, f outFrame) bool {
 		c.pending = append(c.pending, outFrame{b: msg})
 		c.pendingBytes = len(msg)
 		c.closing = true
+		c.closeCode = protocol.CodeSlowConsumer
 		c.srv.metrics.SlowConsumerKicks.Inc()
 		c.log.Warn("slow consumer disconnected")
 		_ = c.nc.SetReadDeadline(time.Now()) // the reader leaves the room now
@@ -462,6 +464,7 @@ func (c *conn) closeWith(code protocol.Code, text string) {
 	c.pending = append(c.pending, outFrame{b: msg})
 	c.pendingBytes += len(msg)
 	c.closing = true
+	c.closeCode = code
 	start := c.wakeLocked()
 	c.mu.Unlock()
 	c.wake(start)

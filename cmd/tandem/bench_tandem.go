@@ -45,7 +45,9 @@ func dialTandem(ctx context.Context, addr, user, password string, readBuf int) (
 	_ = nc.SetDeadline(time.Now().Add(setupTimeout))
 	line, err := c.exchange("0:"+user+":"+password, func(l string) bool { return strings.HasPrefix(l, "0:") })
 	if err == nil {
-		c.id, err = strconv.ParseInt(line[2:], 10, 64)
+		// "0:<id>" or "0:<id>:<session token>:<resume token>"
+		idText, _, _ := strings.Cut(line[2:], ":")
+		c.id, err = strconv.ParseInt(idText, 10, 64)
 	}
 	if err != nil {
 		nc.Close()

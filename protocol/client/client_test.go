@@ -154,9 +154,13 @@ func TestParseLine(t *testing.T) {
 		{"14:3.1:17", OwnershipDenied{ID: id, Owner: 17}},
 		{"16:3.1:9:jump:high", ObjectMessageReceived{ID: id, From: 9, Text: "jump:high"}},
 		{"17:lobby:1", RoomReady{Room: "lobby", Objects: 1}},
-		{"5:lobby:3=alice,9=bob", whoLine{room: "lobby", members: []Member{{3, "alice"}, {9, "bob"}}}},
+		{"5:lobby:3=alice,9=bob", whoLine{room: "lobby", members: []Member{{ID: 3, Name: "alice"}, {ID: 9, Name: "bob"}}}},
+		{"5:lobby:3=alice=inactive,9=bob", whoLine{room: "lobby", members: []Member{{ID: 3, Name: "alice", Inactive: true}, {ID: 9, Name: "bob"}}}},
 		{"7:abc", pongLine{token: "abc"}},
-		{"0:17", sessionLine{17}},
+		{"0:17", sessionLine{id: 17}},
+		{"0:17::Zm9vYmFy", sessionLine{id: 17, resumeToken: "Zm9vYmFy"}},
+		{"20:17:inactive", MemberActivity{ID: 17}},
+		{"20:17:active", MemberActivity{ID: 17, Active: true}},
 	}
 	for _, tt := range tests {
 		got, err := parseLine(tt.line)
@@ -170,7 +174,7 @@ func TestParseLine(t *testing.T) {
 		Life: netobj.LifetimePlayer, Prefab: "Avatar", Token: "a1", State: o.State}, o)
 	assert.Equal(t, uint64(3), o.State.Mask)
 
-	for _, bad := range []string{"", "x", "+2:1:a", "2:0:room", "4:-3", "10:1.1:1:1:t:p:A:t:3:AaF4:extra", "11:1.1:0:1:ww==", "11:1.1:1:1:!!", "17:lobby", "42:x"} {
+	for _, bad := range []string{"", "x", "+2:1:a", "2:0:room", "4:-3", "10:1.1:1:1:t:p:A:t:3:AaF4:extra", "11:1.1:0:1:ww==", "11:1.1:1:1:!!", "17:lobby", "42:x", "0:17:tok", "20:17:asleep", "20:17", "5:r:3=a=away"} {
 		_, err := parseLine(bad)
 		assert.Error(t, err, "%q", bad)
 	}
@@ -259,7 +263,7 @@ func TestJoinLeave(t *testing.T) {
 
 	who, err := a.Who(ctxT(t), "", "")
 	require.NoError(t, err)
-	assert.Equal(t, []Member{{a.ID(), "alice"}, {b.ID(), "bob"}}, who)
+	assert.Equal(t, []Member{{ID: a.ID(), Name: "alice"}, {ID: b.ID(), Name: "bob"}}, who)
 	eventuallyListed(t, b, "", RoomCount{"my-room", 2})
 
 	// The master leaves: bob is told, and becomes master.
@@ -295,7 +299,7 @@ func TestJoinLeave(t *testing.T) {
 	}
 	who, err = a.Who(ctxT(t), "private", "s3cret")
 	require.NoError(t, err)
-	assert.Equal(t, []Member{{b.ID(), "bob"}}, who)
+	assert.Equal(t, []Member{{ID: b.ID(), Name: "bob"}}, who)
 	rooms, err := a.ListRooms(ctxT(t), "")
 	require.NoError(t, err)
 	assert.NotContains(t, rooms, RoomCount{"private", 1}, "private rooms need their password")
@@ -647,7 +651,7 @@ func TestAbandonedCallKeepsItsAnswer(t *testing.T) {
 	assert.Equal(t, "5", lines.Text())
 	_, err := io.WriteString(serverEnd, "9:5:not_in_room:no room \"gone\"\n5:r:7=bob\n")
 	require.NoError(t, err)
-	assert.Equal(t, []Member{{7, "bob"}}, <-second)
+	assert.Equal(t, []Member{{ID: 7, Name: "bob"}}, <-second)
 	e := waitFor[ErrorReceived](t, c, nil)
 	assert.Equal(t, protocol.CodeNotInRoom, e.Err.Code, "the abandoned call's error becomes an event")
 }
