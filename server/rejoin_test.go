@@ -81,9 +81,10 @@ func TestResumeKeepsIDRoomObjectsOwnershipAndGenerations(t *testing.T) {
 	b2 := id(b) + ".2"
 	late := srv.Login(t, "late")
 	lines := late.Join("r")
-	require.GreaterOrEqual(t, len(lines), 4)
+	require.GreaterOrEqual(t, len(lines), 5)
 	assert.Equal(t, []string{"2:" + id(late) + ":r", "2:" + id(a) + ":r", "20:" + id(a) + ":inactive", "2:" + id(b) + ":r", "4:" + id(a)}, lines[:5])
-	b.Sync("z")
+	// The joiner's lines are queued before the others' copy of its join.
+	b.Skip(func(l string) bool { return l == "2:"+id(late)+":r" })
 
 	back, lines := resume(t, srv, "a", a.ResumeToken)
 	assert.Equal(t, a.ID, back.ID, "the same client id")
