@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandemnet/tandem/netobj"
+	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/protocol/client"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
@@ -186,6 +187,12 @@ func TestResumedViewEqualsFreshSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, a.ID(), back.ID())
 	assert.Equal(t, "v", view.Room)
+	assert.NotEqual(t, token, back.ResumeToken())
+	again, err := client.Dial(ctx, srv.Addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = again.Close() })
+	_, err = again.Resume(ctx, "a", token)
+	assert.True(t, client.IsCode(err, protocol.CodeBadToken), "a used token: %v", err)
 	time.Sleep(100 * time.Millisecond) // updates keep coming after the resume
 	close(stop)
 	wg.Wait()

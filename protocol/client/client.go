@@ -15,6 +15,13 @@
 // names no command, the next answer of that kind may be taken for it. Stay
 // under the server's rate limit and set WithMaxLine to its --max-line.
 //
+// Reconnect: when the connection drops (Done is closed without Close), the
+// server keeps the player in its room, inactive, for the room's rejoin
+// grace. Dial a new Client and call Resume with the user and the old
+// client's ResumeToken: the session continues with the same id, room and
+// objects, and the view is rebuilt from the room's snapshot. If Resume
+// fails with bad_token, log in and join again.
+//
 // Events: every server line that is not just an answer to a waiting call is
 // delivered on Events, including the lines of a join. The channel has a
 // bounded buffer (WithEventBuffer). When the consumer does not keep up, the

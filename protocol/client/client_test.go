@@ -180,6 +180,44 @@ func TestParseLine(t *testing.T) {
 	}
 }
 
+// TestResumeAndActivityLines feeds a resume's lines straight to the
+// reader's handler: the session line takes the id and the new token, the
+// join lines rebuild the view, and 20 lines mark members inactive.
+func TestResumeAndActivityLines(t *testing.T) {
+	c := &Client{waiters: map[int][]*waiter{}, events: make(chan Event, 16)}
+	c.world.reset("")
+	w := &waiter{num: protocol.NumResume, done: make(chan struct{})}
+	c.waiters[protocol.NumResume] = []*waiter{w}
+	assert.Nil(t, c.handle("0:5::tok2"))
+	assert.Equal(t, int64(5), c.ID())
+	assert.Equal(t, "tok2", c.ResumeToken())
+	for _, line := range []string{"2:5:r", "2:3:r", "2:9:r", "20:9:inactive", "4:3", "10:5.1:5:2:t:p:Avatar:a:1:AQ=="} {
+		require.NotNil(t, c.handle(line), line)
+	}
+	select {
+	case <-w.done:
+		t.Fatal("resume answered before 17")
+	default:
+	}
+	require.NotNil(t, c.handle("17:r:1"))
+	<-w.done
+	require.NoError(t, w.err)
+	v := w.val.(RoomView)
+	assert.Equal(t, "r", v.Room)
+	assert.Equal(t, int64(3), v.Master)
+	assert.Equal(t, []int64{9}, v.Inactive)
+	require.Len(t, v.Objects, 1)
+	assert.Equal(t, uint32(2), v.Objects[0].Gen)
+
+	require.NotNil(t, c.handle("20:9:active"))
+	assert.Empty(t, c.View().Inactive)
+	require.NotNil(t, c.handle("20:3:inactive"))
+	require.NotNil(t, c.handle("2:3:"))
+	assert.Empty(t, c.View().Inactive, "a member that left is not inactive")
+	require.NotNil(t, c.handle("20:42:inactive"))
+	assert.Empty(t, c.View().Inactive, "not a member")
+}
+
 // TestStaleUpdateDropped feeds lines straight to the reader's handler: a
 // real server never relays a stale generation, but a client must cope.
 func TestStaleUpdateDropped(t *testing.T) {
