@@ -73,7 +73,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.MaxStateBytes, "max-state-bytes", d.MaxStateBytes, "merged state bytes per object")
 	fs.IntVar(&l.LoginConcurrency, "login-concurrency", d.LoginConcurrency, "password hashes computed at once")
 	fs.DurationVar(&l.RejoinGrace, "rejoin-grace", d.RejoinGrace, "how long a dropped member stays in its room, inactive, for a resume (0: off, a drop is a leave)")
-	fs.DurationVar(&l.MaxRejoinGrace, "max-rejoin-grace", d.MaxRejoinGrace, "longest rejoin grace a room may ask for when created (2:<room>:<password>:<seconds>)")
+	fs.DurationVar(&l.MaxRejoinGrace, "max-rejoin-grace", d.MaxRejoinGrace, "longest rejoin grace a room may ask for when created (2:<room>:<password>:<seconds>); 0: the default")
 	fs.IntVar(&l.MaxInactive, "max-inactive", d.MaxInactive, "inactive members on this node; past it a drop is a leave")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
