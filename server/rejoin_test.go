@@ -525,3 +525,36 @@ func TestShutdownEndsInactiveMembers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rooms)
 }
+
+// TestSlowConsumerCutIsADrop: a client cut for not reading is a drop, so it
+// can resume and get the current state instead of the backlog it lost.
+func TestSlowConsumerCutIsADrop(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.OutboundSoftBytes = 2 << 10
+		c.Limits.OutboundHardBytes = 32 << 10
+		c.Limits.SendBufferBytes = 4 << 10
+		c.Limits.MessagesPerSecond = 1e6
+		c.Limits.MessageBurst = 1e6
+	}))
+	a, slow := srv.Login(t, "a"), srv.Login(t, "slow")
+	a.Join("w")
+	slow.Join("w")
+	a.Send("10:o:Thing:t:r:1:AQ==")
+	slow.ExpectPrefix("10:" + id(a) + ".1:")
+	a.Sync("x")
+
+	slow.Pause()
+	pad := strings.Repeat("p", 1000)
+	for k := 0; k < 400; k++ {
+		a.Send("3:0:" + pad)
+	}
+	a.Expect("20:" + id(slow) + ":inactive")
+	slow.Resume()
+	lines := slow.ExpectClosed()
+	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:slow_consumer:"), "told why")
+
+	back, join := resume(t, srv, "slow", slow.ResumeToken)
+	assert.Equal(t, slow.ID, back.ID)
+	assert.Contains(t, join, "10:"+id(a)+".1:"+id(a)+":1:t:r:Thing:o:1:AQ==")
+	a.Expect("20:" + id(slow) + ":active")
+}
