@@ -288,18 +288,22 @@ func (cl *client) resume(cmd *protocol.Command) {
 		return
 	}
 	cl.self.id, cl.self.user = im.stand.id, user
+	// The session line goes first, in the same step as the join lines.
+	if !im.room.reactivate(im.stand, &cl.self, cl.sessionLine(cl.self.id)) {
+		// The room was closed under the inactive member (by an operator).
+		cl.self.id, cl.self.user = 0, ""
+		cl.rejoin.token.Store(nil)
+		s.rejoin.refused.Inc()
+		cl.sendError(protocol.NumResume, protocol.CodeBadToken, "the room of this session is gone; log in with 0")
+		return
+	}
+	cl.room = im.room
 	cl.log = cl.log.With("client", cl.self.id, "user", user)
 	cl.conn.loggedInAs(cl.log)
 	s.metrics.Sessions.Inc()
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "your session was resumed on another connection")
 	}
-	// The session line goes first: the join lines follow it in the queue.
-	cl.send(cl.sessionLine(cl.self.id))
-	// The stand-in is ours now (nothing else can end it), so it is still a
-	// member and the room is open.
-	im.room.reactivate(im.stand, &cl.self)
-	cl.room = im.room
 	s.rejoin.resumes.Inc()
 	cl.log.Info("session resumed", "room", im.room.name)
 }
@@ -342,17 +346,18 @@ func (r *room) deactivate(m, stand *member) bool {
 	return true
 }
 
-// reactivate puts m in place of its stand-in, gives m the join lines of a
-// late joiner and tells the others m is active again, in one step of the
-// ordered stream.
-func (r *room) reactivate(stand, m *member) bool {
+// reactivate puts m in place of its stand-in, gives m first and the join
+// lines of a late joiner and tells the others m is active again, in one
+// step of the ordered stream. It reports false when the stand-in is no
+// longer a member (its room was closed).
+func (r *room) reactivate(stand, m *member, first []byte) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	next, ok := r.replaceMember(stand, m)
 	if !ok {
 		return false
 	}
-	m.out.switchRoom(r, r.appendJoinLines(nil, next, m))
+	m.out.switchRoom(r, r.appendJoinLines(first, next, m))
 	r.broadcast(next, m, outFrame{b: protocol.AppendActivity(nil, m.id, true)})
 	return true
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,6 +126,9 @@ func (r *room) leave(m *member, confirm bool) (closed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ms := r.memberList()
+	if r.closed || !slices.Contains(ms, m) {
+		return false // already gone (an inactive member of a room closed meanwhile)
+	}
 	next := make([]*member, 0, len(ms))
 	for _, o := range ms {
 		if o != m {
