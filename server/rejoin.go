@@ -181,6 +181,11 @@ func (cl *client) park() bool {
 	}
 	im := &inactiveMember{stand: stand, room: r, token: *tok}
 	user := cl.self.user
+	if old := rj.removeLocked(user); old != nil {
+		// Not expected (a login or resume ends the earlier one first), but
+		// an inactive member must never be left without its timer.
+		rj.hub.leave(old.room, old.stand, false)
+	}
 	im.timer = time.AfterFunc(r.rejoinGrace, func() { rj.expire(user, im) })
 	rj.byUser[user] = im
 	rj.drops.Inc()
@@ -190,8 +195,8 @@ func (cl *client) park() bool {
 	return true
 }
 
-// take removes and returns the inactive member of user if token is its
-// resume token; caller holds rj.mu.
+// takeLocked removes and returns the inactive member of user if token is
+// its resume token; caller holds rj.mu.
 func (rj *rejoinRegistry) takeLocked(user string, token []byte) *inactiveMember {
 	im := rj.byUser[user]
 	if im == nil || subtle.ConstantTimeCompare([]byte(im.token), token) != 1 {
