@@ -206,6 +206,8 @@ func TestResumedViewEqualsFreshSnapshot(t *testing.T) {
 		_, err := c.Ping(ctx)
 		require.NoError(t, err)
 	}
+	// The joiner's "17" can come before the others' copy of its join line.
+	require.Eventually(t, func() bool { return len(back.View().Members) == 3 }, servertest.Timeout, 10*time.Millisecond)
 	want := late.View()
 	got := back.View()
 	assert.Equal(t, want.Objects, got.Objects, "the resumed view equals a fresh snapshot")
