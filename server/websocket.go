@@ -164,7 +164,7 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 			}
 		}
 		ws.SetReadLimit(int64(opts.MaxMessageBytes))
-		wc.ws, wc.raw = ws, hw.raw
+		wc.ws, wc.raw, wc.maxMsg = ws, hw.raw, opts.MaxMessageBytes
 		s.startConn(wc, s.wsTransport)
 	})
 }
@@ -206,6 +206,7 @@ type wsConn struct {
 	raw       net.Conn
 	log       *slog.Logger
 	keepAlive func() // set by newConn before the reader starts
+	maxMsg    int    // the read limit set on ws
 
 	msg []byte // the current message
 	off int    // how much of msg Read has returned
@@ -228,6 +229,7 @@ func (w *wsConn) Read(p []byte) (int, error) {
 var (
 	errBinaryMessage = errors.New("binary WebSocket message")
 	errInvalidUTF8   = errors.New("WebSocket text message is not valid UTF-8")
+	errTooBig        = errors.New("WebSocket message over the size limit")
 )
 
 func (w *wsConn) nextMessage() error {
@@ -251,6 +253,10 @@ func (w *wsConn) nextMessage() error {
 	}
 	w.msg, err = readMessage(w.msg, r)
 	if err != nil {
+		if w.maxMsg > 0 && len(w.msg) >= w.maxMsg {
+			// The library's read limit: it has closed with 1009 already.
+			return fmt.Errorf("read WebSocket message: %w: %w", errTooBig, err)
+		}
 		return fmt.Errorf("read WebSocket message: %w", err)
 	}
 	if !utf8.Valid(w.msg) {
@@ -313,3 +319,10 @@ func (w *wsConn) RemoteAddr() net.Addr               { return w.raw.RemoteAddr()
 func (w *wsConn) SetDeadline(t time.Time) error      { return w.raw.SetDeadline(t) }
 func (w *wsConn) SetReadDeadline(t time.Time) error  { return w.raw.SetReadDeadline(t) }
 func (w *wsConn) SetWriteDeadline(t time.Time) error { return w.raw.SetWriteDeadline(t) }
+
+// transportViolation says whether a read error is the transport closing a
+// peer that broke its rules (binary, invalid UTF-8 or oversize WebSocket
+// messages), as opposed to a connection that went away.
+func transportViolation(err error) bool {
+	return errors.Is(err, errBinaryMessage) || errors.Is(err, errInvalidUTF8) || errors.Is(err, errTooBig)
+}

@@ -368,12 +368,12 @@ func TestMetricsPerTransport(t *testing.T) {
 	m := srv.Server.Metrics()
 	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportTCP)))
 	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportWebSocket)))
-	// Each sent its login and a ping, and got the same answers back but its id.
+	// Each sent its login and a ping, and got its session line and the pong.
 	wsIn := testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportWebSocket))
 	assert.Equal(t, float64(len("0:b:pw-b\n7:y\n")), wsIn)
 	// Counted after the write returns, which may be after the client read it.
 	assert.Eventually(t, func() bool {
-		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2\n7:y\n"))
+		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2::"+b.ResumeToken+"\n7:y\n"))
 	}, servertest.Timeout, 10*time.Millisecond, "WebSocket bytes out")
 	assert.Equal(t, float64(len("0:a:pw-a\n7:x\n")), testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportTCP)))
 }
