@@ -239,7 +239,7 @@ func (rj *rejoinRegistry) expire(user string, im *inactiveMember) {
 
 // endInactive ends the inactive member of user, if any, as a leave: a
 // password login replaces a dropped session as it replaces a live one.
-func (rj *rejoinRegistry) endInactive(user string) {
+func (rj *rejoinRegistry) endInactive(user string) bool {
 	rj.mu.Lock()
 	im := rj.removeLocked(user)
 	rj.mu.Unlock()
@@ -247,6 +247,7 @@ func (rj *rejoinRegistry) endInactive(user string) {
 		rj.replaced.Inc()
 		rj.hub.leave(im.room, im.stand, false)
 	}
+	return im != nil
 }
 
 // closeAll makes every inactive member leave at shutdown; from now on a
@@ -272,8 +273,9 @@ func (cl *client) resume(cmd *protocol.Command) {
 		return
 	}
 	s := cl.srv
-	user, token := string(cmd.Fields[0]), cmd.Fields[1]
-	if err := accounts.ValidateUserName(user); err != nil {
+	token := cmd.Fields[1]
+	user, err := accounts.NormalizeUserName(string(cmd.Fields[0]))
+	if err != nil {
 		cl.sendError(protocol.NumResume, protocol.CodeBadCommand, err.Error())
 		return
 	}
