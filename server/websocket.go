@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,10 +60,17 @@ func (o WebSocketOptions) withDefaults() WebSocketOptions {
 	return o
 }
 
-// CheckWebSocketPath reports whether p can be the endpoint's URL path.
-func CheckWebSocketPath(p string) error {
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t{}") {
-		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", p)
+// Check reports options that cannot work: a path that is not a plain URL
+// path, or an Origin pattern path.Match cannot parse.
+func (o WebSocketOptions) Check() error {
+	o = o.withDefaults()
+	if !strings.HasPrefix(o.Path, "/") || strings.ContainsAny(o.Path, " \t{}") {
+		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", o.Path)
+	}
+	for _, p := range o.OriginPatterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("WebSocket origin pattern %q: %w", p, err)
+		}
 	}
 	return nil
 }
@@ -73,7 +81,7 @@ func CheckWebSocketPath(p string) error {
 // shutdown like TCP ones.
 func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSocketOptions) error {
 	opts = opts.withDefaults()
-	if err := CheckWebSocketPath(opts.Path); err != nil {
+	if err := opts.Check(); err != nil {
 		_ = ln.Close()
 		return err
 	}

@@ -200,6 +200,9 @@ func TestWebSocketOrigins(t *testing.T) {
 		{"other site refused by default", nil, "https://evil.example", false},
 		{"allowed pattern", []string{"*.example.com"}, "https://game.example.com", true},
 		{"pattern does not match", []string{"*.example.com"}, "https://example.org", false},
+		{"same name, other port", nil, "http://127.0.0.1:1", false},
+		{"any local port", []string{"127.0.0.1:*"}, "http://127.0.0.1:1", true},
+		{"scheme pattern", []string{"https://game.example.com"}, "http://game.example.com", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

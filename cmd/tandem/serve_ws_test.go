@@ -83,6 +83,8 @@ func TestServeWebSocketFlags(t *testing.T) {
 	require.ErrorContains(t, err, "--ws-listen")
 	_, err = parseServeFlags([]string{"--ws-path", "GET /x"}, io.Discard)
 	require.ErrorContains(t, err, "--ws-path")
+	_, err = parseServeFlags([]string{"--ws-origins", "[bad"}, io.Discard)
+	require.ErrorContains(t, err, "--ws-origins")
 
 	t.Setenv("TANDEM_WS_LISTEN", "127.0.0.1:7780")
 	t.Setenv("TANDEM_WS_ORIGINS", "a.example,b.example")
