@@ -28,7 +28,7 @@ type WebSocketOptions struct {
 	// "://"). Empty: only pages served from the same host. Requests without
 	// an Origin header (native clients) are always allowed.
 	OriginPatterns []string
-	// MaxMessageBytes bounds one client message (default 256 KiB); a bigger
+	// MaxMessageBytes bounds one client message (default 128 KiB); a bigger
 	// one closes the connection with status 1009.
 	MaxMessageBytes int
 	// HandshakeTimeout bounds reading the upgrade request and writing the
@@ -41,7 +41,7 @@ type WebSocketOptions struct {
 // Defaults of WebSocketOptions.
 const (
 	DefaultWebSocketPath        = "/ws"
-	DefaultWebSocketMaxMessage  = 256 << 10
+	DefaultWebSocketMaxMessage  = 128 << 10
 	defaultWebSocketHandshake   = 10 * time.Second
 	webSocketMaxHeaderBytes     = 16 << 10
 	webSocketCloseHandshakeWait = time.Second
@@ -230,6 +230,9 @@ func (w *wsConn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, w.msg[w.off:])
 	w.off += n
+	if w.off == len(w.msg) && cap(w.msg) > 4*readBufferSize {
+		w.msg, w.off = nil, 0 // an idle client keeps no big buffer
+	}
 	return n, nil
 }
 
@@ -239,9 +242,6 @@ var (
 )
 
 func (w *wsConn) nextMessage() error {
-	if cap(w.msg) > 4*readBufferSize {
-		w.msg = nil // an idle client keeps no big buffer
-	}
 	w.msg, w.off = w.msg[:0], 0
 	// A context without Done: the library then arms no timer per read;
 	// deadlines on the raw connection interrupt reads instead.

@@ -91,5 +91,5 @@ func TestServeWebSocketFlags(t *testing.T) {
 	f, err := parseServeFlags([]string{"--web"}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, wsFlags{listen: "127.0.0.1:7780", path: "/ws", origins: "a.example,b.example",
-		maxMessage: 256 << 10, handshake: 10 * time.Second, web: true}, f.ws)
+		maxMessage: 128 << 10, handshake: 10 * time.Second, web: true}, f.ws)
 }
