@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,7 +28,7 @@ type WebSocketOptions struct {
 	// "://"). Empty: only pages served from the same host. Requests without
 	// an Origin header (native clients) are always allowed.
 	OriginPatterns []string
-	// MaxMessageBytes bounds one client message (default 256 KiB); a bigger
+	// MaxMessageBytes bounds one client message (default 128 KiB); a bigger
 	// one closes the connection with status 1009.
 	MaxMessageBytes int
 	// HandshakeTimeout bounds reading the upgrade request and writing the
@@ -40,7 +41,7 @@ type WebSocketOptions struct {
 // Defaults of WebSocketOptions.
 const (
 	DefaultWebSocketPath        = "/ws"
-	DefaultWebSocketMaxMessage  = 256 << 10
+	DefaultWebSocketMaxMessage  = 128 << 10
 	defaultWebSocketHandshake   = 10 * time.Second
 	webSocketMaxHeaderBytes     = 16 << 10
 	webSocketCloseHandshakeWait = time.Second
@@ -59,10 +60,17 @@ func (o WebSocketOptions) withDefaults() WebSocketOptions {
 	return o
 }
 
-// CheckWebSocketPath reports whether p can be the endpoint's URL path.
-func CheckWebSocketPath(p string) error {
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t{}") {
-		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", p)
+// Check reports options that cannot work: a path that is not a plain URL
+// path, or an Origin pattern path.Match cannot parse.
+func (o WebSocketOptions) Check() error {
+	o = o.withDefaults()
+	if !strings.HasPrefix(o.Path, "/") || strings.ContainsAny(o.Path, " \t{}") {
+		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", o.Path)
+	}
+	for _, p := range o.OriginPatterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("WebSocket origin pattern %q: %w", p, err)
+		}
 	}
 	return nil
 }
@@ -73,7 +81,7 @@ func CheckWebSocketPath(p string) error {
 // shutdown like TCP ones.
 func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSocketOptions) error {
 	opts = opts.withDefaults()
-	if err := CheckWebSocketPath(opts.Path); err != nil {
+	if err := opts.Check(); err != nil {
 		_ = ln.Close()
 		return err
 	}
@@ -223,6 +231,9 @@ func (w *wsConn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, w.msg[w.off:])
 	w.off += n
+	if w.off == len(w.msg) && cap(w.msg) > 4*readBufferSize {
+		w.msg, w.off = nil, 0 // an idle client keeps no big buffer
+	}
 	return n, nil
 }
 
@@ -233,9 +244,6 @@ var (
 )
 
 func (w *wsConn) nextMessage() error {
-	if cap(w.msg) > 4*readBufferSize {
-		w.msg = nil // an idle client keeps no big buffer
-	}
 	w.msg, w.off = w.msg[:0], 0
 	// A context without Done: the library then arms no timer per read;
 	// deadlines on the raw connection interrupt reads instead.
