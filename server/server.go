@@ -22,6 +22,7 @@ type Server struct {
 	metrics  *Metrics
 	sessions *sessionRegistry
 	hub      *hub
+	rejoin   *rejoinRegistry
 	mirror   *roomMirror
 	throttle *loginThrottle
 	// Sampled logs of what clients can cause at will.
@@ -76,6 +77,7 @@ func New(cfg Config, st store.Store) *Server {
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
+	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
 	return s
 }
 
@@ -217,6 +219,7 @@ func (s *Server) shutdown() {
 		c.closeWith(protocol.CloseServerShutdown, "the server is shutting down")
 	}
 	s.wg.Wait()
+	s.rejoin.closeAll() // a shutdown is not a drop: inactive members leave too
 }
 
 // writerIdle is how long a connection's writer goroutine waits without
