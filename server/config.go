@@ -46,6 +46,15 @@ type Limits struct {
 	// OS default, which autotunes). A small buffer bounds kernel memory per
 	// client and makes backlogs visible to the slow-consumer policy sooner.
 	SendBufferBytes int
+
+	// Abuse resistance (PROTOCOL.md "Limits"): what one client's commands
+	// may cost others.
+	FanoutBytesPerSecond float64 // bytes a client's commands may cause to be queued for others (and its join snapshots), per second
+	FanoutByteBurst      int
+	PreLoginStrikes      int     // rate-limit errors (over-long lines included) before a client that has not logged in is closed
+	MaxRoomStateBytes    int     // merged state of all objects of one room; keeps a join snapshot far below OutboundHardBytes
+	JoinsPerSecond       float64 // 2:<room> per connection, token bucket rate
+	JoinBurst            int
 }
 
 // DefaultLimits are sane for a small game server on one machine.
@@ -71,6 +80,15 @@ func DefaultLimits() Limits {
 		MaxConnsPerIP:       1000,
 		// Half the cores at most, so a login flood leaves CPU for relaying.
 		LoginConcurrency: max(1, runtime.NumCPU()/2),
+
+		FanoutBytesPerSecond: 8 << 20,
+		FanoutByteBurst:      16 << 20,
+		PreLoginStrikes:      3,
+		// Base64 makes 1 MiB of state about 1.4 MiB of snapshot, plus
+		// per-object line overhead: well under the 4 MiB OutboundHardBytes.
+		MaxRoomStateBytes: 1 << 20,
+		JoinsPerSecond:    2,
+		JoinBurst:         5,
 	}
 }
 
@@ -111,6 +129,12 @@ func (l Limits) withDefaults() Limits {
 	setInt(&l.RateStrikes, d.RateStrikes)
 	setInt(&l.MaxConnsPerIP, d.MaxConnsPerIP)
 	setInt(&l.LoginConcurrency, d.LoginConcurrency)
+	setF(&l.FanoutBytesPerSecond, d.FanoutBytesPerSecond)
+	setInt(&l.FanoutByteBurst, d.FanoutByteBurst)
+	setInt(&l.PreLoginStrikes, d.PreLoginStrikes)
+	setInt(&l.MaxRoomStateBytes, d.MaxRoomStateBytes)
+	setF(&l.JoinsPerSecond, d.JoinsPerSecond)
+	setInt(&l.JoinBurst, d.JoinBurst)
 	return l
 }
 

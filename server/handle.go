@@ -78,6 +78,9 @@ func (cl *client) handle(cmd *protocol.Command) {
 	case protocol.NumObjMessage:
 		cl.objectMessage(cmd)
 	}
+	if cmd.Num >= protocol.NumInstantiate {
+		cl.chargeObjectCommand(cmd)
+	}
 }
 
 // flooded is called when the connection is cut for exceeding its rates:
@@ -279,9 +282,11 @@ func (cl *client) message(cmd *protocol.Command) {
 		self := target == protocol.TargetAll || target == protocol.TargetAllOrdered
 		ordered := target == protocol.TargetOthersOrdered || target == protocol.TargetAllOrdered
 		r.relay(&cl.self, self, ordered, cmd.Fields[1])
+		cl.chargeRoomWide(r, len(cmd.Fields[1]))
 	case protocol.TargetListed, protocol.TargetListedOrdered:
 		maxRecipients := cl.srv.cfg.Limits.MaxRecipients
-		missing, cut := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		missing, cut, delivered := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		cl.conn.chargeFanout(delivered * (len(cmd.Fields[2]) + frameOverhead))
 		if cut {
 			cl.sendError(protocol.NumMessage, protocol.CodeBadCommand, fmt.Sprintf("at most %d recipients; the rest were not sent", maxRecipients))
 		}
