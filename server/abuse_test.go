@@ -73,3 +73,47 @@ func TestFanoutIsChargedToTheSender(t *testing.T) {
 		assert.Equal(t, delivered, countPrefix(lines, "3:"+id(sender)+":"))
 	}
 }
+
+// Over-long lines used to be discarded for free: no byte charge, no
+// strike. Before login a few of them close the connection.
+func TestOverLongLinesBeforeLoginClose(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.MaxLineBytes = 4 << 10
+		c.Limits.PreLoginStrikes = 3
+	}))
+	c := srv.Dial(t)
+	long := strings.Repeat("3:1:"+strings.Repeat("z", 5<<10)+"\n", 10)
+	_, _ = c.Conn.Write([]byte(long))
+	lines := c.ExpectClosed()
+	assert.Equal(t, 2, countPrefix(lines, "9:3:line_too_long:"), "%q", lines)
+	require.NotEmpty(t, lines)
+	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:rate_limited:"), "%q", lines)
+}
+
+// Logged in, each over-long line is a strike too, and its bytes are
+// charged to the byte rate, so an endless line is cut once it is deep in
+// debt instead of being read forever.
+func TestOverLongLineIsChargedToTheByteRate(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.BytesPerSecond = 64 << 10
+		c.Limits.ByteBurst = 256 << 10
+		c.Limits.RateStrikes = 1000
+	}))
+	flooder, calm := srv.Login(t, "flooder"), srv.Login(t, "calm")
+	flooder.Join("r")
+	calm.Join("r")
+	go func() {
+		chunk := []byte(strings.Repeat("w", 64<<10))
+		_, _ = flooder.Conn.Write([]byte("3:0:"))
+		for i := 0; i < 4000; i++ { // 256 MB at most: never ends the line
+			if _, err := flooder.Conn.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	lines := flooder.ExpectClosed()
+	require.NotEmpty(t, lines)
+	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:rate_limited:"), "%q", lines)
+	calm.Expect("2:" + id(flooder) + ":")
+	calm.Sync("still here")
+}

@@ -60,9 +60,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", d.MaxConnsPerIP, "connections from one address")
 	fs.Float64Var(&l.MessagesPerSecond, "msg-rate", d.MessagesPerSecond, "lines per second per connection (token bucket)")
 	fs.IntVar(&l.MessageBurst, "msg-burst", d.MessageBurst, "line burst per connection")
-	fs.Float64Var(&l.BytesPerSecond, "byte-rate", d.BytesPerSecond, "inbound bytes per second per connection")
+	fs.Float64Var(&l.BytesPerSecond, "byte-rate", d.BytesPerSecond, "inbound bytes per second per connection, discarded over-long lines included")
 	fs.IntVar(&l.ByteBurst, "byte-burst", d.ByteBurst, "inbound byte burst per connection")
-	fs.IntVar(&l.RateStrikes, "rate-strikes", d.RateStrikes, "rate-limit errors before a connection is closed")
+	fs.IntVar(&l.RateStrikes, "rate-strikes", d.RateStrikes, "rate-limit errors and over-long lines before a connection is closed")
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", d.IdleTimeout, "close connections silent for this long")
 	fs.DurationVar(&l.LoginTimeout, "login-timeout", d.LoginTimeout, "time to log in after connecting")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", d.WriteTimeout, "one socket write to a client")
@@ -76,6 +76,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.MaxRecipients, "max-recipients", d.MaxRecipients, "ids read from one 3:4/3:5; a member listed twice gets one copy")
 	fs.Float64Var(&l.FanoutBytesPerSecond, "fanout-byte-rate", d.FanoutBytesPerSecond, "bytes/s a client's messages, object commands and join snapshots may queue for others (size x recipients); in debt, its 2, 3 and 10-16 lines are refused")
 	fs.IntVar(&l.FanoutByteBurst, "fanout-byte-burst", d.FanoutByteBurst, "fan-out byte burst per client")
+	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
