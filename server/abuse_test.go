@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -116,4 +119,44 @@ func TestOverLongLineIsChargedToTheByteRate(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:rate_limited:"), "%q", lines)
 	calm.Expect("2:" + id(flooder) + ":")
 	calm.Sync("still here")
+}
+
+// bigState is a one-field delta (mask, data) of n bytes of MessagePack bin.
+func bigState(n int) string {
+	b := append([]byte{0xc5, byte(n >> 8), byte(n)}, bytes.Repeat([]byte{'s'}, n)...)
+	return "1:" + base64.StdEncoding.EncodeToString(b)
+}
+
+// One account filled a room with objects by giving them away (the
+// per-client limit was checked at instantiate only) until the join
+// snapshot was over --outbound-hard, which cut every new joiner.
+func TestJoinSnapshotNeverCutsTheJoiner(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.OutboundHardBytes = 256 << 10
+		c.Limits.MaxObjectsPerRoom = 50
+		c.Limits.MaxObjectsPerClient = 4
+		c.Limits.MaxRoomStateBytes = 64 << 10
+	}))
+	require.NoError(t, srv.Server.Config().Limits.Check())
+	attacker, holder, other := srv.Login(t, "attacker"), srv.Login(t, "holder"), srv.Login(t, "other")
+	attacker.Join("r")
+	holder.Join("r")
+	other.Join("r")
+	state := bigState(8000)
+	for i := 1; i <= 30; i++ {
+		attacker.Send(fmt.Sprintf("10:t%d:Crate:t:r:%s", i, state))
+		attacker.Send(fmt.Sprintf("12:%d.%d:give:%d", attacker.ID, i, holder.ID))
+	}
+	errs := attacker.Sync("filled")
+	assert.Equal(t, 4, countPrefix(errs, "9:12:too_many_objects:"), "gives 5 to 8 are refused, holder owns 4: %q", errs)
+	// 8 objects of 8000 bytes are in the room; its state is bounded.
+	for i := 1; i <= 3; i++ {
+		other.Send(fmt.Sprintf("10:o%d:Crate:t:r:%s", i, state))
+	}
+	assert.Equal(t, 3, countPrefix(other.Sync("more"), "9:10:state_too_large:"), "the room's state is at its limit")
+
+	joiner := srv.Login(t, "joiner")
+	lines := joiner.Join("r")
+	assert.LessOrEqual(t, countPrefix(lines, "10:"), 8, "64 KiB of room state holds 8 objects of 8000 bytes")
+	joiner.Sync("alive")
 }

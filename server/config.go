@@ -15,6 +15,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"runtime"
 	"time"
@@ -136,6 +137,29 @@ func (l Limits) withDefaults() Limits {
 	setF(&l.JoinsPerSecond, d.JoinsPerSecond)
 	setInt(&l.JoinBurst, d.JoinBurst)
 	return l
+}
+
+// snapshotLineOverhead bounds what a join snapshot line adds to an
+// object's state: ids, owner, generation, a 128-byte prefab key, a 64-byte
+// token, the mask.
+const snapshotLineOverhead = 280
+
+// MaxSnapshotBytes is the largest join snapshot the object limits allow:
+// every object at its line overhead, and the room's whole state in base64.
+func (l Limits) MaxSnapshotBytes() int {
+	return l.MaxObjectsPerRoom*snapshotLineOverhead + (l.MaxRoomStateBytes+2)/3*4
+}
+
+// Check refuses limits that contradict each other: a join snapshot must
+// fit in half of OutboundHardBytes, so that joining a full room never cuts
+// the joiner as a slow consumer, even with other traffic queued.
+func (l Limits) Check() error {
+	l = l.withDefaults()
+	if snap := l.MaxSnapshotBytes(); snap > l.OutboundHardBytes/2 {
+		return fmt.Errorf("a join snapshot may reach %d bytes (--max-objects-per-room x %d + --max-room-state-bytes x 4/3), more than half of --outbound-hard (%d): lower those or raise --outbound-hard",
+			snap, snapshotLineOverhead, l.OutboundHardBytes)
+	}
+	return nil
 }
 
 // Config configures a Server.

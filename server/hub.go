@@ -60,6 +60,7 @@ func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
 			MaxObjectsPerRoom:   h.lim.MaxObjectsPerRoom,
 			MaxObjectsPerClient: h.lim.MaxObjectsPerClient,
 			MaxStateBytes:       h.lim.MaxStateBytes,
+			MaxRoomStateBytes:   h.lim.MaxRoomStateBytes,
 		}),
 	}
 	if password != "" {

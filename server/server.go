@@ -46,6 +46,9 @@ func New(cfg Config, st store.Store) *Server {
 	if cfg.Node == "" {
 		cfg.Node = "local"
 	}
+	if err := cfg.Limits.Check(); err != nil {
+		cfg.Logger.Warn("limits: new joiners of a full room may be cut", "err", err)
+	}
 	s := &Server{
 		cfg:       cfg,
 		store:     st,

@@ -69,15 +69,19 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.OutboundSoftBytes, "outbound-soft", d.OutboundSoftBytes, "queued bytes per client after which object updates merge")
 	fs.IntVar(&l.OutboundHardBytes, "outbound-hard", d.OutboundHardBytes, "queued bytes per client after which it is disconnected")
 	fs.IntVar(&l.MaxObjectsPerRoom, "max-objects-per-room", d.MaxObjectsPerRoom, "network objects per room")
-	fs.IntVar(&l.MaxObjectsPerClient, "max-objects-per-client", d.MaxObjectsPerClient, "network objects one client may own")
+	fs.IntVar(&l.MaxObjectsPerClient, "max-objects-per-client", d.MaxObjectsPerClient, "network objects one client may own (checked at instantiate, take, give and approve)")
 	fs.IntVar(&l.MaxStateBytes, "max-state-bytes", d.MaxStateBytes, "merged state bytes per object")
 	fs.IntVar(&l.LoginConcurrency, "login-concurrency", d.LoginConcurrency, "password hashes computed at once")
 	// Abuse resistance (PROTOCOL.md "Abuse limits").
 	fs.IntVar(&l.MaxRecipients, "max-recipients", d.MaxRecipients, "ids read from one 3:4/3:5; a member listed twice gets one copy")
 	fs.Float64Var(&l.FanoutBytesPerSecond, "fanout-byte-rate", d.FanoutBytesPerSecond, "bytes/s a client's messages, object commands and join snapshots may queue for others (size x recipients); in debt, its 2, 3 and 10-16 lines are refused")
 	fs.IntVar(&l.FanoutByteBurst, "fanout-byte-burst", d.FanoutByteBurst, "fan-out byte burst per client")
+	fs.IntVar(&l.MaxRoomStateBytes, "max-room-state-bytes", d.MaxRoomStateBytes, "merged state bytes of all objects of a room (bounds the join snapshot; must fit half of --outbound-hard)")
 	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := f.limits.Check(); err != nil {
 		return nil, err
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
