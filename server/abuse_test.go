@@ -160,3 +160,47 @@ func TestJoinSnapshotNeverCutsTheJoiner(t *testing.T) {
 	assert.LessOrEqual(t, countPrefix(lines, "10:"), 8, "64 KiB of room state holds 8 objects of 8000 bytes")
 	joiner.Sync("alive")
 }
+
+// Alternating 2:room / 2:-1 on a room with a big snapshot turned a few
+// bytes sent into gigabytes received. Joins are rate-limited per
+// connection and every snapshot is charged to the joiner's fan-out budget.
+func TestJoinLeaveLoopThrottlesItself(t *testing.T) {
+	loop := func(t *testing.T, srv *servertest.Server) (joined, refused int) {
+		owner, looper := srv.Login(t, "owner"), srv.Login(t, "looper")
+		owner.Join("big")
+		state := bigState(10000)
+		for i := 1; i <= 10; i++ { // about 130 KB of snapshot
+			owner.Send(fmt.Sprintf("10:t%d:Crate:t:r:%s", i, state))
+		}
+		owner.Sync("built")
+		var b strings.Builder
+		for i := 0; i < 40; i++ {
+			b.WriteString("2:big\n2:-1\n")
+		}
+		_, err := looper.Conn.Write([]byte(b.String()))
+		require.NoError(t, err)
+		lines := looper.Sync("looped")
+		return countPrefix(lines, "17:big:"), countPrefix(lines, "9:2:rate_limited:")
+	}
+	t.Run("join rate", func(t *testing.T) {
+		srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+			c.Limits.JoinsPerSecond = 1
+			c.Limits.JoinBurst = 3
+		}))
+		joined, refused := loop(t, srv)
+		assert.LessOrEqual(t, joined, 5, "about the burst")
+		assert.Equal(t, 40, joined+refused)
+	})
+	t.Run("snapshot charged to the joiner", func(t *testing.T) {
+		srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+			c.Limits.JoinsPerSecond = 1000
+			c.Limits.JoinBurst = 1000
+			c.Limits.FanoutBytesPerSecond = 10 << 10
+			c.Limits.FanoutByteBurst = 400 << 10
+			c.Limits.RateStrikes = 1000
+		}))
+		joined, refused := loop(t, srv)
+		assert.LessOrEqual(t, joined, 5, "400 KiB of budget is about three 130 KB snapshots")
+		assert.Equal(t, 40, joined+refused)
+	})
+}

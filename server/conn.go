@@ -221,7 +221,7 @@ var errFloodedLong = errors.New("over-long line flood")
 func (c *conn) allow(line []byte) bool {
 	now := c.srv.clock.Load()
 	if c.limMsgs.AllowN(time.Unix(0, now), 1) && c.inBytes.allow(now, len(line)) &&
-		!(fansOut(protocol.LineNumber(line)) && c.fanout.inDebt(now)) {
+		!(fansOut(line) && c.fanout.inDebt(now)) {
 		return true
 	}
 	c.srv.metrics.RateLimited.Inc()

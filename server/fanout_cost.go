@@ -1,6 +1,10 @@
 package server
 
-import "github.com/tandemnet/tandem/protocol"
+import (
+	"bytes"
+
+	"github.com/tandemnet/tandem/protocol"
+)
 
 // What a command costs its sender's fan-out budget (Limits.FanoutBytesPerSecond):
 // the bytes it makes the server queue for others, that is its size times
@@ -28,9 +32,17 @@ func (cl *client) chargeObjectCommand(cmd *protocol.Command) {
 	cl.chargeRoomWide(cl.room, n)
 }
 
-// fansOut says whether a command of this number is charged to (and
-// refused by) the fan-out budget: joins (their snapshot), messages and
-// object commands; pings, logins and lists are not.
-func fansOut(num int) bool {
-	return num == protocol.NumJoin || num == protocol.NumMessage || num >= protocol.NumInstantiate
+// fansOut says whether a line is refused while its sender's fan-out
+// budget is in debt: joins (their snapshot), messages and object
+// commands. Pings, logins, lists and leaves are not: a client in debt can
+// still leave.
+func fansOut(line []byte) bool {
+	switch num := protocol.LineNumber(line); {
+	case num == protocol.NumJoin:
+		return !bytes.HasPrefix(line, leaveLine) || len(bytes.TrimRight(line, "\r\n")) != len(leaveLine)
+	default:
+		return num == protocol.NumMessage || num >= protocol.NumInstantiate
+	}
 }
+
+var leaveLine = []byte("2:-1")

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
@@ -30,10 +32,11 @@ type client struct {
 	// run (its object id, or the token of an instantiate), so a client can
 	// tell which object an error is about.
 	errSubject []byte
+	joins      *rate.Limiter // 2:<room> attempts (guards.go)
 }
 
 func newClient(s *Server, c *conn) *client {
-	cl := &client{srv: s, conn: c, log: c.log}
+	cl := &client{srv: s, conn: c, log: c.log, joins: newJoinLimiter(&s.cfg.Limits)}
 	cl.self.out = c
 	return cl
 }
@@ -237,6 +240,9 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 			cl.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
 			return
 		}
+	}
+	if !cl.joinAllowed() {
+		return
 	}
 	cl.join(string(name), password)
 }

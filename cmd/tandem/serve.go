@@ -77,6 +77,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.Float64Var(&l.FanoutBytesPerSecond, "fanout-byte-rate", d.FanoutBytesPerSecond, "bytes/s a client's messages, object commands and join snapshots may queue for others (size x recipients); in debt, its 2, 3 and 10-16 lines are refused")
 	fs.IntVar(&l.FanoutByteBurst, "fanout-byte-burst", d.FanoutByteBurst, "fan-out byte burst per client")
 	fs.IntVar(&l.MaxRoomStateBytes, "max-room-state-bytes", d.MaxRoomStateBytes, "merged state bytes of all objects of a room (bounds the join snapshot; must fit half of --outbound-hard)")
+	fs.Float64Var(&l.JoinsPerSecond, "join-rate", d.JoinsPerSecond, "joins (2:<room>) per second per connection; over it: 9:2:rate_limited")
+	fs.IntVar(&l.JoinBurst, "join-burst", d.JoinBurst, "join burst per connection")
 	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
