@@ -66,6 +66,9 @@ const (
 	CodeUnknownRecipient Code = "unknown_recipient"
 	CodeRateLimited      Code = "rate_limited"
 	CodeSlowConsumer     Code = "slow_consumer"
+	// CodeServerBusy: the text starts with a retry delay in whole
+	// milliseconds (already jittered) and a space.
+	CodeServerBusy Code = "server_busy"
 )
 
 // Closing codes (PROTOCOL.md, "8 closing"); rate_limited and slow_consumer

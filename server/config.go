@@ -56,6 +56,16 @@ type Limits struct {
 	MaxRoomStateBytes    int     // merged state of all objects of one room; keeps a join snapshot far below OutboundHardBytes
 	JoinsPerSecond       float64 // 2:<room> per connection, token bucket rate
 	JoinBurst            int
+
+	// Logins (loginguard.go): decided before any password is hashed.
+	LoginsInFlightPerAccount  int           // attempts being checked at once per account
+	LoginsInFlightPerAddress  int           // attempts being checked at once per client address
+	LoginsPerAccountPerSecond float64       // successful logins per account (a second one replaces the first)
+	LoginAccountBurst         int           //
+	LoginsPerAddressPerSecond float64       // successful logins per client address
+	LoginAddressBurst         int           //
+	LoginQueueWait            time.Duration // longest wait for a hashing slot before server_busy
+	LoginQueueMax             int           // attempts waiting for a hashing slot before server_busy at once
 }
 
 // DefaultLimits are sane for a small game server on one machine.
@@ -90,6 +100,16 @@ func DefaultLimits() Limits {
 		MaxRoomStateBytes: 1 << 20,
 		JoinsPerSecond:    2,
 		JoinBurst:         5,
+
+		LoginsInFlightPerAccount:  1,
+		LoginsInFlightPerAddress:  4,
+		LoginsPerAccountPerSecond: 0.5,
+		LoginAccountBurst:         5,
+		// Generous: many players may share an address (NAT, a LAN party).
+		LoginsPerAddressPerSecond: 20,
+		LoginAddressBurst:         300,
+		LoginQueueWait:            2 * time.Second,
+		LoginQueueMax:             256,
 	}
 }
 
@@ -136,6 +156,14 @@ func (l Limits) withDefaults() Limits {
 	setInt(&l.MaxRoomStateBytes, d.MaxRoomStateBytes)
 	setF(&l.JoinsPerSecond, d.JoinsPerSecond)
 	setInt(&l.JoinBurst, d.JoinBurst)
+	setInt(&l.LoginsInFlightPerAccount, d.LoginsInFlightPerAccount)
+	setInt(&l.LoginsInFlightPerAddress, d.LoginsInFlightPerAddress)
+	setF(&l.LoginsPerAccountPerSecond, d.LoginsPerAccountPerSecond)
+	setInt(&l.LoginAccountBurst, d.LoginAccountBurst)
+	setF(&l.LoginsPerAddressPerSecond, d.LoginsPerAddressPerSecond)
+	setInt(&l.LoginAddressBurst, d.LoginAddressBurst)
+	setDur(&l.LoginQueueWait, d.LoginQueueWait)
+	setInt(&l.LoginQueueMax, d.LoginQueueMax)
 	return l
 }
 

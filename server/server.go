@@ -25,7 +25,8 @@ type Server struct {
 	mirror   *roomMirror
 	throttle *loginThrottle
 
-	hashSlots chan struct{}
+	logins    *loginGate
+	hashQueue *hashQueue
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
@@ -56,11 +57,12 @@ func New(cfg Config, st store.Store) *Server {
 		metrics:   newMetrics(),
 		sessions:  newSessionRegistry(),
 		throttle:  newLoginThrottle(time.Now),
-		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
+		hashQueue: newHashQueue(cfg.Limits.LoginConcurrency, cfg.Limits.LoginQueueMax),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
 	}
 	s.clock.Store(time.Now().UnixNano())
+	s.logins = newLoginGate(&s.cfg.Limits, time.Now)
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
@@ -223,6 +225,7 @@ func (s *Server) sweep(ctx context.Context) {
 			}
 			if n%600 == 0 {
 				s.throttle.sweep()
+				s.logins.sweep()
 			}
 		}
 	}

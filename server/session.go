@@ -64,9 +64,19 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
 	}
+	done, refusal := s.logins.admit(user, host)
+	if refusal != nil {
+		cl.refuseLogin(refusal)
+		return
+	}
+	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	ok, err := s.checkPassword(ctx, user, password)
+	ok, err := s.checkPassword(ctx, user, host, password)
+	if errors.Is(err, errHashBusy) {
+		cl.refuseLogin(&loginRefusal{busy: true, text: "the server is busy checking other logins"})
+		return
+	}
 	if err != nil {
 		s.metrics.StoreErrors.Inc()
 		cl.log.Error("login: store failed", "user", user, "err", err)
@@ -80,6 +90,7 @@ func (cl *client) login(cmd *protocol.Command) {
 		return
 	}
 	s.throttle.succeeded(user, host)
+	s.logins.succeeded(user, host)
 	id, err := s.store.NextClientID(ctx)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()
@@ -99,36 +110,54 @@ func (cl *client) login(cmd *protocol.Command) {
 	cl.log.Info("logged in")
 }
 
-// checkPassword verifies a login. Hashing runs on a bounded pool so a login
-// flood cannot take the CPU from relaying; unknown users cost the same time
-// as wrong passwords.
-func (s *Server) checkPassword(ctx context.Context, user, password string) (bool, error) {
-	select {
-	case s.hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return false, fmt.Errorf("wait for a hashing slot: %w", ctx.Err())
-	}
-	defer func() { <-s.hashSlots }()
+// checkPassword verifies a login. The account is looked up first, outside
+// the hashing slot (a slow database must not hold one); hashing then waits
+// its turn in the fair queue (loginguard.go) so a login flood cannot take
+// the CPU from relaying. Unknown users cost the same time as wrong
+// passwords. errHashBusy when no slot came free in time.
+func (s *Server) checkPassword(ctx context.Context, user, host, password string) (bool, error) {
 	u, err := s.store.GetUser(ctx, user)
-	if errors.Is(err, store.ErrNotFound) && s.cfg.Dev {
+	notFound := errors.Is(err, store.ErrNotFound)
+	if err != nil && !notFound {
+		return false, fmt.Errorf("look up user: %w", err)
+	}
+	release, err := s.hashQueue.acquire(ctx, host, s.cfg.Limits.LoginQueueWait)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	if notFound && s.cfg.Dev {
 		created, cerr := s.createDevUser(ctx, user, password)
 		if cerr != nil || created {
 			return created, cerr
 		}
 		u, err = s.store.GetUser(ctx, user) // made meanwhile by a concurrent login
+		if err != nil {
+			return false, fmt.Errorf("look up user: %w", err)
+		}
+		notFound = false
 	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if notFound {
 		accounts.VerifyDummy(password)
 		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("look up user: %w", err)
 	}
 	ok, err := accounts.Verify(password, u.PasswordHash)
 	if err != nil {
 		return false, fmt.Errorf("verify password of %q: %w", user, err)
 	}
 	return ok, nil
+}
+
+// refuseLogin answers an attempt refused before hashing: server_busy with
+// a jittered retry delay, or login_throttled with the wait.
+func (cl *client) refuseLogin(r *loginRefusal) {
+	cl.srv.metrics.LoginFailures.Inc()
+	if r.busy {
+		retry := busyRetry(cl.srv.cfg.Limits.LoginQueueWait)
+		cl.sendError(protocol.NumLogin, protocol.CodeServerBusy, fmt.Sprintf("%d %s; try again later", retry.Milliseconds(), r.text))
+		return
+	}
+	cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("%s; try again in %s", r.text, max(r.wait, time.Second).Round(time.Second)))
 }
 
 // createDevUser reports false when the account appeared meanwhile.

@@ -79,6 +79,13 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.MaxRoomStateBytes, "max-room-state-bytes", d.MaxRoomStateBytes, "merged state bytes of all objects of a room (bounds the join snapshot; must fit half of --outbound-hard)")
 	fs.Float64Var(&l.JoinsPerSecond, "join-rate", d.JoinsPerSecond, "joins (2:<room>) per second per connection; over it: 9:2:rate_limited")
 	fs.IntVar(&l.JoinBurst, "join-burst", d.JoinBurst, "join burst per connection")
+	fs.IntVar(&l.LoginsInFlightPerAccount, "logins-in-flight-per-account", d.LoginsInFlightPerAccount, "login attempts checked at once per account; more: 9:0:server_busy")
+	fs.IntVar(&l.LoginsInFlightPerAddress, "logins-in-flight-per-address", d.LoginsInFlightPerAddress, "login attempts checked at once per client address; more: 9:0:server_busy")
+	fs.Float64Var(&l.LoginsPerAccountPerSecond, "logins-per-account-rate", d.LoginsPerAccountPerSecond, "successful logins per second per account; more: 9:0:login_throttled")
+	fs.IntVar(&l.LoginAccountBurst, "logins-per-account-burst", d.LoginAccountBurst, "successful login burst per account")
+	fs.Float64Var(&l.LoginsPerAddressPerSecond, "logins-per-address-rate", d.LoginsPerAddressPerSecond, "successful logins per second per client address")
+	fs.IntVar(&l.LoginAddressBurst, "logins-per-address-burst", d.LoginAddressBurst, "successful login burst per client address")
+	fs.DurationVar(&l.LoginQueueWait, "login-queue-wait", d.LoginQueueWait, "longest wait for a password-hashing slot (fair across addresses) before 9:0:server_busy")
 	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
