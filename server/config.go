@@ -66,6 +66,10 @@ type Limits struct {
 	LoginAddressBurst         int           //
 	LoginQueueWait            time.Duration // longest wait for a hashing slot before server_busy
 	LoginQueueMax             int           // attempts waiting for a hashing slot before server_busy at once
+
+	RoomPasswordFailures int     // wrong room passwords per connection before it backs off
+	RoomGuessesPerSecond float64 // wrong passwords per room (bucket); when empty, connections that guessed wrong wait
+	RoomGuessBurst       int
 }
 
 // DefaultLimits are sane for a small game server on one machine.
@@ -110,6 +114,10 @@ func DefaultLimits() Limits {
 		LoginAddressBurst:         300,
 		LoginQueueWait:            2 * time.Second,
 		LoginQueueMax:             256,
+
+		RoomPasswordFailures: 3,
+		RoomGuessesPerSecond: 1,
+		RoomGuessBurst:       10,
 	}
 }
 
@@ -164,6 +172,9 @@ func (l Limits) withDefaults() Limits {
 	setInt(&l.LoginAddressBurst, d.LoginAddressBurst)
 	setDur(&l.LoginQueueWait, d.LoginQueueWait)
 	setInt(&l.LoginQueueMax, d.LoginQueueMax)
+	setInt(&l.RoomPasswordFailures, d.RoomPasswordFailures)
+	setF(&l.RoomGuessesPerSecond, d.RoomGuessesPerSecond)
+	setInt(&l.RoomGuessBurst, d.RoomGuessBurst)
 	return l
 }
 

@@ -33,6 +33,7 @@ type client struct {
 	// tell which object an error is about.
 	errSubject []byte
 	joins      *rate.Limiter // 2:<room> attempts (guards.go)
+	roomPass   roomPassBackoff
 }
 
 func newClient(s *Server, c *conn) *client {
@@ -142,6 +143,9 @@ func (cl *client) pong(cmd *protocol.Command) {
 // listRooms answers "1" from the store, so every node's rooms are listed.
 func (cl *client) listRooms(cmd *protocol.Command) {
 	password := string(cmd.Field(0))
+	if password != "" && !cl.roomPasswordAllowed(protocol.NumRooms, "") {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	rooms, err := cl.srv.store.ListRooms(ctx)
@@ -153,10 +157,12 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 	}
 	b := append(protocol.Begin(nil, protocol.NumRooms), ':')
 	first := true
+	opened := false
 	for _, r := range rooms {
 		if r.PasswordHash != "" && (password == "" || !accounts.VerifyRoomPassword(password, r.PasswordHash)) {
 			continue
 		}
+		opened = opened || r.PasswordHash != ""
 		if !first {
 			b = append(b, ',')
 		}
@@ -164,6 +170,9 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 		b = append(b, r.Name...)
 		b = append(b, '-')
 		b = strconv.AppendInt(b, int64(len(r.Members)), 10)
+	}
+	if password != "" && !opened {
+		cl.roomPasswordWrong("") // a guess tried against every private room
 	}
 	cl.send(protocol.End(b))
 }
@@ -196,7 +205,11 @@ func (cl *client) who(cmd *protocol.Command) {
 		if r.Name != name {
 			continue
 		}
+		if r.PasswordHash != "" && !cl.roomPasswordAllowed(protocol.NumWho, name) {
+			return
+		}
 		if r.PasswordHash != "" && !accounts.VerifyRoomPassword(password, r.PasswordHash) {
+			cl.roomPasswordWrong(name)
 			cl.sendError(protocol.NumWho, protocol.CodeWrongPassword, fmt.Sprintf("room %q is private: 5:<room>:<password>", name))
 			return
 		}
@@ -253,7 +266,14 @@ func (cl *client) join(name, password string) {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
 		return
 	}
+	guarded := password != "" || h.roomIsPrivate(name)
+	if guarded && !cl.roomPasswordAllowed(protocol.NumJoin, name) {
+		return
+	}
 	if err := h.checkPassword(name, password); err != nil {
+		if isWrongPassword(err) {
+			cl.roomPasswordWrong(name)
+		}
 		cl.reply(protocol.NumJoin, err)
 		return
 	}
@@ -262,6 +282,9 @@ func (cl *client) join(name, password string) {
 	}
 	r, err := h.join(name, password, &cl.self)
 	if err != nil {
+		if isWrongPassword(err) {
+			cl.roomPasswordWrong(name)
+		}
 		cl.reply(protocol.NumJoin, err)
 		return
 	}

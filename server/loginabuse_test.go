@@ -166,3 +166,70 @@ func TestHashQueueIsFairAcrossAddresses(t *testing.T) {
 	floodTook := time.Since(start)
 	assert.Less(t, lateTook, floodTook/2, "the late address waited its turn, not for the whole flood")
 }
+
+// Room passwords were guessed at thousands a second. Wrong ones now back
+// off per connection and per room, and 1:<password> (a guess against every
+// private room) is bounded by the same per-connection back-off.
+func TestRoomPasswordGuessingBacksOff(t *testing.T) {
+	srv := servertest.Start(t)
+	owner := srv.Login(t, "owner")
+	owner.Send("2:vault:secret")
+	owner.Skip(func(l string) bool { return strings.HasPrefix(l, "17:") })
+
+	t.Run("per connection", func(t *testing.T) {
+		g := srv.Login(t, "guesser")
+		answers := map[string]int{}
+		for i := 0; i < 8; i++ {
+			g.Send("2:vault:guess" + strconv.Itoa(i))
+			answers[strings.SplitN(g.Next(), ":", 4)[2]]++
+		}
+		assert.Equal(t, map[string]int{"wrong_password": 3, "rate_limited": 5}, answers)
+		for i := 0; i < 5; i++ {
+			g.Send("1:guess" + strconv.Itoa(i))
+		}
+		for i := 0; i < 5; i++ {
+			g.ExpectPrefix("9:1:rate_limited:")
+		}
+	})
+	t.Run("list guesses", func(t *testing.T) {
+		g := srv.Login(t, "lister")
+		answers := map[string]int{}
+		for i := 0; i < 6; i++ {
+			g.Send("1:guess" + strconv.Itoa(i))
+			line := g.Next()
+			if strings.HasPrefix(line, "9:1:rate_limited:") {
+				answers["refused"]++
+			} else {
+				answers["listed"]++
+			}
+		}
+		assert.Equal(t, map[string]int{"listed": 3, "refused": 3}, answers)
+	})
+	t.Run("per room", func(t *testing.T) {
+		srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+			c.Limits.RoomGuessesPerSecond = 0.001
+			c.Limits.RoomGuessBurst = 4
+		}))
+		owner := srv.Login(t, "owner")
+		owner.Send("2:vault:secret")
+		owner.Skip(func(l string) bool { return strings.HasPrefix(l, "17:") })
+		// Four connections with two guesses each stay under their own
+		// back-off (3); the room's bucket of 4 runs out.
+		var gs []*servertest.Client
+		for i := 0; i < 4; i++ {
+			gs = append(gs, srv.Login(t, "g"+strconv.Itoa(i)))
+		}
+		answers := map[string]int{}
+		for round := 0; round < 2; round++ {
+			for _, g := range gs {
+				g.Send("2:vault:nope")
+				answers[strings.SplitN(g.Next(), ":", 4)[2]]++
+			}
+		}
+		assert.Equal(t, map[string]int{"wrong_password": 4, "rate_limited": 4}, answers)
+		// Someone who knows the password and has not guessed wrong gets in.
+		friend := srv.Login(t, "friend")
+		friend.Send("2:vault:secret")
+		friend.Skip(func(l string) bool { return strings.HasPrefix(l, "17:") })
+	})
+}

@@ -25,8 +25,9 @@ type Server struct {
 	mirror   *roomMirror
 	throttle *loginThrottle
 
-	logins    *loginGate
-	hashQueue *hashQueue
+	logins      *loginGate
+	hashQueue   *hashQueue
+	roomGuesses *roomGuesses
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
@@ -63,6 +64,7 @@ func New(cfg Config, st store.Store) *Server {
 	}
 	s.clock.Store(time.Now().UnixNano())
 	s.logins = newLoginGate(&s.cfg.Limits, time.Now)
+	s.roomGuesses = newRoomGuesses(&s.cfg.Limits)
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
@@ -226,6 +228,7 @@ func (s *Server) sweep(ctx context.Context) {
 			if n%600 == 0 {
 				s.throttle.sweep()
 				s.logins.sweep()
+				s.roomGuesses.sweep()
 			}
 		}
 	}

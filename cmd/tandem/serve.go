@@ -86,6 +86,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.Float64Var(&l.LoginsPerAddressPerSecond, "logins-per-address-rate", d.LoginsPerAddressPerSecond, "successful logins per second per client address")
 	fs.IntVar(&l.LoginAddressBurst, "logins-per-address-burst", d.LoginAddressBurst, "successful login burst per client address")
 	fs.DurationVar(&l.LoginQueueWait, "login-queue-wait", d.LoginQueueWait, "longest wait for a password-hashing slot (fair across addresses) before 9:0:server_busy")
+	fs.IntVar(&l.RoomPasswordFailures, "room-password-failures", d.RoomPasswordFailures, "wrong room passwords (2, 5, or a 1:<password> opening nothing) per connection before it backs off (9:<n>:rate_limited)")
+	fs.Float64Var(&l.RoomGuessesPerSecond, "room-guess-rate", d.RoomGuessesPerSecond, "wrong passwords per second per room; over it, connections that guessed wrong wait")
+	fs.IntVar(&l.RoomGuessBurst, "room-guess-burst", d.RoomGuessBurst, "wrong password burst per room")
 	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
