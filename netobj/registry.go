@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tandemnet/tandem/protocol"
 )
 
 // Limits bounds a room's objects. A limit of zero or less is no limit.
@@ -127,11 +130,11 @@ func validateInstantiate(creator int64, token, prefab string, mode Mode, life Li
 	if len(prefab) == 0 || len(prefab) > MaxPrefabLen {
 		return fmt.Errorf("prefab is %d bytes, must be 1 to %d: %w", len(prefab), MaxPrefabLen, ErrBadCommand)
 	}
-	for i := 0; i < len(prefab); i++ {
-		// ':' splits wire fields; a line break would split the echoed line.
-		if c := prefab[i]; c == ':' || c == '\n' || c == '\r' {
-			return fmt.Errorf("prefab may not contain ':' or line breaks: %w", ErrBadCommand)
-		}
+	if err := protocol.ValidateText([]byte(prefab)); err != nil {
+		return fmt.Errorf("prefab %w: %w", err, ErrBadCommand)
+	}
+	if strings.IndexByte(prefab, ':') >= 0 { // ':' splits wire fields
+		return fmt.Errorf("prefab may not contain ':': %w", ErrBadCommand)
 	}
 	if !mode.Valid() {
 		return fmt.Errorf("ownership mode %q: %w", byte(mode), ErrBadCommand)

@@ -1,6 +1,11 @@
 package protocol
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
 
 // MaxRoomName is the longest room name in bytes.
 const MaxRoomName = 64
@@ -12,13 +17,32 @@ func ValidateRoomName(name []byte) error {
 	if len(name) == 0 || len(name) > MaxRoomName {
 		return fmt.Errorf("room name must be 1 to %d bytes", MaxRoomName)
 	}
+	if err := ValidateText(name); err != nil {
+		return fmt.Errorf("room name: %w", err)
+	}
 	for _, ch := range name {
-		if ch == ':' || ch == ',' || ch < 0x20 || ch == 0x7f {
-			return fmt.Errorf("room name may not contain ':' ',' or control characters")
+		if ch == ':' || ch == ',' {
+			return fmt.Errorf("room name may not contain ':' or ','")
 		}
 	}
 	if string(name) == "-1" {
 		return fmt.Errorf("room name -1 means leave")
+	}
+	return nil
+}
+
+// ValidateText is the rule for every name the server stores or relays to
+// others on a client's behalf (room names, prefab keys, tokens): valid
+// UTF-8 without control characters (C0, DEL, C1), so a name can neither
+// break a line, nor a database column, nor a client's display.
+func ValidateText(b []byte) error {
+	if !utf8.Valid(b) {
+		return errors.New("must be valid UTF-8")
+	}
+	for _, r := range string(b) {
+		if unicode.IsControl(r) {
+			return errors.New("may not contain control characters")
+		}
 	}
 	return nil
 }

@@ -157,8 +157,9 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 	}
 	b := append(protocol.Begin(nil, protocol.NumRooms), ':')
 	first := true
-	opened := false
+	private, opened := false, false
 	for _, r := range rooms {
+		private = private || r.PasswordHash != ""
 		if r.PasswordHash != "" && (password == "" || !accounts.VerifyRoomPassword(password, r.PasswordHash)) {
 			continue
 		}
@@ -171,7 +172,7 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 		b = append(b, '-')
 		b = strconv.AppendInt(b, int64(len(r.Members)), 10)
 	}
-	if password != "" && !opened {
+	if password != "" && private && !opened {
 		cl.roomPasswordWrong("") // a guess tried against every private room
 	}
 	cl.send(protocol.End(b))

@@ -3,7 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
-	"strconv"
+	"math"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
@@ -49,6 +49,10 @@ func (cl *client) instantiate(cmd *protocol.Command) {
 		cl.sendError(protocol.NumInstantiate, protocol.CodeBadCommand, "prefab key must be 1 to 128 bytes")
 		return
 	}
+	if err := protocol.ValidateText(prefab); err != nil {
+		cl.sendError(protocol.NumInstantiate, protocol.CodeBadCommand, "prefab key "+err.Error())
+		return
+	}
 	mode, err := netobj.ParseMode(cmd.Fields[2])
 	if err != nil {
 		cl.sendError(protocol.NumInstantiate, protocol.CodeBadCommand, err.Error())
@@ -81,8 +85,8 @@ func validToken(t []byte) error {
 }
 
 func parseGen(b []byte) (uint32, error) {
-	n, err := strconv.ParseUint(string(b), 10, 32)
-	if err != nil || n == 0 {
+	n, err := protocol.ParseInt(b)
+	if err != nil || n == 0 || n > math.MaxUint32 {
 		return 0, fmt.Errorf("generation %q is not a positive number", b)
 	}
 	return uint32(n), nil
