@@ -204,3 +204,36 @@ func TestJoinLeaveLoopThrottlesItself(t *testing.T) {
 		assert.Equal(t, 40, joined+refused)
 	})
 }
+
+// Names the server relays or stores must be valid UTF-8 without control
+// characters (a NUL in a prefab key reached a whole room), and numbers
+// have one spelling: no leading zeros.
+func TestInputRules(t *testing.T) {
+	srv := servertest.Start(t)
+	a, b := srv.Login(t, "a"), srv.Login(t, "b")
+	a.Join("r")
+	b.Join("r")
+	a.Expect("2:" + id(b) + ":r")
+	cases := []struct{ line, want string }{
+		{"2:bad\xffname", "9:2:bad_room_name:"},
+		{"2:c1\u0085control", "9:2:bad_room_name:"},
+		{"2:nul\x00room", "9:2:bad_room_name:"},
+		{"10:t:Pre\x00fab:t:r:0:", "9:10:bad_command:"},
+		{"10:t:Pre\xfffab:t:r:0:", "9:10:bad_command:"},
+		{"10:t:Pre\u009bfab:t:r:0:", "9:10:bad_command:"},
+		{"00:a:pw-a", "9:-:bad_command:"},
+		{"3:00:hello", "9:3:bad_command:"},
+		{"3:4:0" + id(b) + ":hello", "9:3:bad_command:"},
+		{"007", "9:-:bad_command:"},
+	}
+	for _, tc := range cases {
+		a.Send(tc.line)
+		got := a.Sync("x")
+		require.Len(t, got, 1, "%q: %q", tc.line, got)
+		assert.True(t, strings.HasPrefix(got[0], tc.want), "%q answered %q, want %q", tc.line, got[0], tc.want)
+	}
+	assert.Empty(t, b.Sync("y"), "nothing reached the room")
+	// Valid UTF-8 names are fine.
+	a.Send("10:t:Schlüssel:t:r:0:")
+	a.ExpectPrefix("10:" + id(a) + ".1:")
+}
