@@ -47,10 +47,10 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only)")
 	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
 	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address for /metrics and /healthz (e.g. 127.0.0.1:7778); empty: off")
-	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address")
+	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address (its cmdline with database passwords redacted)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS 1.3, or 1.2 with ECDHE AEAD suites only")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying an unavailable database at start for this long")
 	l := &f.limits
@@ -155,7 +155,7 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		ln = tls.NewListener(ln, serverTLSConfig(cert))
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
 	srv := server.New(server.Config{Node: f.node, Dev: f.dev, Limits: f.limits, Logger: log}, st)
@@ -210,7 +210,7 @@ func startAdmin(addr string, withPprof bool, srv *server.Server, st store.Store,
 	})
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/cmdline", redactedCmdline(os.Args))
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
