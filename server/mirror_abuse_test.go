@@ -74,4 +74,3 @@ func TestMirrorRebuildSkipsARefusedRow(t *testing.T) {
 		run(t, servertest.Start(t, servertest.WithStore(st)))
 	})
 }
-
