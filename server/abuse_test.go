@@ -2,16 +2,21 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
+	"github.com/tandemnet/tandem/server/store"
+	"github.com/tandemnet/tandem/server/store/sqlitestore"
 )
 
 // Attacks of one client against the others (issue 14). Each test runs the
@@ -236,4 +241,53 @@ func TestInputRules(t *testing.T) {
 	// Valid UTF-8 names are fine.
 	a.Send("10:t:Schlüssel:t:r:0:")
 	a.ExpectPrefix("10:" + id(a) + ".1:")
+}
+
+// countingStore is the real store, counting room-list scans.
+type countingStore struct {
+	store.Store
+	lists atomic.Int64
+}
+
+func (c *countingStore) ListRooms(ctx context.Context) ([]store.RoomListing, error) {
+	c.lists.Add(1)
+	return c.Store.ListRooms(ctx)
+}
+
+// "1" and "5" scanned the room table on every request: a few clients
+// listing in a loop used most of a core. They are served from a cache at
+// most RoomListTTL old, and have their own per-connection rate.
+func TestRoomListIsCachedAndRateLimited(t *testing.T) {
+	st, err := sqlitestore.Open(context.Background(), t.TempDir()+"/t.db")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	cs := &countingStore{Store: st}
+	srv := servertest.Start(t, servertest.WithStore(cs), servertest.WithConfig(func(c *server.Config) {
+		c.Limits.RoomListTTL = time.Hour // one scan for the whole test
+		c.Limits.ListsPerSecond = 0.001
+		c.Limits.ListBurst = 10
+	}))
+	var clients []*servertest.Client
+	for i := 0; i < 4; i++ {
+		clients = append(clients, srv.Login(t, fmt.Sprintf("l%d", i)))
+	}
+	clients[0].Join("somewhere")
+	before := cs.lists.Load()
+	answers := map[string]int{}
+	for _, c := range clients {
+		for i := 0; i < 12; i++ {
+			c.Send("1")
+			c.Send("5:elsewhere")
+		}
+		for _, l := range c.Sync("done") {
+			switch {
+			case strings.HasPrefix(l, "9:1:rate_limited:"), strings.HasPrefix(l, "9:5:rate_limited:"):
+				answers["refused"]++
+			default:
+				answers["answered"]++
+			}
+		}
+	}
+	assert.Equal(t, map[string]int{"answered": 40, "refused": 56}, answers, "10 a connection, then refused")
+	assert.LessOrEqual(t, cs.lists.Load()-before, int64(1), "one scan served them all")
 }

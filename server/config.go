@@ -70,6 +70,10 @@ type Limits struct {
 	RoomPasswordFailures int     // wrong room passwords per connection before it backs off
 	RoomGuessesPerSecond float64 // wrong passwords per room (bucket); when empty, connections that guessed wrong wait
 	RoomGuessBurst       int
+
+	RoomListTTL    time.Duration // how stale a "1" / "5" answer from the store may be
+	ListsPerSecond float64       // "1" and "5" per connection
+	ListBurst      int
 }
 
 // DefaultLimits are sane for a small game server on one machine.
@@ -106,18 +110,22 @@ func DefaultLimits() Limits {
 		JoinBurst:         5,
 
 		LoginsInFlightPerAccount:  1,
-		LoginsInFlightPerAddress:  4,
+		LoginsInFlightPerAddress:  32,
 		LoginsPerAccountPerSecond: 0.5,
 		LoginAccountBurst:         5,
 		// Generous: many players may share an address (NAT, a LAN party).
 		LoginsPerAddressPerSecond: 20,
 		LoginAddressBurst:         300,
-		LoginQueueWait:            2 * time.Second,
+		LoginQueueWait:            4 * time.Second, // below storeTimeout: busy is never reported as a dead store
 		LoginQueueMax:             256,
 
-		RoomPasswordFailures: 3,
+		RoomPasswordFailures: 5,
 		RoomGuessesPerSecond: 1,
 		RoomGuessBurst:       10,
+
+		RoomListTTL:    time.Second,
+		ListsPerSecond: 10,
+		ListBurst:      50,
 	}
 }
 
@@ -175,6 +183,9 @@ func (l Limits) withDefaults() Limits {
 	setInt(&l.RoomPasswordFailures, d.RoomPasswordFailures)
 	setF(&l.RoomGuessesPerSecond, d.RoomGuessesPerSecond)
 	setInt(&l.RoomGuessBurst, d.RoomGuessBurst)
+	setDur(&l.RoomListTTL, d.RoomListTTL)
+	setF(&l.ListsPerSecond, d.ListsPerSecond)
+	setInt(&l.ListBurst, d.ListBurst)
 	return l
 }
 

@@ -34,10 +34,11 @@ type client struct {
 	errSubject []byte
 	joins      *rate.Limiter // 2:<room> attempts (guards.go)
 	roomPass   roomPassBackoff
+	lists      *rate.Limiter // 1 and 5 (guards.go)
 }
 
 func newClient(s *Server, c *conn) *client {
-	cl := &client{srv: s, conn: c, log: c.log, joins: newJoinLimiter(&s.cfg.Limits)}
+	cl := &client{srv: s, conn: c, log: c.log, joins: newJoinLimiter(&s.cfg.Limits), lists: newListLimiter(&s.cfg.Limits)}
 	cl.self.out = c
 	return cl
 }
@@ -64,13 +65,17 @@ func (cl *client) handle(cmd *protocol.Command) {
 	}
 	switch cmd.Num {
 	case protocol.NumRooms:
-		cl.listRooms(cmd)
+		if cl.listAllowed(cmd.Num) {
+			cl.listRooms(cmd)
+		}
 	case protocol.NumJoin:
 		cl.joinOrLeave(cmd)
 	case protocol.NumMessage:
 		cl.message(cmd)
 	case protocol.NumWho:
-		cl.who(cmd)
+		if cl.listAllowed(cmd.Num) {
+			cl.who(cmd)
+		}
 	case protocol.NumInstantiate:
 		cl.instantiate(cmd)
 	case protocol.NumUpdate:
@@ -148,7 +153,7 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := cl.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.roomList.get(ctx)
 	if err != nil {
 		cl.srv.metrics.StoreErrors.Inc()
 		cl.log.Error("list rooms", "err", err)
@@ -196,7 +201,7 @@ func (cl *client) who(cmd *protocol.Command) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := cl.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.roomList.get(ctx)
 	if err != nil {
 		cl.srv.metrics.StoreErrors.Inc()
 		cl.sendError(protocol.NumWho, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")

@@ -146,6 +146,7 @@ func TestHashQueueIsFairAcrossAddresses(t *testing.T) {
 		c.Limits.LoginConcurrency = 1
 		c.Limits.LoginsInFlightPerAddress = 100
 		c.Limits.LoginQueueWait = time.Minute
+		c.Limits.LoginsInFlightPerAddress = 100
 	})
 	var flood []*servertest.Client
 	for i := 0; i < 6; i++ {
@@ -154,17 +155,19 @@ func TestHashQueueIsFairAcrossAddresses(t *testing.T) {
 		require.NoError(t, err)
 		flood = append(flood, c)
 	}
-	time.Sleep(50 * time.Millisecond) // the flood is queued
-	start := time.Now()
+	// One flood login is being hashed, the others wait in the queue.
+	require.Eventually(t, func() bool { return metricValue(t, srv, "tandem_login_queue") == 5 }, servertest.Timeout, time.Millisecond)
 	late := srv.Dial(t)
 	late.Send("0:late:pw-late")
 	late.ExpectPrefix("0:")
-	lateTook := time.Since(start)
+	// Logins done when the late one is answered: at most the flood login
+	// being hashed when it queued, the next flood login in turn (one per
+	// address), itself, and perhaps one more finishing meanwhile.
+	done := metricValue(t, srv, "tandem_logins_total")
+	assert.LessOrEqual(t, done, 4.0, "the late address waited its turn, not for the whole flood")
 	for _, c := range flood {
 		c.ExpectPrefix("0:")
 	}
-	floodTook := time.Since(start)
-	assert.Less(t, lateTook, floodTook/2, "the late address waited its turn, not for the whole flood")
 }
 
 // Room passwords were guessed at thousands a second. Wrong ones now back
@@ -183,7 +186,7 @@ func TestRoomPasswordGuessingBacksOff(t *testing.T) {
 			g.Send("2:vault:guess" + strconv.Itoa(i))
 			answers[strings.SplitN(g.Next(), ":", 4)[2]]++
 		}
-		assert.Equal(t, map[string]int{"wrong_password": 3, "rate_limited": 5}, answers)
+		assert.Equal(t, map[string]int{"wrong_password": 5, "rate_limited": 3}, answers)
 		for i := 0; i < 5; i++ {
 			g.Send("1:guess" + strconv.Itoa(i))
 		}
@@ -194,7 +197,7 @@ func TestRoomPasswordGuessingBacksOff(t *testing.T) {
 	t.Run("list guesses", func(t *testing.T) {
 		g := srv.Login(t, "lister")
 		answers := map[string]int{}
-		for i := 0; i < 6; i++ {
+		for i := 0; i < 8; i++ {
 			g.Send("1:guess" + strconv.Itoa(i))
 			line := g.Next()
 			if strings.HasPrefix(line, "9:1:rate_limited:") {
@@ -203,7 +206,7 @@ func TestRoomPasswordGuessingBacksOff(t *testing.T) {
 				answers["listed"]++
 			}
 		}
-		assert.Equal(t, map[string]int{"listed": 3, "refused": 3}, answers)
+		assert.Equal(t, map[string]int{"listed": 5, "refused": 3}, answers)
 	})
 	t.Run("per room", func(t *testing.T) {
 		srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
@@ -214,7 +217,7 @@ func TestRoomPasswordGuessingBacksOff(t *testing.T) {
 		owner.Send("2:vault:secret")
 		owner.Skip(func(l string) bool { return strings.HasPrefix(l, "17:") })
 		// Four connections with two guesses each stay under their own
-		// back-off (3); the room's bucket of 4 runs out.
+		// back-off (5); the room's bucket of 4 runs out.
 		var gs []*servertest.Client
 		for i := 0; i < 4; i++ {
 			gs = append(gs, srv.Login(t, "g"+strconv.Itoa(i)))

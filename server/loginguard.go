@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -139,6 +140,7 @@ type hashQueue struct {
 	order      []string // addresses with waiters, in turn order
 	total      int
 	maxWaiting int
+	gauge      prometheus.Gauge // total
 }
 
 type hashWaiter struct {
@@ -146,8 +148,8 @@ type hashWaiter struct {
 	granted bool
 }
 
-func newHashQueue(slots, maxWaiting int) *hashQueue {
-	return &hashQueue{free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting}
+func newHashQueue(slots, maxWaiting int, gauge prometheus.Gauge) *hashQueue {
+	return &hashQueue{free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting, gauge: gauge}
 }
 
 // acquire waits at most wait for a slot; errHashBusy after that or when
@@ -169,6 +171,7 @@ func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration
 	}
 	q.waiting[host] = append(q.waiting[host], w)
 	q.total++
+	q.gauge.Set(float64(q.total))
 	q.mu.Unlock()
 
 	t := time.NewTimer(wait)
@@ -196,6 +199,7 @@ func (q *hashQueue) removeLocked(host string, w *hashWaiter) {
 		if x == w {
 			ws = append(ws[:i], ws[i+1:]...)
 			q.total--
+			q.gauge.Set(float64(q.total))
 			break
 		}
 	}
@@ -231,6 +235,7 @@ func (q *hashQueue) release() {
 		delete(q.waiting, host)
 	}
 	q.total--
+	q.gauge.Set(float64(q.total))
 	w.granted = true
 	close(w.ready)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 	"github.com/tandemnet/tandem/server/store/pgstore/pgtest"
 	"github.com/tandemnet/tandem/server/store/sqlitestore"
@@ -60,7 +61,7 @@ func TestMirrorRebuildSkipsARefusedRow(t *testing.T) {
 		defer db.Close()
 		_, err = db.Exec(`CREATE TRIGGER poison BEFORE INSERT ON rooms WHEN NEW.name = 'poison' BEGIN SELECT RAISE(ABORT, 'poison row'); END`)
 		require.NoError(t, err)
-		run(t, servertest.Start(t, servertest.WithStore(st)))
+		run(t, servertest.Start(t, servertest.WithStore(st), servertest.WithConfig(fastLists)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		url := pgtest.NewSchemaURL(t)
@@ -71,6 +72,12 @@ func TestMirrorRebuildSkipsARefusedRow(t *testing.T) {
 		defer conn.Close(ctx)
 		_, err = conn.Exec(ctx, `ALTER TABLE rooms ADD CONSTRAINT poison CHECK (name <> 'poison')`)
 		require.NoError(t, err)
-		run(t, servertest.Start(t, servertest.WithStore(st)))
+		run(t, servertest.Start(t, servertest.WithStore(st), servertest.WithConfig(fastLists)))
 	})
+}
+
+// fastLists lifts the "1" rate for tests that poll the list.
+func fastLists(c *server.Config) {
+	c.Limits.ListsPerSecond = 1000
+	c.Limits.ListBurst = 1000
 }

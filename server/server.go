@@ -28,6 +28,7 @@ type Server struct {
 	logins      *loginGate
 	hashQueue   *hashQueue
 	roomGuesses *roomGuesses
+	roomList    *roomListCache
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
@@ -58,13 +59,15 @@ func New(cfg Config, st store.Store) *Server {
 		metrics:   newMetrics(),
 		sessions:  newSessionRegistry(),
 		throttle:  newLoginThrottle(time.Now),
-		hashQueue: newHashQueue(cfg.Limits.LoginConcurrency, cfg.Limits.LoginQueueMax),
+		hashQueue: newHashQueue(cfg.Limits.LoginConcurrency, cfg.Limits.LoginQueueMax, nil),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
 	}
 	s.clock.Store(time.Now().UnixNano())
 	s.logins = newLoginGate(&s.cfg.Limits, time.Now)
 	s.roomGuesses = newRoomGuesses(&s.cfg.Limits)
+	s.roomList = newRoomListCache(st, cfg.Limits.RoomListTTL)
+	s.hashQueue.gauge = s.metrics.LoginQueue
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub

@@ -89,6 +89,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.RoomPasswordFailures, "room-password-failures", d.RoomPasswordFailures, "wrong room passwords (2, 5, or a 1:<password> opening nothing) per connection before it backs off (9:<n>:rate_limited)")
 	fs.Float64Var(&l.RoomGuessesPerSecond, "room-guess-rate", d.RoomGuessesPerSecond, "wrong passwords per second per room; over it, connections that guessed wrong wait")
 	fs.IntVar(&l.RoomGuessBurst, "room-guess-burst", d.RoomGuessBurst, "wrong password burst per room")
+	fs.DurationVar(&l.RoomListTTL, "room-list-ttl", d.RoomListTTL, "how stale the room list answering 1 and 5 may be (one database scan per period)")
+	fs.Float64Var(&l.ListsPerSecond, "list-rate", d.ListsPerSecond, "1 and 5 requests per second per connection; over it: 9:<n>:rate_limited")
+	fs.IntVar(&l.ListBurst, "list-burst", d.ListBurst, "1 and 5 burst per connection")
 	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
