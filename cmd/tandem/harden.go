@@ -2,7 +2,10 @@ package main
 
 import (
 	"crypto/tls"
+	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 
 	"github.com/tandemnet/tandem/server/store/opener"
@@ -44,4 +47,24 @@ func redactedCmdline(args []string) http.HandlerFunc {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(body))
 	}
+}
+
+// nodeName is the --node flag, or a default unique per machine and port:
+// a node cleans the rows of its own name at start (its crash leftovers),
+// so two nodes on one database that shared the old default "local" wiped
+// each other's rooms from the list. The default is stable across restarts
+// of the same server, which is what the clean-up needs.
+func nodeName(flag string, listen net.Addr) string {
+	if flag != "" {
+		return flag
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	port := "0"
+	if ta, ok := listen.(*net.TCPAddr); ok {
+		port = strconv.Itoa(ta.Port)
+	}
+	return host + ":" + port
 }

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,4 +65,54 @@ func TestTLS12OnlyWithAEADSuites(t *testing.T) {
 	for _, cbc := range []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_128_GCM_SHA256} {
 		assert.Error(t, dial(cbc), "suite %s", tls.CipherSuiteName(cbc))
 	}
+}
+
+// Two nodes started without --node on one database both used to be
+// "local": the second one's start-up clean-up removed the first one's rooms
+// from the list. The default name is now unique per machine and port.
+func TestTwoNodesWithDefaultNamesKeepEachOthersRooms(t *testing.T) {
+	db := t.TempDir() + "/shared.db"
+	start := func() (string, func()) {
+		listen := freeAddr(t)
+		f, err := parseServeFlags([]string{"--listen", listen, "--db", db, "--dev"}, io.Discard)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- serve(ctx, f, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+		return listen, func() { cancel(); <-done }
+	}
+	dial := func(addr string) (net.Conn, *bufio.Reader) {
+		var nc net.Conn
+		var err error
+		require.Eventually(t, func() bool { nc, err = net.Dial("tcp", addr); return err == nil }, 10*time.Second, 20*time.Millisecond)
+		t.Cleanup(func() { nc.Close() })
+		return nc, bufio.NewReader(nc)
+	}
+	readUntil := func(r *bufio.Reader, prefix string) string {
+		for {
+			line, err := r.ReadString('\n')
+			require.NoError(t, err)
+			if strings.HasPrefix(line, prefix) {
+				return strings.TrimSpace(line)
+			}
+		}
+	}
+	first, stopFirst := start()
+	defer stopFirst()
+	nc, r := dial(first)
+	fmt.Fprint(nc, "0:alice:pw\n2:on-first\n")
+	readUntil(r, "17:")
+	require.Eventually(t, func() bool {
+		fmt.Fprint(nc, "1\n")
+		return readUntil(r, "1:") == "1:on-first-1"
+	}, 10*time.Second, 200*time.Millisecond)
+
+	second, stopSecond := start()
+	defer stopSecond()
+	nc2, r2 := dial(second)
+	fmt.Fprint(nc2, "0:bob:pw\n")
+	readUntil(r2, "0:")
+	time.Sleep(1500 * time.Millisecond) // past the room list cache
+	fmt.Fprint(nc2, "1\n")
+	assert.Equal(t, "1:on-first-1", readUntil(r2, "1:"), "the second node did not wipe the first one's room")
 }

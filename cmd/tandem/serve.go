@@ -45,7 +45,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.listen, "listen", envOr("TANDEM_LISTEN", ":7777"), "client address (env TANDEM_LISTEN)")
 	fs.StringVar(&f.db, "db", envOr("TANDEM_DB", "./tandem.db"), "SQLite file or postgres:// URL (env TANDEM_DB)")
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only)")
-	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
+	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", ""), "this node's name in the store's room list, unique per database (env TANDEM_NODE; default <hostname>:<listen port>)")
 	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address for /metrics and /healthz (e.g. 127.0.0.1:7778); empty: off")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address (its cmdline with database passwords redacted)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
@@ -161,7 +161,7 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 		ln = tls.NewListener(ln, serverTLSConfig(cert))
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
-	srv := server.New(server.Config{Node: f.node, Dev: f.dev, Limits: f.limits, Logger: log}, st)
+	srv := server.New(server.Config{Node: nodeName(f.node, ln.Addr()), Dev: f.dev, Limits: f.limits, Logger: log}, st)
 	if f.admin != "" {
 		stopAdmin, err := startAdmin(f.admin, f.pprof, srv, st, log)
 		if err != nil {
