@@ -182,7 +182,8 @@ func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration
 	case <-t.C:
 		err = errHashBusy
 	case <-ctx.Done():
-		err = fmt.Errorf("wait for a hashing slot: %w", ctx.Err())
+		// Still the queue, not the store, that made the attempt late.
+		err = fmt.Errorf("wait for a hashing slot: %w (%w)", errHashBusy, ctx.Err())
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()

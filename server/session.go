@@ -69,10 +69,12 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.refuseLogin(refusal)
 		return
 	}
-	defer done()
+	ok, err := s.checkPassword(user, host, password)
+	done() // before any answer: a client may send its next attempt at once
+	// A fresh timeout for what follows: the password check may have waited
+	// its turn for a while, which is not the database's time.
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	ok, err := s.checkPassword(ctx, user, host, password)
 	if errors.Is(err, errHashBusy) {
 		cl.refuseLogin(&loginRefusal{busy: true, text: "the server is busy checking other logins"})
 		return
@@ -115,17 +117,22 @@ func (cl *client) login(cmd *protocol.Command) {
 // its turn in the fair queue (loginguard.go) so a login flood cannot take
 // the CPU from relaying. Unknown users cost the same time as wrong
 // passwords. errHashBusy when no slot came free in time.
-func (s *Server) checkPassword(ctx context.Context, user, host, password string) (bool, error) {
-	u, err := s.store.GetUser(ctx, user)
+func (s *Server) checkPassword(user, host, password string) (bool, error) {
+	lookup, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	u, err := s.store.GetUser(lookup, user)
+	cancel()
 	notFound := errors.Is(err, store.ErrNotFound)
 	if err != nil && !notFound {
 		return false, fmt.Errorf("look up user: %w", err)
 	}
-	release, err := s.hashQueue.acquire(ctx, host, s.cfg.Limits.LoginQueueWait)
+	// The queue wait is bounded by LoginQueueWait alone.
+	release, err := s.hashQueue.acquire(context.Background(), host, s.cfg.Limits.LoginQueueWait)
 	if err != nil {
 		return false, err
 	}
 	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
 	if notFound && s.cfg.Dev {
 		created, cerr := s.createDevUser(ctx, user, password)
 		if cerr != nil || created {
