@@ -116,7 +116,7 @@ func DefaultLimits() Limits {
 		// Generous: many players may share an address (NAT, a LAN party).
 		LoginsPerAddressPerSecond: 20,
 		LoginAddressBurst:         300,
-		LoginQueueWait:            4 * time.Second, // below storeTimeout: busy is never reported as a dead store
+		LoginQueueWait:            5 * time.Second, // below LoginTimeout, so a queued client gets an answer
 		LoginQueueMax:             256,
 
 		RoomPasswordFailures: 5,
