@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
@@ -15,6 +16,8 @@ type hub struct {
 	lim     *Limits
 	events  roomEvents
 	metrics *Metrics
+	cluster *cluster // nil on a single node
+	lastID  atomic.Uint64
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -53,6 +56,8 @@ func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
 	}
 	r := &room{
 		name:    name,
+		id:      h.lastID.Add(1),
+		cluster: h.cluster,
 		lim:     h.lim,
 		events:  h.events,
 		metrics: h.metrics,

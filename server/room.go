@@ -50,7 +50,9 @@ type roomEvents interface {
 // what it causes and return an error for the requester, if any.
 type room struct {
 	name     string
-	passHash string // empty for a public room
+	passHash string   // empty for a public room
+	id       uint64   // unique on this node; names the room to other nodes
+	cluster  *cluster // nil on a single node
 	lim      *Limits
 	events   roomEvents
 	metrics  *Metrics
@@ -87,6 +89,10 @@ func (r *room) member(ms []*member, id int64) *member {
 
 // broadcast delivers one frame to every member but skip (which may be nil).
 func (r *room) broadcast(ms []*member, skip *member, f outFrame) {
+	if r.cluster != nil {
+		r.cluster.broadcast(r, ms, skip, f)
+		return
+	}
 	for _, m := range ms {
 		if m != skip {
 			m.out.deliver(r, f)
@@ -182,20 +188,30 @@ func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecip
 		defer r.mu.Unlock()
 	}
 	ms := r.memberList()
+	var batch *targetBatch // members on other nodes, one crossing per node
+	if r.cluster != nil {
+		batch = &targetBatch{c: r.cluster}
+	}
 	count := 0
 	for rest := ids; len(rest) > 0; count++ {
 		var id int64
 		id, rest, _ = protocol.NextID(rest) // validated by the parser
 		if count >= maxRecipients {
-			return missing, true
+			cut = true
+			break
 		}
 		if m := r.member(ms, id); m != nil {
-			m.out.deliver(r, f)
+			if batch == nil || !batch.add(m) {
+				m.out.deliver(r, f)
+			}
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	return missing, false
+	if batch != nil {
+		batch.flush(r, f)
+	}
+	return missing, cut
 }
 
 // roomError is a refusal with its protocol code.

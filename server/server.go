@@ -24,6 +24,7 @@ type Server struct {
 	hub      *hub
 	mirror   *roomMirror
 	throttle *loginThrottle
+	cluster  *cluster // nil on a single node
 
 	hashSlots chan struct{}
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
@@ -31,6 +32,7 @@ type Server struct {
 	clock atomic.Int64
 
 	mu    sync.Mutex
+	ln    net.Listener // set by Serve, for Crash
 	conns map[*conn]struct{}
 	perIP map[string]int
 	wg    sync.WaitGroup
@@ -61,6 +63,10 @@ func New(cfg Config, st store.Store) *Server {
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
+	if cfg.Cluster != nil {
+		s.cluster = newCluster(s)
+		s.hub.cluster = s.cluster
+	}
 	return s
 }
 
@@ -84,6 +90,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mirror.markDirty()
 	}
 	cancel()
+	if s.cluster != nil {
+		startCtx, cancel := context.WithTimeout(ctx, 2*storeTimeout)
+		err := s.cluster.start(startCtx)
+		cancel()
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("join the cluster: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
 
 	bg, stopBg := context.WithCancel(context.Background())
 	var bgWG sync.WaitGroup
@@ -103,12 +121,47 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-acceptDone:
 		err = fmt.Errorf("accept clients: %w", err)
 	}
+	if s.cluster != nil {
+		s.cluster.goodbye()
+	}
 	s.shutdown()
 	stopBg()
 	bgWG.Wait()
 	s.mirror.flush()
+	if s.cluster != nil && s.cluster.nc != nil {
+		s.cluster.close()
+	}
 	return err
 }
+
+// Crash makes the node act as if its process were killed (kill -9), for
+// drills and tests of node loss: its NATS link, listener and client
+// sockets are dropped at once, nobody is told anything and nothing more is
+// written to the store. Serve still has to be stopped afterwards.
+func (s *Server) Crash() {
+	s.mirror.halted.Store(true)
+	if c := s.cluster; c != nil {
+		c.crashed.Store(true)
+		if c.nc != nil {
+			c.nc.Close()
+		}
+	}
+	s.mu.Lock()
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.nc.Close()
+	}
+}
+
+// Node is this node's name (logs, metrics, the store's room rows).
+func (s *Server) Node() string { return s.cfg.Node }
 
 func (s *Server) acceptLoop(ln net.Listener) error {
 	delay := 5 * time.Millisecond

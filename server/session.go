@@ -95,6 +95,9 @@ func (cl *client) login(cmd *protocol.Command) {
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
 	}
+	if s.cluster != nil {
+		s.cluster.loggedIn(cl)
+	}
 	cl.send(protocol.AppendSession(nil, id))
 	cl.log.Info("logged in")
 }

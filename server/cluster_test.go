@@ -1,0 +1,126 @@
+package server_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tandemnet/tandem/server"
+	"github.com/tandemnet/tandem/server/servertest"
+)
+
+// Cluster tests: a real nats-server, three Tandem nodes on the test
+// PostgreSQL database, real TCP clients spread over the nodes.
+
+func fastLimits(c *server.Config) {
+	c.Limits.MessagesPerSecond = 1e6
+	c.Limits.MessageBurst = 1e6
+}
+
+// spread logs one client per name in, client i on node i%3.
+func spread(t *testing.T, cl *servertest.Cluster, names ...string) []*servertest.Client {
+	var out []*servertest.Client
+	for i, n := range names {
+		out = append(out, cl.Nodes[i%len(cl.Nodes)].Login(t, n))
+	}
+	return out
+}
+
+func TestClusterJoinRelayLeaveMaster(t *testing.T) {
+	cl := servertest.StartCluster(t, 3, 2*time.Second, nil)
+	cs := spread(t, cl, "a", "b", "c")
+	a, b, c := cs[0], cs[1], cs[2]
+
+	joined := a.Join("r") // a's node becomes the home
+	require.Equal(t, []string{fmt.Sprintf("2:%d:r", a.ID), fmt.Sprintf("4:%d", a.ID), "17:r:0"}, joined)
+	got := b.Join("r")
+	assert.Equal(t, []string{fmt.Sprintf("2:%d:r", b.ID), fmt.Sprintf("2:%d:r", a.ID), fmt.Sprintf("4:%d", a.ID), "17:r:0"}, got)
+	a.Expect(fmt.Sprintf("2:%d:r", b.ID))
+	c.Join("r")
+	a.Expect(fmt.Sprintf("2:%d:r", c.ID))
+	b.Expect(fmt.Sprintf("2:%d:r", c.ID))
+
+	// Unordered and ordered relay, from a remote member and from the home.
+	b.Send("3:0:from-b")
+	a.Expect(fmt.Sprintf("3:%d:from-b", b.ID))
+	c.Expect(fmt.Sprintf("3:%d:from-b", b.ID))
+	c.Send("3:1:all-c")
+	for _, x := range cs {
+		x.Expect(fmt.Sprintf("3:%d:all-c", c.ID))
+	}
+	a.Send(fmt.Sprintf("3:4:%d:%d:listed", b.ID, c.ID))
+	b.Expect(fmt.Sprintf("3:%d:listed", a.ID))
+	c.Expect(fmt.Sprintf("3:%d:listed", a.ID))
+	// Errors of a remote member's command come back to it.
+	b.Send("3:4:999999:nobody")
+	b.ExpectPrefix("9:3:unknown_recipient:999999")
+	// 5 for the own room, answered by the home.
+	b.Send("5")
+	who := b.ExpectPrefix("5:r:")
+	for _, x := range cs {
+		assert.Contains(t, who, fmt.Sprintf("%d", x.ID))
+	}
+
+	// The master (a, on the home) leaves: b becomes master everywhere.
+	a.Send("2:-1")
+	a.Expect(fmt.Sprintf("2:%d:", a.ID))
+	for _, x := range []*servertest.Client{b, c} {
+		x.Expect(fmt.Sprintf("2:%d:", a.ID))
+		x.Expect(fmt.Sprintf("4:%d", b.ID))
+	}
+	// A remote member leaves.
+	c.Send("2:-1")
+	c.Expect(fmt.Sprintf("2:%d:", c.ID))
+	b.Expect(fmt.Sprintf("2:%d:", c.ID))
+	c.Send("3:0:nowhere")
+	c.ExpectPrefix("9:3:not_in_room")
+	b.ExpectSilence(100 * time.Millisecond)
+}
+
+// Every member, on every node, records the identical sequence of ordered
+// messages sent concurrently from all nodes.
+func TestClusterTotalOrder(t *testing.T) {
+	cl := servertest.StartCluster(t, 3, 2*time.Second, fastLimits)
+	cs := spread(t, cl, "o1", "o2", "o3", "o4", "o5", "o6")
+	for i, c := range cs {
+		c.Join("order")
+		for _, o := range cs[:i] {
+			o.ExpectPrefix("2:")
+		}
+	}
+	const per = 200
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func(c *servertest.Client) {
+			defer wg.Done()
+			for k := 0; k < per; k++ {
+				c.Send(fmt.Sprintf("3:3:%d-%d", c.ID, k))
+			}
+		}(c)
+	}
+	wg.Wait()
+	seqs := make([][]string, len(cs))
+	var rwg sync.WaitGroup
+	for i, c := range cs {
+		rwg.Add(1)
+		go func(i int, c *servertest.Client) {
+			defer rwg.Done()
+			for len(seqs[i]) < per*len(cs) {
+				line := c.Next()
+				if strings.HasPrefix(line, "3:") {
+					seqs[i] = append(seqs[i], line)
+				}
+			}
+		}(i, c)
+	}
+	rwg.Wait()
+	for i := 1; i < len(cs); i++ {
+		require.Equal(t, seqs[0], seqs[i], "member %d saw another order", i)
+	}
+}
