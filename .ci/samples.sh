@@ -41,8 +41,10 @@ echo "== compiling Tandem.Core, the Unity stubs and Tandem.Unity"
   -recurse:"$PKG/Runtime/Unity/*.cs"
 
 echo "== compiling the Unity sample scripts (${#scripts[@]} files, compile-only)"
-"${MCS[@]}" -target:library -out:"$OUT/Tandem.Samples.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/Tandem.Unity.dll" \
-  -r:"$OUT/UnityEngine.dll" "${scripts[@]}"
+# As Unity does with Active Input Handling "Input Manager (Old)", the sample project's
+# setting: SampleInput.cs then reads UnityEngine.Input (the stubs have no Input System).
+"${MCS[@]}" -target:library -define:ENABLE_LEGACY_INPUT_MANAGER -out:"$OUT/Tandem.Samples.dll" \
+  -r:"$OUT/Tandem.Core.dll" -r:"$OUT/Tandem.Unity.dll" -r:"$OUT/UnityEngine.dll" "${scripts[@]}"
 
 echo "== building the console sample"
 "${MCS[@]}" -target:exe -out:"$OUT/Console.exe" -recurse:"$PKG/Runtime/Core/*.cs" samples/console/Program.cs

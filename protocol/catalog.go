@@ -20,6 +20,7 @@ func MessageNumbers() []NamedNumber {
 		{"Error", NumError}, {"Instantiate", NumInstantiate}, {"Update", NumUpdate},
 		{"Ownership", NumOwnership}, {"OwnRequest", NumOwnRequest}, {"OwnDenied", NumOwnDenied},
 		{"Destroy", NumDestroy}, {"ObjMessage", NumObjMessage}, {"Ready", NumReady},
+		{"System", NumSystem}, {"RoomClosed", NumRoomClosed},
 	}
 }
 
@@ -32,7 +33,7 @@ func ErrorCodes() []Code {
 		CodeUnknownRecipient, CodeRateLimited, CodeSlowConsumer,
 		CodeNoSuchObject, CodeNotOwner, CodeStaleGeneration, CodeNotAuthorized, CodeOwnershipFixed,
 		CodeOwnerChanged, CodeAlreadyOwner, CodeNoRequest, CodeBadDelta, CodeTooManyObjects,
-		CodeStateTooLarge,
+		CodeStateTooLarge, CodeBanned,
 	}
 }
 
@@ -40,6 +41,11 @@ func ErrorCodes() []Code {
 func ClosingCodes() []Code {
 	return []Code{
 		CloseSessionReplaced, CloseServerShutdown, CloseIdleTimeout, CloseLoginTimeout,
-		CodeRateLimited, CodeSlowConsumer,
+		CodeRateLimited, CodeSlowConsumer, CloseKicked, CloseBanned,
 	}
+}
+
+// RoomClosedCodes returns every code of "23" room-closed lines.
+func RoomClosedCodes() []Code {
+	return []Code{RoomClosedByOperator}
 }

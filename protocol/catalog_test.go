@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,13 +15,13 @@ import (
 	"github.com/tandemnet/tandem/protocol/vectors"
 )
 
-// constNames returns the names of the package's constants that start with
-// one of the prefixes, read from its source.
-func constNames(t *testing.T, prefixes ...string) []string {
+// constValues returns the values of the package's constants whose names
+// start with one of the prefixes, read from its source, by name.
+func constValues(t *testing.T, prefixes ...string) map[string]string {
 	t.Helper()
 	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", nil, 0)
 	require.NoError(t, err)
-	var out []string
+	out := map[string]string{}
 	for _, f := range pkgs["protocol"].Files {
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
@@ -30,33 +29,36 @@ func constNames(t *testing.T, prefixes ...string) []string {
 				continue
 			}
 			for _, spec := range gd.Specs {
-				for _, n := range spec.(*ast.ValueSpec).Names {
+				vs := spec.(*ast.ValueSpec)
+				for i, n := range vs.Names {
 					for _, p := range prefixes {
-						if strings.HasPrefix(n.Name, p) {
-							out = append(out, n.Name)
+						if strings.HasPrefix(n.Name, p) && i < len(vs.Values) {
+							lit, ok := vs.Values[i].(*ast.BasicLit)
+							require.True(t, ok, "%s is a literal", n.Name)
+							out[n.Name] = strings.Trim(lit.Value, `"`)
 						}
 					}
 				}
 			}
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
 func TestCatalogHasEveryConstant(t *testing.T) {
-	var nums []string
+	nums := map[string]string{}
 	for _, n := range protocol.MessageNumbers() {
-		nums = append(nums, "Num"+n.Name)
+		nums["Num"+n.Name] = strconv.Itoa(n.Num)
 	}
-	sort.Strings(nums)
-	assert.Equal(t, constNames(t, "Num"), nums, "every Num constant is in MessageNumbers")
+	assert.Equal(t, constValues(t, "Num"), nums, "every Num constant is in MessageNumbers")
 
-	codes := map[protocol.Code]bool{}
-	for _, c := range append(protocol.ErrorCodes(), protocol.ClosingCodes()...) {
-		codes[c] = true
+	catalogued := map[string]bool{}
+	for _, c := range append(append(protocol.ErrorCodes(), protocol.ClosingCodes()...), protocol.RoomClosedCodes()...) {
+		catalogued[string(c)] = true
 	}
-	assert.Len(t, codes, len(constNames(t, "Code", "Close")), "every Code and Close constant is in ErrorCodes or ClosingCodes")
+	for name, v := range constValues(t, "Code", "Close", "RoomClosed") {
+		assert.True(t, catalogued[v], "%s (%q) is in ErrorCodes, ClosingCodes or RoomClosedCodes", name, v)
+	}
 }
 
 func TestVectorsListTheCatalog(t *testing.T) {
@@ -86,6 +88,9 @@ func TestVectorsListTheCatalog(t *testing.T) {
 	}
 	for _, c := range protocol.ClosingCodes() {
 		wantCodes[string(c)+" closing"] = true
+	}
+	for _, c := range protocol.RoomClosedCodes() {
+		wantCodes[string(c)+" roomclosed"] = true
 	}
 	assert.Equal(t, wantCodes, gotCodes, "code vectors")
 }

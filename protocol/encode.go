@@ -85,3 +85,14 @@ func appendText(dst []byte, s string) []byte {
 	}
 	return dst
 }
+
+// AppendSystem is "22:<text>", a message from the operator.
+func AppendSystem(dst []byte, text string) []byte {
+	return End(appendText(append(Begin(dst, NumSystem), ':'), text))
+}
+
+// AppendRoomClosed is "23:<room>:<code>:<text>".
+func AppendRoomClosed(dst []byte, room string, code Code, text string) []byte {
+	dst = FieldString(FieldString(Begin(dst, NumRoomClosed), room), string(code))
+	return End(appendText(append(dst, ':'), text))
+}

@@ -38,10 +38,6 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("command %d: %s: %s", e.Num, e.Code, e.Text)
 }
 
-func badCommand(num int, format string, args ...any) *ParseError {
-	return &ParseError{Num: num, Code: CodeBadCommand, Text: fmt.Sprintf(format, args...)}
-}
-
 // fieldShape says how a command's fields split: between min and max fields,
 // and whether the last field is the rest of the line (it may hold ':').
 type fieldShape struct {
@@ -74,7 +70,7 @@ func Parse(line []byte) (Command, error) {
 	numText, rest, hasRest := bytes.Cut(line, colon)
 	num, ok := parseSmall(numText)
 	if !ok {
-		return c, &ParseError{Num: -1, Code: CodeBadCommand, Text: "a line starts with a message number"}
+		return c, expected(-1, "a line starts with a message number")
 	}
 	c.Num = num
 	if num == NumMessage {
@@ -86,7 +82,7 @@ func Parse(line []byte) (Command, error) {
 	sh := shapes[num]
 	if !hasRest {
 		if sh.min > 0 {
-			return c, badCommand(num, "needs %d fields", sh.min)
+			return c, expected(num, "")
 		}
 		return c, nil
 	}
@@ -104,11 +100,11 @@ func Parse(line []byte) (Command, error) {
 		}
 		rest = r
 		if c.N == sh.max {
-			return c, badCommand(num, "takes at most %d fields", sh.max)
+			return c, expected(num, "")
 		}
 	}
 	if c.N < sh.min {
-		return c, badCommand(num, "needs %d fields", sh.min)
+		return c, expected(num, "")
 	}
 	if num >= NumInstantiate {
 		if err := parseObject(&c); err != nil {
@@ -121,11 +117,11 @@ func Parse(line []byte) (Command, error) {
 func parseMessage(c *Command, rest []byte, hasRest bool) error {
 	target, msg, ok := bytes.Cut(rest, colon)
 	if !hasRest || !ok {
-		return badCommand(NumMessage, "expected 3:<target>:<message>")
+		return expected(NumMessage, "")
 	}
 	t, tok := parseSmall(target)
 	if !tok || t > TargetListedOrdered {
-		return badCommand(NumMessage, "target must be 0 to 5")
+		return expected(NumMessage, "target must be 0 to 5")
 	}
 	c.Fields[0] = target
 	c.N = 2
@@ -135,14 +131,14 @@ func parseMessage(c *Command, rest []byte, hasRest bool) error {
 	}
 	last := bytes.LastIndexByte(msg, ':')
 	if last < 0 {
-		return badCommand(NumMessage, "expected 3:%d:<id>:...:<message>", t)
+		return expected(NumMessage, "")
 	}
 	ids := msg[:last]
 	for r, more := ids, true; more; {
 		var f []byte
 		f, r, more = bytes.Cut(r, colon)
 		if id, err := ParseInt(f); err != nil || id <= 0 {
-			return badCommand(NumMessage, "recipients must be client ids")
+			return expected(NumMessage, "recipients must be client ids")
 		}
 	}
 	c.Fields[1] = ids

@@ -87,6 +87,32 @@ func TestParseErrors(t *testing.T) {
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tt.num, pe.Num)
 			assert.Equal(t, tt.code, pe.Code)
+			if tt.code == protocol.CodeBadCommand && tt.num >= 0 {
+				// Every bad_command says what the message should look like.
+				assert.Contains(t, pe.Text, "expected "+protocol.Form(tt.num))
+			}
+		})
+	}
+}
+
+// The answers a client author sees for common slips, word for word.
+func TestParseErrorTexts(t *testing.T) {
+	tests := []struct {
+		line, text string
+	}{
+		{"0:alice", "expected 0:<user>:<password>"},
+		{"0:alice:pw:extra", "expected 0:<user>:<password>"},
+		{"hello", "a line starts with a message number; expected <number>:<fields>, e.g. 0:<user>:<password>"},
+		{"3:9:x", "target must be 0 to 5; expected 3:<target 0-3>:<message> or 3:<target 4-5>:<id>:...:<message>"},
+		{"3:4:x:msg", "recipients must be client ids; expected 3:<target 0-3>:<message> or 3:<target 4-5>:<id>:...:<message>"},
+		{"12:1.1", "expected 12:<id>:take, 12:<id>:take:<expected owner> or 12:<id>:<give|approve|deny>:<client id>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			_, err := protocol.Parse([]byte(tt.line))
+			var pe *protocol.ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.text, pe.Text)
 		})
 	}
 }
@@ -208,6 +234,9 @@ func TestEncoders(t *testing.T) {
 		{"error", protocol.AppendError(nil, 2, protocol.CodeWrongPassword, "bad\npw"), "9:2:wrong_password:bad pw\n"},
 		{"error unattributed", protocol.AppendError(nil, -1, protocol.CodeLineTooLong, "too long"), "9:-:line_too_long:too long\n"},
 		{"closing", protocol.AppendClosing(nil, protocol.CloseSessionReplaced, "x"), "8:session_replaced:x\n"},
+		{"kicked", protocol.AppendClosing(nil, protocol.CloseKicked, "by ops"), "8:kicked:by ops\n"},
+		{"system", protocol.AppendSystem(nil, "restart at 3:00\nsoon"), "22:restart at 3:00 soon\n"},
+		{"room closed", protocol.AppendRoomClosed(nil, "lobby", protocol.RoomClosedByOperator, "bye"), "23:lobby:closed:bye\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +251,10 @@ func TestEncoders(t *testing.T) {
 func TestEncodersMatchServerVectors(t *testing.T) {
 	vs, err := vectors.Load("s2c")
 	require.NoError(t, err)
+	admin, err := vectors.Load("s2c-admin")
+	require.NoError(t, err)
+	require.NotEmpty(t, admin)
+	vs = append(vs, admin...)
 	seen := map[int]bool{}
 	for _, v := range vs {
 		num, err := strconv.Atoi(v.Fields[1])
@@ -321,6 +354,10 @@ func encodeServerLine(t *testing.T, num int, f []string) []byte {
 		return protocol.AppendObjMessage(nil, objID(t, f[0]), atoi(t, f[1]), []byte(f[2]))
 	case protocol.NumReady:
 		return protocol.AppendReady(nil, f[0], int(atoi(t, f[1])))
+	case protocol.NumSystem:
+		return protocol.AppendSystem(nil, f[0])
+	case protocol.NumRoomClosed:
+		return protocol.AppendRoomClosed(nil, f[0], protocol.Code(f[1]), f[2])
 	}
 	t.Fatalf("no encoder for server message %d", num)
 	return nil

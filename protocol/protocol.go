@@ -23,6 +23,10 @@ const (
 	NumDestroy     = 15
 	NumObjMessage  = 16
 	NumReady       = 17
+	// NumSystem is "22:<text>", a message from the operator (admin console).
+	NumSystem = 22
+	// NumRoomClosed is "23:<room>:<code>:<text>": you are no longer in room.
+	NumRoomClosed = 23
 )
 
 // Send targets of message 3 (the second field).
@@ -79,6 +83,9 @@ const (
 	CodeBadDelta        Code = "bad_delta"
 	CodeTooManyObjects  Code = "too_many_objects"
 	CodeStateTooLarge   Code = "state_too_large"
+
+	// CodeBanned refuses a login: "9:0:banned:<text naming the end in RFC 3339>".
+	CodeBanned Code = "banned"
 )
 
 // Closing codes (PROTOCOL.md, "8 closing"); rate_limited and slow_consumer
@@ -88,4 +95,14 @@ const (
 	CloseServerShutdown  Code = "server_shutdown"
 	CloseIdleTimeout     Code = "idle_timeout"
 	CloseLoginTimeout    Code = "login_timeout"
+	// CloseKicked: an operator removed the client (admin console).
+	CloseKicked Code = "kicked"
+	// CloseBanned: the client's account was banned; the text says until when.
+	CloseBanned Code = "banned"
+)
+
+// Room-closed codes (PROTOCOL.md, "23 room closed").
+const (
+	// RoomClosedByOperator: an operator closed the room (admin console).
+	RoomClosedByOperator Code = "closed"
 )

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -52,6 +53,7 @@ type queuedUpdate struct {
 type conn struct {
 	srv    *Server
 	nc     net.Conn
+	tr     *transport
 	log    *slog.Logger
 	remote string
 
@@ -98,7 +100,12 @@ func newConn(s *Server, nc net.Conn) *conn {
 		limByte:     rate.NewLimiter(rate.Limit(lim.BytesPerSecond), lim.ByteBurst),
 	}
 	c.log = s.log.With("remote", c.remote)
+	c.tr = s.tcpTransport
 	c.lastRead.Store(s.clock.Load())
+	if k, ok := nc.(interface{ setKeepAlive(func()) }); ok {
+		// The transport's own pings (WebSocket) count as traffic, like "7".
+		k.setKeepAlive(func() { c.lastRead.Store(s.clock.Load()) })
+	}
 	c.client = newClient(s, c)
 	return c
 }
@@ -138,6 +145,7 @@ func (c *conn) readLoop() {
 		c.lastRead.Store(c.srv.clock.Load())
 		c.srv.metrics.MessagesIn.Inc()
 		c.srv.metrics.BytesIn.Add(float64(len(line)))
+		c.tr.bytesIn.Add(float64(len(line)))
 		if line == nil { // discarded oversize line
 			c.sendError(num, protocol.CodeLineTooLong, "line over the maximum length was discarded")
 			continue
@@ -146,6 +154,11 @@ func (c *conn) readLoop() {
 			if c.isClosing() {
 				return
 			}
+			continue
+		}
+		if !utf8.Valid(line) {
+			// Relayed, it would break WebSocket recipients (text frames are UTF-8).
+			c.sendError(protocol.LineNumber(line), protocol.CodeBadCommand, "line is not valid UTF-8; it was dropped")
 			continue
 		}
 		c.handle(line[:len(line)-1])
@@ -289,6 +302,7 @@ func (c *conn) writeLoop() {
 			m.Writes.Inc()
 			m.FramesOut.Add(float64(len(batch)))
 			m.BytesOut.Add(float64(batchBytes))
+			c.tr.bytesOut.Add(float64(batchBytes))
 			m.DeliveryLatency.Observe(time.Since(start).Seconds())
 			clear(batch) // drop references to shared frames
 			clear(iov)

@@ -49,6 +49,7 @@ func (cl *client) loggedIn() bool { return cl.conn.loggedIn.Load() }
 
 // handle runs one parsed command.
 func (cl *client) handle(cmd *protocol.Command) {
+	cl.dropEndedRoom()
 	if cmd.Num == protocol.NumPing {
 		// In a room homed elsewhere the home answers, after the effects of
 		// every earlier command, as on one node.
@@ -114,6 +115,7 @@ func (cl *client) flooded() {
 
 // closed runs on the reader goroutine after the read loop ended.
 func (cl *client) closed() {
+	cl.dropEndedRoom()
 	if cl.room != nil {
 		cl.leave(false)
 	}
@@ -133,6 +135,14 @@ func (cl *client) send(b []byte) {
 		return
 	}
 	cl.conn.send(b)
+}
+
+// dropEndedRoom forgets a room that was ended for its members (they were
+// told with a "23" line, and are no longer in it).
+func (cl *client) dropEndedRoom() {
+	if r := cl.room; r != nil && r.ended.Load() {
+		cl.room = nil
+	}
 }
 
 func (cl *client) sendError(cmd int, code protocol.Code, text string) {

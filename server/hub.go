@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
@@ -58,6 +59,7 @@ func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
 		name:    name,
 		id:      h.lastID.Add(1),
 		cluster: h.cluster,
+		created: time.Now(),
 		lim:     h.lim,
 		events:  h.events,
 		metrics: h.metrics,
@@ -134,6 +136,21 @@ func (h *hub) join(name, password string, m *member) (*room, error) {
 		r.mu.Unlock()
 		return r, nil
 	}
+}
+
+// end closes the named room for all its members (see room.end) and forgets
+// it; the name is free for a new room at once.
+func (h *hub) end(name string, line []byte) ([]*member, bool) {
+	r := h.get(name)
+	if r == nil {
+		return nil, false
+	}
+	ms := r.end(line)
+	if ms == nil {
+		return nil, false
+	}
+	h.remove(r)
+	return ms, true
 }
 
 // leave takes m out of r and forgets r once it is empty.

@@ -3,6 +3,8 @@ package server
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tandemnet/tandem/server/buildinfo"
 )
 
 // Metrics are the server's Prometheus instruments, registered on a registry
@@ -28,6 +30,36 @@ type Metrics struct {
 	Errors            *prometheus.CounterVec
 	StoreErrors       prometheus.Counter
 	DeliveryLatency   prometheus.Histogram
+
+	// Per transport ("tcp", "websocket"); the totals above cover both.
+	TransportConnections *prometheus.GaugeVec
+	TransportBytesIn     *prometheus.CounterVec
+	TransportBytesOut    *prometheus.CounterVec
+	WebSocketRefused     prometheus.Counter
+}
+
+// transport is one way clients connect, with its instruments resolved once
+// so the per-line paths do no label lookups.
+type transport struct {
+	name     string
+	conns    prometheus.Gauge
+	bytesIn  prometheus.Counter
+	bytesOut prometheus.Counter
+}
+
+// Transport names, the "transport" label of the per-transport metrics.
+const (
+	TransportTCP       = "tcp"
+	TransportWebSocket = "websocket"
+)
+
+func (m *Metrics) transport(name string) *transport {
+	return &transport{
+		name:     name,
+		conns:    m.TransportConnections.WithLabelValues(name),
+		bytesIn:  m.TransportBytesIn.WithLabelValues(name),
+		bytesOut: m.TransportBytesOut.WithLabelValues(name),
+	}
 }
 
 func newMetrics() *Metrics {
@@ -67,6 +99,18 @@ func newMetrics() *Metrics {
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 	})
 	reg.MustRegister(m.DeliveryLatency)
+	m.TransportConnections = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "tandem", Name: "transport_connections", Help: "Open client connections, by transport."}, []string{"transport"})
+	m.TransportBytesIn = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tandem", Name: "transport_bytes_in_total", Help: "Line bytes received from clients, by transport."}, []string{"transport"})
+	m.TransportBytesOut = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tandem", Name: "transport_bytes_out_total", Help: "Line bytes written to clients, by transport (without WebSocket framing)."}, []string{"transport"})
+	reg.MustRegister(m.TransportConnections, m.TransportBytesIn, m.TransportBytesOut)
+	m.WebSocketRefused = c("websocket_refused_total", "WebSocket handshakes refused (bad request, disallowed Origin).")
+	// The usual build_info gauge: always 1, the build in its labels, so a
+	// dashboard can show which version each node runs.
+	bi := buildinfo.Read()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "tandem", Name: "build_info",
+		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
+	build.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
+	reg.MustRegister(build)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

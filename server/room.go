@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
@@ -61,6 +62,12 @@ type room struct {
 	members atomic.Pointer[[]*member] // join order; the first is the master
 	objects *netobj.Registry          // guarded by mu (see netobj's contract)
 	closed  bool                      // guarded by mu; set when the last member left
+
+	created time.Time // for the admin console
+	// ended is set, under mu with closed, when the room was ended for its
+	// members (an operator closed it); each member's client drops it at
+	// its next command.
+	ended atomic.Bool
 }
 
 func (r *room) memberList() []*member {
@@ -130,6 +137,9 @@ func (r *room) enter(m *member) {
 func (r *room) leave(m *member, confirm bool) (closed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ended.Load() { // ended meanwhile: m is already out
+		return false
+	}
 	ms := r.memberList()
 	next := make([]*member, 0, len(ms))
 	for _, o := range ms {
@@ -160,6 +170,29 @@ func (r *room) leave(m *member, confirm bool) (closed bool) {
 	}
 	r.handOverObjectsLocked(m, next)
 	return false
+}
+
+// end closes the room for every member at one point of its ordered
+// stream: each gets line as its last line of the room, with no leave lines,
+// and the room's objects end with it. It returns the members it had, or
+// nil if the room was already closed.
+func (r *room) end(line []byte) []*member {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	ms := r.memberList()
+	r.members.Store(&[]*member{})
+	r.closed = true
+	r.ended.Store(true)
+	for _, m := range ms {
+		m.out.switchRoom(nil, line) // queued first, and no frame of r after it
+		r.events.memberLeft(r, m)
+	}
+	r.metrics.Objects.Sub(float64(r.objects.Len()))
+	r.events.roomClosed(r)
+	return ms
 }
 
 // relay is the fast path: one encoded frame, shared by every recipient.

@@ -30,8 +30,14 @@ func objFrame(b []byte, id netobj.ID) outFrame {
 	return outFrame{b: b, obj: id, hasObj: true}
 }
 
+// errRoomClosed answers a command that raced with the room's end.
+var errRoomClosed = &roomError{protocol.CodeNotInRoom, "the room was closed"}
+
 // lookup returns the live object; caller holds r.mu.
 func (r *room) lookup(id netobj.ID) (*netobj.Object, error) {
+	if r.closed {
+		return nil, errRoomClosed
+	}
 	if o := r.objects.Get(id); o != nil {
 		return o, nil
 	}
@@ -41,6 +47,9 @@ func (r *room) lookup(id netobj.ID) (*netobj.Object, error) {
 func (r *room) instantiate(by *member, token, prefab string, mode netobj.Mode, life netobj.Lifetime, d netobj.Delta) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return errRoomClosed
+	}
 	o, err := r.objects.Instantiate(by.id, token, prefab, mode, life, d)
 	if err != nil {
 		return err
@@ -128,6 +137,9 @@ func (r *room) ownership(by *member, id netobj.ID, op protocol.OwnOp, other int6
 func (r *room) destroy(by *member, id netobj.ID) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return errRoomClosed
+	}
 	ms := r.memberList()
 	if _, err := r.objects.Destroy(id, by.id, r.master(ms) == by); err != nil {
 		return err

@@ -25,17 +25,26 @@ type Server struct {
 	mirror   *roomMirror
 	throttle *loginThrottle
 	cluster  *cluster // nil on a single node
+	// Sampled logs of what clients can cause at will.
+	loginFailLog, plainTextLog *logSampler
 
 	hashSlots chan struct{}
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
 
-	mu    sync.Mutex
-	ln    net.Listener // set by Serve, for Crash
-	conns map[*conn]struct{}
-	perIP map[string]int
-	wg    sync.WaitGroup
+	tcpTransport, wsTransport *transport
+
+	// serving is closed once Serve has cleaned up after an earlier run, so
+	// no transport admits clients before (see ServeWebSocket).
+	serving chan struct{}
+
+	mu       sync.Mutex
+	stopping bool         // set by shutdown: no new connections
+	ln       net.Listener // set by Serve, for Crash
+	conns    map[*conn]struct{}
+	perIP    map[string]int
+	wg       sync.WaitGroup
 }
 
 // New makes a server on st. It does not own st: the caller closes it after
@@ -56,9 +65,15 @@ func New(cfg Config, st store.Store) *Server {
 		sessions:  newSessionRegistry(),
 		throttle:  newLoginThrottle(time.Now),
 		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
+		serving:   make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
+
+		loginFailLog: newLogSampler(loginFailLogBurst, loginFailLogPeriod, time.Now),
+		plainTextLog: newLogSampler(plainTextLogBurst, plainTextLogPeriod, time.Now),
 	}
+	s.tcpTransport = s.metrics.transport(TransportTCP)
+	s.wsTransport = s.metrics.transport(TransportWebSocket)
 	s.clock.Store(time.Now().UnixNano())
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
@@ -102,6 +117,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	s.ln = ln
 	s.mu.Unlock()
+	close(s.serving)
 
 	bg, stopBg := context.WithCancel(context.Background())
 	var bgWG sync.WaitGroup
@@ -160,9 +176,6 @@ func (s *Server) Crash() {
 	}
 }
 
-// Node is this node's name (logs, metrics, the store's room rows).
-func (s *Server) Node() string { return s.cfg.Node }
-
 func (s *Server) acceptLoop(ln net.Listener) error {
 	delay := 5 * time.Millisecond
 	for {
@@ -183,19 +196,28 @@ func (s *Server) acceptLoop(ln net.Listener) error {
 			continue
 		}
 		delay = 5 * time.Millisecond
-		s.startConn(nc)
+		s.startConn(nc, s.tcpTransport)
 	}
 }
 
-func (s *Server) startConn(nc net.Conn) {
+// startConn serves a new client connection of any transport; connections
+// per address are counted across transports.
+func (s *Server) startConn(nc net.Conn, tr *transport) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true) // the writer already coalesces
 		if n := s.cfg.Limits.SendBufferBytes; n > 0 {
 			_ = tc.SetWriteBuffer(n)
 		}
 	}
+	nc = s.watchPlainText(nc)
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		_, _ = nc.Write(protocol.AppendClosing(nil, protocol.CloseServerShutdown, "the server is shutting down"))
+		_ = nc.Close()
+		return
+	}
 	if s.perIP[host] >= s.cfg.Limits.MaxConnsPerIP {
 		s.mu.Unlock()
 		_, _ = nc.Write(protocol.AppendClosing(nil, protocol.CodeRateLimited, "too many connections from your address"))
@@ -204,10 +226,13 @@ func (s *Server) startConn(nc net.Conn) {
 	}
 	s.perIP[host]++
 	c := newConn(s, nc)
+	c.tr = tr
+	c.log = c.log.With("transport", tr.name)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.metrics.Connections.Inc()
+	tr.conns.Inc()
 	go func() {
 		defer s.wg.Done()
 		c.run()
@@ -218,6 +243,7 @@ func (s *Server) startConn(nc net.Conn) {
 		}
 		s.mu.Unlock()
 		s.metrics.Connections.Dec()
+		tr.conns.Dec()
 	}()
 }
 
@@ -232,6 +258,9 @@ func (s *Server) allConns() []*conn {
 }
 
 func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
 	conns := s.allConns()
 	s.log.Info("shutting down", "clients", len(conns))
 	for _, c := range conns {

@@ -31,6 +31,16 @@ func (sr *sessionRegistry) register(user string, cl *client) *client {
 	return old
 }
 
+func (sr *sessionRegistry) all() []*client {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	out := make([]*client, 0, len(sr.users))
+	for _, cl := range sr.users {
+		out = append(out, cl)
+	}
+	return out
+}
+
 func (sr *sessionRegistry) remove(user string, cl *client) {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
@@ -48,18 +58,22 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.sendError(protocol.NumLogin, protocol.CodeAlreadyLoggedIn, "this connection is already logged in")
 		return
 	}
-	user, password := string(cmd.Fields[0]), string(cmd.Fields[1])
-	if err := accounts.ValidateUserName(user); err != nil {
+	user, err := accounts.NormalizeUserName(string(cmd.Fields[0]))
+	if err != nil {
+		cl.srv.logLoginFailure(cl.log, string(cmd.Fields[0]), err.Error())
 		cl.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
+	password := string(cmd.Fields[1])
 	if err := accounts.ValidatePassword(password); err != nil {
+		cl.srv.logLoginFailure(cl.log, user, err.Error())
 		cl.sendError(protocol.NumLogin, protocol.CodeBadCommand, err.Error())
 		return
 	}
 	s := cl.srv
 	host := remoteHost(cl.conn.remote)
 	if wait := s.throttle.blocked(user, host); wait > 0 {
+		s.logLoginFailure(cl.log, user, "throttled")
 		s.metrics.LoginFailures.Inc()
 		cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
@@ -74,12 +88,25 @@ func (cl *client) login(cmd *protocol.Command) {
 		return
 	}
 	if !ok {
+		s.logLoginFailure(cl.log, user, "unknown user or wrong password")
 		s.metrics.LoginFailures.Inc()
 		s.throttle.failed(user, host)
 		cl.sendError(protocol.NumLogin, protocol.CodeBadCredentials, "unknown user or wrong password")
 		return
 	}
 	s.throttle.succeeded(user, host)
+	// Banned from the admin console (admin_backend.go): told after the
+	// password, so a ban does not reveal that a name exists.
+	if text, banned, err := s.loginBan(user); err != nil || banned {
+		if err != nil {
+			s.metrics.StoreErrors.Inc()
+			cl.log.Error("login: ban lookup failed", "user", user, "err", err)
+			cl.sendError(protocol.NumLogin, protocol.CodeStoreUnavailable, "the account database is not answering; try again later")
+			return
+		}
+		cl.sendError(protocol.NumLogin, protocol.CodeBanned, text)
+		return
+	}
 	id, err := s.store.NextClientID(ctx)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()

@@ -4,6 +4,7 @@
 //	tandem user add|passwd|del|list ...                   manage accounts
 //	tandem bot --addr HOST:PORT --room NAME --count N     run bots
 //	tandem bench ...                                      load test
+//	tandem version                                        version, commit, Go version
 package main
 
 import (
@@ -13,6 +14,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tandemnet/tandem/cmd/tandem/internal/bench"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/bot"
+	"github.com/tandemnet/tandem/server/buildinfo"
 )
 
 const usage = `usage: tandem <command> [arguments]
@@ -20,8 +25,10 @@ const usage = `usage: tandem <command> [arguments]
 commands:
   serve    run the server (tandem serve --help)
   user     manage accounts: add, passwd, del, list (tandem user help)
+  admin    manage admin console accounts: add, del, list (tandem admin help)
   bot      connect bots that wander, chat and take objects (tandem bot --help)
   bench    drive a load against a server and report figures (tandem bench --help)
+  version  print the version, commit and Go version (also: tandem --version)
 `
 
 func main() {
@@ -41,15 +48,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "user":
 		return runUser(ctx, args[1:], stdin, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, args[1:], stdin, stdout, stderr)
 	case "bot":
-		return runBot(ctx, args[1:], stdout, stderr)
+		return bot.Run(ctx, args[1:], stdout, stderr)
 	case "bench":
-		return runBench(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+		return bench.Run(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "tandem version: unexpected arguments %q\n", args[1:])
+			return exitUsage
+		}
+		fmt.Fprintln(stdout, buildinfo.Read())
+		return exitOK
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "tandem: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "tandem: unknown command %q\nRun 'tandem help' for the commands.\n", args[0])
 		return exitUsage
 	}
 }

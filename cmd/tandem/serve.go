@@ -12,23 +12,38 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tandemnet/tandem/server/buildinfo"
 	"github.com/tandemnet/tandem/server"
+	"github.com/tandemnet/tandem/server/admin"
 	"github.com/tandemnet/tandem/server/store"
 	"github.com/tandemnet/tandem/server/store/opener"
 )
 
 type serveFlags struct {
 	listen, db, node, admin string
-	dev, pprof              bool
-	logFormat, logLevel     string
-	tlsCert, tlsKey         string
-	dbRetry                 time.Duration
-	limits                  server.Limits
+	// listenGiven is true when --listen or TANDEM_LISTEN chose the address,
+	// false when it is the default (which depends on --dev).
+	listenGiven         bool
+	dev, pprof          bool
+	adminOpenMetrics    bool
+	logFormat, logLevel string
+	tlsCert, tlsKey     string
+	dbRetry             time.Duration
+	limits              server.Limits
+	ws                  wsFlags
 }
+
+// Default client addresses: every interface normally, loopback only in dev
+// mode, where anyone who can connect gets an account.
+const (
+	defaultListen    = ":7777"
+	defaultDevListen = "127.0.0.1:7777"
+)
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -37,22 +52,26 @@ func envOr(name, def string) string {
 	return def
 }
 
-func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
-	f := &serveFlags{}
+// serveHelpHint is the one line printed under a command-line error, so the
+// error itself stays on screen.
+const serveHelpHint = "Run 'tandem serve --help' for the options."
+
+func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	d := server.DefaultLimits()
 	fs := flag.NewFlagSet("tandem serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.listen, "listen", envOr("TANDEM_LISTEN", ":7777"), "client address (env TANDEM_LISTEN)")
+	fs.StringVar(&f.listen, "listen", os.Getenv("TANDEM_LISTEN"), "client address (env TANDEM_LISTEN; default "+defaultListen+", with --dev "+defaultDevListen+")")
 	fs.StringVar(&f.db, "db", envOr("TANDEM_DB", "./tandem.db"), "SQLite file or postgres:// URL (env TANDEM_DB)")
-	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only)")
+	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only); listens on loopback unless --listen is given")
 	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
-	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address for /metrics and /healthz (e.g. 127.0.0.1:7778); empty: off")
+	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778; without a host, loopback); empty: off")
+	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics, /healthz and /debug/pprof on the admin address without an admin login (for Prometheus, health probes, go tool pprof)")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying an unavailable database at start for this long")
+	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying a database that is not up yet (refusing connections, starting up) for this long")
+	addWebSocketFlags(fs, &f.ws)
 	l := &f.limits
 	fs.IntVar(&l.MaxLineBytes, "max-line", d.MaxLineBytes, "longest accepted line in bytes")
 	fs.IntVar(&l.MaxRooms, "max-rooms", d.MaxRooms, "live rooms on this node")
@@ -72,13 +91,66 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&l.MaxObjectsPerClient, "max-objects-per-client", d.MaxObjectsPerClient, "network objects one client may own")
 	fs.IntVar(&l.MaxStateBytes, "max-state-bytes", d.MaxStateBytes, "merged state bytes per object")
 	fs.IntVar(&l.LoginConcurrency, "login-concurrency", d.LoginConcurrency, "password hashes computed at once")
-	if err := fs.Parse(args); err != nil {
+	return fs
+}
+
+// parseServeFlags reads the serve command line. On -h/--help it writes the
+// full usage to help and returns flag.ErrHelp; on a mistake it returns the
+// error alone (the caller adds one line pointing at --help).
+func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := newServeFlagSet(f)
+	// The flag package prints its error and the whole usage on a mistake;
+	// silence it and print only what is asked for.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	// Flags after a stray word still count, so the error names only the word.
+	ordered, err := flagsFirst(fs, args)
+	if err != nil {
 		return nil, err
+	}
+	if err := fs.Parse(ordered); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(help)
+			fmt.Fprint(help, "usage: tandem serve [options]\n\nRuns the Tandem server. Options:\n\n")
+			fs.PrintDefaults()
+		}
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, unexpectedArgs(fs, fs.Args())
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
+	if err := f.ws.validate(); err != nil {
+		return nil, err
+	}
+	f.listenGiven = f.listen != ""
+	if !f.listenGiven {
+		f.listen = defaultListen
+		if f.dev {
+			f.listen = defaultDevListen
+		}
+	}
 	return f, nil
+}
+
+// unexpectedArgs refuses positional arguments, which the flag package
+// would otherwise leave behind silently together with every flag after
+// them. A word that is the name of a flag ("serve dev") gets a hint.
+func unexpectedArgs(fs *flag.FlagSet, args []string) error {
+	msg := fmt.Sprintf("unexpected arguments %q", args)
+	if len(args) == 1 {
+		msg = fmt.Sprintf("unexpected argument %q", args[0])
+	}
+	for _, a := range args {
+		if fs.Lookup(a) != nil {
+			msg += fmt.Sprintf(" (did you mean --%s?)", a)
+			break
+		}
+	}
+	return errors.New(msg)
 }
 
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
@@ -96,22 +168,27 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
 }
 
-func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
-	f, err := parseServeFlags(args, stderr)
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parseServeFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem serve: %v\n", err)
+		fmt.Fprintf(stderr, "tandem serve: %v\n%s\n", err, serveHelpHint)
 		return exitUsage
 	}
 	log, err := newLogger(f.logFormat, f.logLevel, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem serve: %v\n", err)
+		fmt.Fprintf(stderr, "tandem serve: %v\n%s\n", err, serveHelpHint)
 		return exitUsage
 	}
 	if err := serve(ctx, f, log); err != nil {
-		log.Error("tandem serve failed", "err", err)
+		if f.logFormat == "json" {
+			log.Error("tandem serve failed", "err", err)
+		} else {
+			// A plain line: the reason and the fix read better unquoted.
+			fmt.Fprintf(stderr, "tandem serve: %v\n", err)
+		}
 		return exitFail
 	}
 	return exitOK
@@ -128,30 +205,82 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
+	var tlsCfg *tls.Config
 	if f.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, tlsCfg)
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
 	srv := server.New(server.Config{Node: f.node, Dev: f.dev, Limits: f.limits, Logger: log}, st)
 	if f.admin != "" {
-		stopAdmin, err := startAdmin(f.admin, f.pprof, srv, st, log)
+		stopAdmin, err := startAdmin(f.admin, adminOptions{pprof: f.pprof, openMetrics: f.adminOpenMetrics}, srv, st, log)
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		defer stopAdmin()
 	}
-	log.Info("tandem server starting", "listen", ln.Addr().String(), "db", opener.Redact(f.db))
+	if f.ws.listen != "" {
+		wsCtx, stopWS := context.WithCancel(ctx) // also stops it when Serve fails
+		waitWS, err := startWebSocket(wsCtx, f.ws, tlsCfg, srv, log)
+		if err != nil {
+			stopWS()
+			ln.Close()
+			return err
+		}
+		defer func() { stopWS(); waitWS() }()
+	}
+	logStart(ctx, f, ln.Addr().String(), st, log)
 	return srv.Serve(ctx, ln)
 }
 
-// openStoreWithRetry keeps trying an unavailable database at start, so a
-// server started before its database comes up on its own.
+// logStart says what a newcomer needs to know: which build, where it
+// listens, whether dev mode is on, and how to get a first account.
+func logStart(ctx context.Context, f *serveFlags, addr string, st store.Store, log *slog.Logger) {
+	bi := buildinfo.Read()
+	countCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	users, err := st.CountUsers(countCtx)
+	cancel()
+	attrs := []any{"version", bi.Version, "commit", bi.Commit, "listen", addr, "db", opener.Redact(f.db), "dev", f.dev}
+	if err == nil {
+		attrs = append(attrs, "accounts", users)
+	}
+	log.Info("tandem server starting", attrs...)
+	if err != nil {
+		log.Error("count accounts", "err", err)
+	}
+	if f.dev && !f.listenGiven {
+		log.Warn("dev mode: listening on loopback only; give --listen (e.g. --listen :7777) to accept other machines", "listen", addr)
+	}
+	if err == nil && users == 0 && !f.dev {
+		add := "echo pw | tandem user add NAME"
+		if f.db != defaultDB() {
+			add += " --db " + shellQuote(opener.Redact(f.db))
+		}
+		log.Warn("no accounts yet, so nobody can log in: add one with `" + add + "`, or restart with --dev to create accounts on first login")
+	}
+}
+
+// shellQuote quotes s for a copy-pasted shell command when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '_' || r == '-' || r == ':' || r == '@' ||
+			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// openStoreWithRetry keeps trying a database that is not up yet, so a
+// server started before its database comes up on its own. A failure that
+// waiting cannot heal (no such database, a file that is not a database...)
+// is returned at once.
 func openStoreWithRetry(ctx context.Context, dsn string, patience time.Duration, log *slog.Logger) (store.Store, error) {
 	deadline := time.Now().Add(patience)
 	delay := 500 * time.Millisecond
@@ -159,6 +288,9 @@ func openStoreWithRetry(ctx context.Context, dsn string, patience time.Duration,
 		st, err := opener.Open(ctx, dsn)
 		if err == nil {
 			return st, nil
+		}
+		if !opener.Retryable(err) {
+			return nil, err
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("database unavailable (gave up after %s): %w", patience, err)
@@ -173,11 +305,24 @@ func openStoreWithRetry(ctx context.Context, dsn string, patience time.Duration,
 	}
 }
 
-// startAdmin serves /metrics (Prometheus), /healthz and, when asked,
-// /debug/pprof on a separate listener that is meant to stay private.
-func startAdmin(addr string, withPprof bool, srv *server.Server, st store.Store, log *slog.Logger) (func(), error) {
+type adminOptions struct {
+	pprof       bool // serve /debug/pprof
+	openMetrics bool // /metrics, /healthz (and pprof) without an admin login
+}
+
+// startAdmin serves the admin console (server/admin), /metrics
+// (Prometheus), /healthz and, when asked, /debug/pprof on a separate
+// listener that is meant to stay private.
+func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Store, log *slog.Logger) (func(), error) {
+	console := admin.New(admin.Options{Backend: srv, Store: st, Logger: log, Started: time.Now()})
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(srv.Metrics().Registry, promhttp.HandlerOpts{}))
+	handle := func(pattern string, h http.Handler, open bool) {
+		if !open {
+			h = console.Protect(h)
+		}
+		console.Handle(pattern, h)
+	}
+	handle("/metrics", promhttp.HandlerFor(srv.Metrics().Registry, promhttp.HandlerOpts{}), opt.openMetrics)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -187,27 +332,48 @@ func startAdmin(addr string, withPprof bool, srv *server.Server, st store.Store,
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	if withPprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	handle("/healthz", mux, opt.openMetrics)
+	if opt.pprof {
+		pp := http.NewServeMux()
+		pp.HandleFunc("/debug/pprof/", pprof.Index)
+		pp.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pp.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		pp.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		handle("/debug/pprof/", pp, opt.openMetrics) // for go tool pprof, which cannot log in
 	}
+	addr = adminAddr(addr)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener on %s: %w", addr, err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: console.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	sampling, stopSampling := context.WithCancel(context.Background())
+	go console.Run(sampling)
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin listener", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String(), "pprof", withPprof)
+	log.Info("admin console listening", "url", "http://"+ln.Addr().String()+"/", "pprof", opt.pprof, "open_metrics", opt.openMetrics)
+	if host, _, _ := net.SplitHostPort(addr); host == "0.0.0.0" || host == "::" {
+		log.Warn("the admin address listens on every interface; keep it behind a firewall or use 127.0.0.1", "addr", addr)
+	}
 	return func() {
+		stopSampling()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 	}, nil
+}
+
+// adminAddr puts an admin address without a host on loopback: ":7778"
+// means 127.0.0.1:7778, so the console is never public by omission; every
+// interface must be asked for (0.0.0.0:7778).
+func adminAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }

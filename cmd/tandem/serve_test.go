@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tandemnet/tandem/server/buildinfo"
 )
 
 func freeAddr(t *testing.T) string {
@@ -63,12 +65,14 @@ func TestServeWithAdmin(t *testing.T) {
 		require.NoError(t, err)
 		return resp.StatusCode, string(b)
 	}
+	bi := buildinfo.Read()
 	code, body := get("/metrics")
 	require.Equal(t, http.StatusOK, code)
 	for _, want := range []string{
 		"tandem_connections 1", "tandem_sessions 1", "tandem_rooms 1", "tandem_logins_total 1",
 		"tandem_messages_in_total 3", "tandem_write_latency_seconds_bucket", "tandem_slow_consumer_disconnects_total 0",
 		"tandem_merged_updates_total 0", "tandem_login_failures_total 0", "go_goroutines",
+		fmt.Sprintf(`tandem_build_info{commit=%q,goversion=%q,version=%q} 1`, bi.Commit, bi.GoVersion, bi.Version),
 	} {
 		assert.Contains(t, body, want)
 	}
@@ -110,4 +114,44 @@ func TestDatabaseUnavailableAtStart(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "database unavailable")
 	assert.GreaterOrEqual(t, time.Since(start), 1500*time.Millisecond, "it retried until its patience ran out")
+}
+
+// TestServeAdminClosedMetrics: with --admin-open-metrics=false the console
+// is served and /metrics, /healthz and pprof need an admin session.
+func TestServeAdminClosedMetrics(t *testing.T) {
+	listen, admin := freeAddr(t), freeAddr(t)
+	f, err := parseServeFlags([]string{"--listen", listen, "--db", t.TempDir() + "/t.db", "--admin", admin, "--admin-open-metrics=false", "--pprof"}, io.Discard)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, f, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	status := func(path string) int {
+		resp, err := http.Get("http://" + admin + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Eventually(t, func() bool { return status("/") == http.StatusOK }, 10*time.Second, 20*time.Millisecond, "the console page")
+	for _, p := range []string{"/metrics", "/healthz", "/debug/pprof/", "/api/overview"} {
+		assert.Equal(t, http.StatusUnauthorized, status(p), p)
+	}
+}
+
+func TestAdminAddrDefaultsToLoopback(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{":7778", "127.0.0.1:7778"},
+		{"127.0.0.1:7778", "127.0.0.1:7778"},
+		{"0.0.0.0:7778", "0.0.0.0:7778"},
+		{"[::1]:7778", "[::1]:7778"},
+		{"admin.internal:80", "admin.internal:80"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, adminAddr(tt.in), tt.in)
+	}
 }

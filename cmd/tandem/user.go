@@ -26,12 +26,16 @@ const userUsage = `usage:
   tandem user del NAME [--db DB]      delete an account
   tandem user list [--db DB]          list accounts
 
+NAME is 1 to 32 ASCII letters, digits, '_', '-' and '.'; names are
+case-insensitive (Alice and alice are one account, kept as alice).
 DB is a SQLite file path or a postgres:// URL (default: $TANDEM_DB, else
 ./tandem.db). add and passwd read the password as one line from standard
 input, or prompt for it twice when standard input is a terminal.
 `
 
-// Exit codes of runUser.
+const userHelpHint = "Run 'tandem user help' for usage."
+
+// Exit codes of the commands.
 const (
 	exitOK    = 0
 	exitFail  = 1 // the operation failed
@@ -56,33 +60,36 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprint(stdout, userUsage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "tandem user: unknown subcommand %q\n%s", sub, userUsage)
+		fmt.Fprintf(stderr, "tandem user: unknown subcommand %q\n%s\n", sub, userHelpHint)
 		return exitUsage
 	}
 
 	prefix := "tandem user " + sub
 	fs := flag.NewFlagSet(prefix, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), userUsage) }
+	// Errors get one line pointing at the usage, not the usage itself.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	db := fs.String("db", defaultDB(), "SQLite file path or postgres:// URL")
+	usageErr := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "%s: %s\n%s\n", prefix, fmt.Sprintf(format, args...), userHelpHint)
+		return exitUsage
+	}
 	ordered, err := flagsFirst(fs, rest)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n%s", prefix, err, userUsage)
-		return exitUsage
+		return usageErr("%v", err)
 	}
 	if err := fs.Parse(ordered); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, userUsage)
 			return exitOK
 		}
-		return exitUsage // flag has printed the error and the usage
+		return usageErr("%v", err)
 	}
 	if fs.NArg() < wantArgs {
-		fmt.Fprintf(stderr, "%s: missing NAME\n%s", prefix, userUsage)
-		return exitUsage
+		return usageErr("missing NAME")
 	}
 	if fs.NArg() > wantArgs {
-		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n%s", prefix, fs.Args()[wantArgs:], userUsage)
-		return exitUsage
+		return usageErr("unexpected arguments %q", fs.Args()[wantArgs:])
 	}
 
 	switch sub {
@@ -162,15 +169,29 @@ func withStore(ctx context.Context, db string, f func(store.Store) error) (err e
 	return f(s)
 }
 
-func userAdd(ctx context.Context, db, name string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if err := accounts.ValidateUserName(name); err != nil {
+// userName folds name as the server does at login (names are
+// case-insensitive), and says so when that changed what was typed.
+func userName(typed string) (name, note string, err error) {
+	name, err = accounts.NormalizeUserName(typed)
+	if err != nil {
+		return "", "", err
+	}
+	if name != typed {
+		note = " (user names are case-insensitive and kept in lower case)"
+	}
+	return name, note, nil
+}
+
+func userAdd(ctx context.Context, db, typed string, stdin io.Reader, stdout, stderr io.Writer) error {
+	name, note, err := userName(typed)
+	if err != nil {
 		return err
 	}
 	return withStore(ctx, db, func(s store.Store) error {
 		// Checked before asking for the password, so the admin does not
 		// type it only to learn the name is taken.
 		if _, err := s.GetUser(ctx, name); err == nil {
-			return fmt.Errorf("user %q already exists", name)
+			return fmt.Errorf("user %q already exists%s", name, note)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -180,16 +201,20 @@ func userAdd(ctx context.Context, db, name string, stdin io.Reader, stdout, stde
 		}
 		if err := s.CreateUser(ctx, name, hash); err != nil {
 			if errors.Is(err, store.ErrUserExists) {
-				return fmt.Errorf("user %q already exists", name)
+				return fmt.Errorf("user %q already exists%s", name, note)
 			}
 			return err
 		}
-		fmt.Fprintf(stdout, "user %q added\n", name)
+		fmt.Fprintf(stdout, "user %q added%s\n", name, note)
 		return nil
 	})
 }
 
-func userPasswd(ctx context.Context, db, name string, stdin io.Reader, stdout, stderr io.Writer) error {
+func userPasswd(ctx context.Context, db, typed string, stdin io.Reader, stdout, stderr io.Writer) error {
+	name, _, err := userName(typed)
+	if err != nil {
+		return err
+	}
 	return withStore(ctx, db, func(s store.Store) error {
 		if _, err := s.GetUser(ctx, name); err != nil {
 			return userError(name, err)
@@ -206,7 +231,11 @@ func userPasswd(ctx context.Context, db, name string, stdin io.Reader, stdout, s
 	})
 }
 
-func userDel(ctx context.Context, db, name string, stdout io.Writer) error {
+func userDel(ctx context.Context, db, typed string, stdout io.Writer) error {
+	name, _, err := userName(typed)
+	if err != nil {
+		return err
+	}
 	return withStore(ctx, db, func(s store.Store) error {
 		if err := s.DeleteUser(ctx, name); err != nil {
 			return userError(name, err)

@@ -99,6 +99,33 @@ func TestUserLifecycle(t *testing.T) {
 	assert.Regexp(t, `^bob\t`, lines[1])
 }
 
+// User names are case-insensitive: folded to lower case, and said so.
+func TestUserNamesCaseInsensitive(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tandem.db")
+	const note = " (user names are case-insensitive and kept in lower case)"
+	steps := []struct {
+		stdin  string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"pw-alice\n", []string{"add", "alice", "--db", db}, 0, "user \"alice\" added\n", ""},
+		{"pw-other\n", []string{"add", "Alice", "--db", db}, 1, "", "tandem user add: user \"alice\" already exists" + note + "\n"},
+		{"pw-other\n", []string{"add", "ALICE", "--db", db}, 1, "", "tandem user add: user \"alice\" already exists" + note + "\n"},
+		{"pw-bob\n", []string{"add", "Bob", "--db", db}, 0, "user \"bob\" added" + note + "\n", ""},
+		{"pw-bob2\n", []string{"passwd", "BOB", "--db", db}, 0, "password of user \"bob\" changed\n", ""},
+		{"", []string{"del", "ALICE", "--db", db}, 0, "user \"alice\" deleted\n", ""},
+	}
+	for i, st := range steps {
+		r := runCmd(t, st.stdin, st.args...)
+		assert.Equal(t, result{st.code, st.stdout, st.stderr}, r, "step %d: %v", i, st.args)
+	}
+	requirePassword(t, db, "bob", "pw-bob2")
+	r := runCmd(t, "", "list", "--db", db)
+	assert.Regexp(t, "^bob\t[^\n]*\n$", r.stdout)
+}
+
 func TestUserListEmpty(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "tandem.db")
 	r := runCmd(t, "", "list", "--db", db)

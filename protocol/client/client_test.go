@@ -111,6 +111,10 @@ func TestParseVectors(t *testing.T) {
 	vs, err := vectors.Load("s2c")
 	require.NoError(t, err)
 	require.NotEmpty(t, vs)
+	admin, err := vectors.Load("s2c-admin")
+	require.NoError(t, err)
+	require.NotEmpty(t, admin)
+	vs = append(vs, admin...)
 	for _, v := range vs {
 		_, err := parseLine(v.Fields[0])
 		assert.NoError(t, err, "line %d: %q", v.Line, v.Fields[0])

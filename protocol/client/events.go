@@ -93,6 +93,17 @@ type Closing struct {
 	Text string
 }
 
+// SystemMessage is "22:<text>": a message from the server's operator.
+type SystemMessage struct{ Text string }
+
+// RoomClosed is "23:<room>:<code>:<text>": you are no longer in the room
+// (code "closed": an operator closed it). No leave lines follow.
+type RoomClosed struct {
+	Room string
+	Code protocol.Code
+	Text string
+}
+
 // BadLine is a server line the client could not parse; it changed nothing.
 type BadLine struct {
 	Line string
@@ -114,6 +125,8 @@ func (RoomReady) event()             {}
 func (ErrorReceived) event()         {}
 func (Closing) event()               {}
 func (BadLine) event()               {}
+func (SystemMessage) event()         {}
+func (RoomClosed) event()            {}
 
 // Object is a copy of a network object as the client knows it.
 type Object struct {

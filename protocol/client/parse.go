@@ -116,6 +116,14 @@ func parseLine(line string) (any, error) {
 			return nil, fmt.Errorf("object count %q", f[1])
 		}
 		return RoomReady{Room: f[0], Objects: n}, nil
+	case protocol.NumSystem: // "22:<text>"
+		return SystemMessage{Text: rest}, nil
+	case protocol.NumRoomClosed: // "23:<room>:<code>:<text>"
+		f := strings.SplitN(rest, ":", 3)
+		if len(f) != 3 {
+			return nil, errors.New("room closed needs room, code and text")
+		}
+		return RoomClosed{Room: f[0], Code: protocol.Code(f[1]), Text: f[2]}, nil
 	}
 	return nil, fmt.Errorf("unknown message number %d", num)
 }

@@ -49,6 +49,10 @@ func (w *world) apply(self int64, ev Event) (keep bool, stale bool) {
 		} else {
 			w.members = slices.DeleteFunc(w.members, func(id int64) bool { return id == ev.ID })
 		}
+	case RoomClosed:
+		if ev.Room == w.room {
+			w.reset("")
+		}
 	case MasterChanged:
 		w.master = ev.ID
 	case ObjectSpawned:

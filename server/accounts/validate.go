@@ -33,6 +33,18 @@ func ValidateUserName(name string) error {
 	return nil
 }
 
+// NormalizeUserName validates name and folds it to lower case. User names
+// are case-insensitive: "Alice" and "alice" are one account, so every
+// creation, login and lookup goes through this function and the store only
+// ever sees the folded name. Folding plain ASCII is enough because
+// ValidateUserName allows nothing else.
+func NormalizeUserName(name string) (string, error) {
+	if err := ValidateUserName(name); err != nil {
+		return "", err
+	}
+	return strings.ToLower(name), nil
+}
+
 func nameByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 		c == '_' || c == '-' || c == '.'

@@ -45,6 +45,31 @@ func TestValidateUserName(t *testing.T) {
 	}
 }
 
+func TestNormalizeUserName(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"alice", "alice", true},
+		{"Alice", "alice", true},
+		{"ALICE", "alice", true},
+		{"First.Last-2_X", "first.last-2_x", true},
+		{"Émile", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := accounts.NormalizeUserName(tt.in)
+			if !tt.ok {
+				require.ErrorIs(t, err, accounts.ErrInvalidUserName)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
 func TestValidatePassword(t *testing.T) {
 	tests := []struct {
 		name, pw string

@@ -31,7 +31,10 @@ const Timeout = 20 * time.Second
 
 // Server is a running server.
 type Server struct {
-	Addr   string
+	Addr string
+	// WSURL is the WebSocket endpoint (ws:// or wss://) when started
+	// WithWebSocket, else empty.
+	WSURL  string
 	Server *server.Server
 	Store  store.Store
 	cancel context.CancelFunc
@@ -42,6 +45,7 @@ type options struct {
 	configure func(*server.Config)
 	store     store.Store
 	tls       *tls.Config
+	ws        *server.WebSocketOptions
 }
 
 // Option changes how Start builds the server.
@@ -60,6 +64,12 @@ func WithStore(st store.Store) Option {
 // WithTLS serves TLS with cfg on the same protocol.
 func WithTLS(cfg *tls.Config) Option {
 	return func(o *options) { o.tls = cfg }
+}
+
+// WithWebSocket also serves WebSocket clients with opts on a second
+// loopback listener (wss when WithTLS is given too); see Server.WSURL.
+func WithWebSocket(opts server.WebSocketOptions) Option {
+	return func(o *options) { o.ws = &opts }
 }
 
 // Start runs a dev-mode server on 127.0.0.1 and stops it when the test ends.
@@ -87,6 +97,26 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{Addr: ln.Addr().String(), Server: server.New(cfg, st), Store: st, cancel: cancel, done: make(chan error, 1)}
+	if o.ws != nil {
+		wsln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		scheme := "ws"
+		if o.tls != nil {
+			wsln = tls.NewListener(wsln, o.tls)
+			scheme = "wss"
+		}
+		path := o.ws.Path
+		if path == "" {
+			path = server.DefaultWebSocketPath
+		}
+		s.WSURL = scheme + "://" + wsln.Addr().String() + path
+		wsDone := make(chan struct{})
+		go func() {
+			defer close(wsDone)
+			_ = s.Server.ServeWebSocket(ctx, wsln, *o.ws)
+		}()
+		t.Cleanup(func() { <-wsDone }) // runs after Stop: cleanups are LIFO
+	}
 	go func() { s.done <- s.Server.Serve(ctx, ln) }()
 	t.Cleanup(func() { _ = s.Stop() })
 	return s
@@ -167,7 +197,12 @@ func (c *Client) Resume() { c.gate.Unlock() }
 // the client with its id set.
 func (s *Server) Login(t testing.TB, user string) *Client {
 	t.Helper()
-	c := s.Dial(t)
+	return s.LoginOn(t, s.Dial(t), user)
+}
+
+// LoginOn logs user in on an unauthenticated client c (of any transport).
+func (s *Server) LoginOn(t testing.TB, c *Client, user string) *Client {
+	t.Helper()
 	c.Send("0:" + user + ":pw-" + user)
 	line := c.Next()
 	require.True(t, strings.HasPrefix(line, "0:"), "login of %s answered %q", user, line)

@@ -16,6 +16,8 @@ var (
 	ErrNotFound   = errors.New("not found")
 	ErrUserExists = errors.New("user already exists")
 	ErrRoomExists = errors.New("room already exists")
+	// ErrAdminExists: an operator account of that name exists already.
+	ErrAdminExists = errors.New("admin already exists")
 )
 
 // User is an account made out of band by the admin command.
@@ -48,7 +50,8 @@ type RoomListing struct {
 }
 
 // Store is implemented by every backend. All methods are safe for
-// concurrent use. Names are compared byte for byte (case-sensitive).
+// concurrent use. Names are compared byte for byte: callers fold user
+// names to lower case first (accounts.NormalizeUserName).
 type Store interface {
 	// CreateUser fails with ErrUserExists if name is taken.
 	CreateUser(ctx context.Context, name, passwordHash string) error
@@ -60,6 +63,8 @@ type Store interface {
 	DeleteUser(ctx context.Context, name string) error
 	// ListUsers returns every user, ordered by name.
 	ListUsers(ctx context.Context) ([]User, error)
+	// CountUsers returns how many accounts exist.
+	CountUsers(ctx context.Context) (int, error)
 
 	// NextClientID returns a positive id never returned before by this
 	// database, across restarts and across nodes sharing the database.
@@ -82,8 +87,68 @@ type Store interface {
 	// that node stopped without closing them.
 	CleanNode(ctx context.Context, node string) error
 
+	// AdminStore: the admin console's tables (kept as one block).
+	AdminStore
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; it may be called more than once.
 	Close() error
+}
+
+// --- Admin console (server/admin) -----------------------------------------
+
+// Admin is an operator account of the admin console, separate from players.
+type Admin struct {
+	Name         string
+	PasswordHash string // encoded argon2id hash (server/accounts)
+	CreatedAt    time.Time
+}
+
+// Ban refuses a player's logins until Until.
+type Ban struct {
+	User      string
+	Until     time.Time
+	Reason    string
+	By        string // the admin who set it
+	CreatedAt time.Time
+}
+
+// AuditEntry is one admin action.
+type AuditEntry struct {
+	ID     int64 // assigned by the store, increasing
+	Time   time.Time
+	Admin  string
+	Action string // e.g. "kick", "ban", "close_room"
+	Target string // a user, room or address
+	Detail string
+}
+
+// AdminStore holds what the admin console keeps: operator accounts, bans
+// and the audit log. Times are kept to the microsecond, in UTC.
+type AdminStore interface {
+	// CreateAdmin fails with ErrAdminExists if name is taken.
+	CreateAdmin(ctx context.Context, name, passwordHash string) error
+	// GetAdmin fails with ErrNotFound for an unknown name.
+	GetAdmin(ctx context.Context, name string) (Admin, error)
+	// DeleteAdmin fails with ErrNotFound for an unknown name.
+	DeleteAdmin(ctx context.Context, name string) error
+	// ListAdmins returns every admin, ordered by name.
+	ListAdmins(ctx context.Context) ([]Admin, error)
+
+	// SetBan creates or replaces the ban of b.User.
+	SetBan(ctx context.Context, b Ban) error
+	// GetBan fails with ErrNotFound when the user has no ban (expired bans
+	// are returned: the caller compares Until with the time).
+	GetBan(ctx context.Context, user string) (Ban, error)
+	// DeleteBan fails with ErrNotFound when the user has no ban.
+	DeleteBan(ctx context.Context, user string) error
+	// ListBans returns every ban, ordered by user.
+	ListBans(ctx context.Context) ([]Ban, error)
+
+	// AppendAudit records e (its ID is ignored and assigned).
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns up to limit entries, newest first, with an ID below
+	// before (0: from the newest).
+	ListAudit(ctx context.Context, limit int, before int64) ([]AuditEntry, error)
 }

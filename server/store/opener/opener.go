@@ -14,20 +14,31 @@ import (
 )
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
-// opens PostgreSQL, anything else is the path of a SQLite file (created if
-// missing). It does not retry; callers that start before the database is
-// up retry themselves.
+// opens PostgreSQL, another URL scheme is refused, anything else is the
+// path of a SQLite file (created if missing). It does not retry; callers
+// that start before the database is up retry while Retryable(err) says the
+// failure can heal. Its errors are *Error.
 func Open(ctx context.Context, dsn string) (store.Store, error) {
 	if IsPostgres(dsn) {
 		s, err := pgstore.Open(ctx, dsn)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres store %s: %w", Redact(dsn), err)
+			return nil, postgresError(dsn, err)
 		}
 		return s, nil
 	}
+	if scheme := unsupportedScheme(dsn); scheme != "" {
+		return nil, &Error{
+			DB:     fmt.Sprintf("%q", Redact(dsn)),
+			Reason: fmt.Sprintf("unsupported database %q", scheme),
+			Fix:    supportedKinds,
+		}
+	}
+	if err := checkSQLitePath(dsn); err != nil {
+		return nil, err
+	}
 	s, err := sqlitestore.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite store %q: %w", dsn, err)
+		return nil, sqliteError(dsn, err)
 	}
 	return s, nil
 }
@@ -46,7 +57,7 @@ func IsPostgres(dsn string) bool {
 // Redact returns dsn fit for logs and errors: the password of a URL is
 // replaced by "xxxxx". A SQLite path is returned unchanged.
 func Redact(dsn string) string {
-	if !IsPostgres(dsn) {
+	if !IsPostgres(dsn) && unsupportedScheme(dsn) == "" {
 		return dsn
 	}
 	u, err := url.Parse(dsn)

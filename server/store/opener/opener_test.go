@@ -3,6 +3,7 @@ package opener_test
 import (
 	"context"
 	"crypto/rand"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -116,4 +117,97 @@ func TestOpenPostgresError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "open postgres store postgres://u:xxxxx@127.0.0.1:1/db")
 	assert.NotContains(t, err.Error(), "secret")
+}
+
+// TestOpenErrorsExplained: every failure names the database, says why and,
+// where there is one, the fix; only failures that can heal are retryable.
+func TestOpenErrorsExplained(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.db")
+	require.NoError(t, os.WriteFile(notDB, []byte("these are notes, not a SQLite database at all, long enough"), 0o600))
+
+	// A listener that accepts and never answers: the client times out.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = silent.Close() })
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+
+	tests := []struct {
+		name      string
+		dsn       string
+		retryable bool
+		want      []string
+	}{
+		{"directory", dir, false, []string{`open sqlite store "` + dir + `"`, "is a directory", "--db " + filepath.Join(dir, "tandem.db")}},
+		{"missing directory", filepath.Join(dir, "no", "x.db"), false, []string{"directory " + filepath.Join(dir, "no") + " does not exist", "mkdir -p"}},
+		{"parent is a file", filepath.Join(notDB, "x.db"), false, []string{notDB + " is not a directory"}},
+		{"not a database", notDB, false, []string{"not a SQLite database"}},
+		{"empty", "", false, []string{"empty path", "postgres://"}},
+		{"mysql", "mysql://root:secret@db/tandem", false, []string{`unsupported database "mysql"`, "SQLite file path", "postgres://", "xxxxx"}},
+		{"malformed postgres", "postgres://u:secret@[::1", false, []string{"malformed URL", "postgres://USER:PASSWORD@HOST:PORT/DATABASE"}},
+		{"refused", "postgres://u:secret@127.0.0.1:1/db?sslmode=disable&connect_timeout=5", true, []string{"postgres://u:xxxxx@127.0.0.1:1/db", "connection refused at 127.0.0.1:1"}},
+		{"timeout", "postgres://u:secret@" + silent.Addr().String() + "/db?sslmode=disable&connect_timeout=1", true, []string{"timed out connecting to " + silent.Addr().String()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := opener.Open(t.Context(), tt.dsn)
+			if err == nil {
+				_ = s.Close()
+			}
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "secret")
+			assert.Equal(t, tt.retryable, opener.Retryable(err), err.Error())
+		})
+	}
+}
+
+// TestOpenPostgresErrorsExplained needs a real server to refuse a database
+// and a role.
+func TestOpenPostgresErrorsExplained(t *testing.T) {
+	base := os.Getenv("TANDEM_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("TANDEM_TEST_POSTGRES not set: PostgreSQL store tests skipped")
+	}
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	noDB := *u
+	noDB.Path = "/tandem_no_such_db"
+	noRole := *u
+	noRole.User = url.UserPassword("tandem_no_such_role", "secret")
+	host, port := u.Hostname(), u.Port()
+
+	tests := []struct {
+		name string
+		dsn  string
+		want []string
+	}{
+		{"unknown database", noDB.String(), []string{`database "tandem_no_such_db" does not exist`,
+			"createdb -h " + host + " -p " + port + " -U " + u.User.Username() + " tandem_no_such_db"}},
+		{"unknown role", noRole.String(), []string{"tandem_no_such_role", "createuser"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := opener.Open(t.Context(), tt.dsn)
+			if err == nil {
+				_ = s.Close()
+			}
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "secret")
+			assert.False(t, opener.Retryable(err), err.Error())
+		})
+	}
 }

@@ -36,6 +36,29 @@ CREATE TABLE members (
 	PRIMARY KEY (room, client_id)
 );
 `,
+	// 2: admin console: operator accounts, bans, audit log.
+	`
+CREATE TABLE admins (
+	name          TEXT PRIMARY KEY,
+	password_hash TEXT NOT NULL,
+	created_at    TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE bans (
+	user_name  TEXT PRIMARY KEY,
+	until      TIMESTAMPTZ NOT NULL,
+	reason     TEXT NOT NULL,
+	banned_by  TEXT NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE audit_log (
+	id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at     TIMESTAMPTZ NOT NULL,
+	admin  TEXT NOT NULL,
+	action TEXT NOT NULL,
+	target TEXT NOT NULL,
+	detail TEXT NOT NULL
+);
+`,
 }
 
 // migrationLockKey is the pg_advisory_xact_lock key that serializes

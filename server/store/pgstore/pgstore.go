@@ -139,6 +139,15 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return users, nil
 }
 
+// CountUsers returns how many accounts exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("pgstore: count users: %w", err)
+	}
+	return n, nil
+}
+
 // NextClientID allocates a new client id from the client_ids sequence.
 func (s *Store) NextClientID(ctx context.Context) (int64, error) {
 	var id int64

@@ -38,6 +38,29 @@ CREATE TABLE members (
 	UNIQUE (room, client_id)
 );
 `,
+	// 2: admin console: operator accounts, bans, audit log.
+	`
+CREATE TABLE admins (
+	name          TEXT PRIMARY KEY,
+	password_hash TEXT NOT NULL,
+	created_at    INTEGER NOT NULL
+);
+CREATE TABLE bans (
+	user_name  TEXT PRIMARY KEY,
+	until      INTEGER NOT NULL,
+	reason     TEXT NOT NULL,
+	banned_by  TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+	id     INTEGER PRIMARY KEY AUTOINCREMENT,
+	at     INTEGER NOT NULL,
+	admin  TEXT NOT NULL,
+	action TEXT NOT NULL,
+	target TEXT NOT NULL,
+	detail TEXT NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction. Transactions

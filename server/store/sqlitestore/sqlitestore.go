@@ -182,6 +182,15 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return users, nil
 }
 
+// CountUsers returns how many accounts exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlitestore: count users: %w", err)
+	}
+	return n, nil
+}
+
 // NextClientID allocates a new client id from the AUTOINCREMENT counter.
 func (s *Store) NextClientID(ctx context.Context) (id int64, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)

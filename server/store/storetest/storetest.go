@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
 	t.Run("UserErrors", func(t *testing.T) { testUserErrors(t, open) })
 	t.Run("ListUsers", func(t *testing.T) { testListUsers(t, open) })
+	t.Run("CountUsers", func(t *testing.T) { testCountUsers(t, open) })
 	t.Run("ClientIDs", func(t *testing.T) { testClientIDs(t, open) })
 	t.Run("ClientIDsConcurrent", func(t *testing.T) { testClientIDsConcurrent(t, open) })
 	t.Run("ClientIDsTwoHandles", func(t *testing.T) { testClientIDsTwoHandles(t, open) })
@@ -39,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("DataSurvivesReopen", func(t *testing.T) { testDataSurvivesReopen(t, open) })
 	t.Run("PingAndClose", func(t *testing.T) { testPingAndClose(t, open) })
 	t.Run("CanceledContext", func(t *testing.T) { testCanceledContext(t, open) })
+	runAdmin(t, open) // admin console tables: admin.go
 }
 
 // PerTest returns an open function for Run: the first call with a given t
@@ -148,6 +151,30 @@ func testListUsers(t *testing.T, open func(*testing.T) store.Store) {
 		assert.Equal(t, name, users[i].Name)
 		assert.Equal(t, "hash-"+name, users[i].PasswordHash)
 		assert.False(t, users[i].CreatedAt.IsZero())
+	}
+}
+
+func testCountUsers(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := t.Context()
+	s := open(t)
+	steps := []struct {
+		do   func() error
+		want int
+	}{
+		{func() error { return nil }, 0},
+		{func() error { return s.CreateUser(ctx, "alice", "h") }, 1},
+		{func() error { return s.CreateUser(ctx, "bob", "h") }, 2},
+		{func() error { return s.CreateUser(ctx, "bob", "h") }, 2}, // exists: no new account
+		{func() error { return s.DeleteUser(ctx, "alice") }, 1},
+	}
+	for i, st := range steps {
+		err := st.do()
+		if !errors.Is(err, store.ErrUserExists) {
+			require.NoError(t, err, "step %d", i)
+		}
+		n, err := s.CountUsers(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, st.want, n, "step %d", i)
 	}
 }
 

@@ -108,7 +108,7 @@ namespace Tandem.Samples
             if (crate.IsMine && wanted == crate)
             {
                 wanted = null;
-                if (Input.GetMouseButton(0)) BeginDrag(crate);
+                if (SampleInput.PointerHeld) BeginDrag(crate);
             }
             if (!crate.IsMine && dragged == crate) dragged = null; // taken out of our hand
         }
@@ -181,17 +181,17 @@ namespace Tandem.Samples
             requests.RemoveAll(r => r.Crate == null || !r.Crate.IsMine);
             if (view == null) view = Camera.main;
             if (view == null) return;
-            if (Input.GetMouseButtonDown(0) && !SampleGui.MouseOver(panel)) Click();
+            if (SampleInput.PointerPressed && !SampleGui.MouseOver(panel)) Click();
             if (dragged != null)
             {
-                if (!Input.GetMouseButton(0) || !dragged.IsMine) dragged = null;
+                if (!SampleInput.PointerHeld || !dragged.IsMine) dragged = null;
                 else Drag();
             }
         }
 
         void Click()
         {
-            Ray ray = view.ScreenPointToRay(Input.mousePosition);
+            Ray ray = view.ScreenPointToRay(SampleInput.PointerPosition);
             RaycastHit hit;
             if (!Physics.Raycast(ray, out hit, 500f)) return;
             NetworkObject crate = hit.collider.GetComponentInParent<NetworkObject>();
@@ -243,7 +243,7 @@ namespace Tandem.Samples
 
         bool MousePointOnFloor(out Vector3 point)
         {
-            Ray ray = view.ScreenPointToRay(Input.mousePosition);
+            Ray ray = view.ScreenPointToRay(SampleInput.PointerPosition);
             float enter;
             if (dragPlane.Raycast(ray, out enter))
             {

@@ -106,7 +106,7 @@ namespace Tandem.Samples
         /// <summary>True if the mouse is over a GUI rectangle (GUI y runs down, mouse y runs up).</summary>
         public static bool MouseOver(Rect guiRect)
         {
-            Vector3 m = Input.mousePosition;
+            Vector3 m = SampleInput.PointerPosition;
             return guiRect.Contains(new Vector2(m.x, Screen.height - m.y));
         }
     }

@@ -68,7 +68,8 @@ namespace Tandem.Samples
         {
             // Only the owner moves it; everybody else's copy follows the NetworkTransform.
             if (avatar == null || !avatar.IsMine) return;
-            var input = new Vector3(Input.GetAxis("Horizontal"), 0f, Input.GetAxis("Vertical"));
+            Vector2 move = SampleInput.Move();
+            var input = new Vector3(move.x, 0f, move.y);
             input = Vector3.ClampMagnitude(input, 1f);
             if (input.sqrMagnitude < 0.0001f) return;
             Transform t = avatar.transform;

@@ -1,4 +1,8 @@
-package main
+// Package bench is `tandem bench`: it drives a message load (or a crowd of
+// idle connections) against a Tandem server, and optionally the same load
+// through a NATS server for reference, and reports latency, throughput,
+// CPU and memory figures.
+package bench
 
 import (
 	"context"
@@ -6,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -14,27 +19,44 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tandemnet/tandem/cmd/tandem/internal/cmdline"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 )
 
 const benchUsage = `usage:
   tandem bench --addr HOST:PORT [--rooms R] [--players P] [--rate S] [--bytes B]
                [--duration D] [--warmup W] [--mix unordered|ordered|update|mixed]
-               [--server-pid PID] [--nats HOST:PORT [--nats-pid PID]]
+               [--server-pid PID] [--ws ws://HOST:PORT/ws]
+               [--nats HOST:PORT [--nats-pid PID]] [--rounds N]
   tandem bench --addr HOST:PORT --idle C [--hold D] [--server-pid PID]
-               [--nats HOST:PORT [--nats-pid PID]]
+               [--ws ws://HOST:PORT/ws] [--nats HOST:PORT [--nats-pid PID]]
 
 Load mode: R rooms of P players each, every player sending S messages a
 second of B payload bytes to the others in its room, for D seconds after a
 warm-up of W. The server must run in dev mode (accounts b<room>_<player>
 are created on first login) with --msg-rate above S. With --nats the same
 load then goes through a NATS server, one subject per room, echo off.
+With --ws the same load also runs over WebSocket to the same server
+(system tandem-ws; the server runs with --ws-listen). --rounds N runs the
+systems N times in turn, so a noisy machine affects them alike.
+
+Several --addr servers, separated by commas, get the TCP connections in
+turn (player i of the run on server i mod n), as a cluster would spread a
+room's members over its nodes. This prepares for a cluster: single servers
+do not share rooms, so between them nothing is delivered. Server CPU and
+memory are those of the first server.
 
 Idle mode (--idle C): C logged-in connections that only keep alive; reports
-the server's memory per connection and whether all C were held.
+the server's memory per connection and whether all C were held. With --ws,
+then C WebSocket connections (system tandem-ws) to the same server.
 
 Output: a readable table, then one "BENCH key=value ..." line per system
 for scripts. Server CPU and memory come from /proc/<pid> (same machine
-only); the pid is found from the listening port unless given.
+only); the pid is found from the listening port unless given. On a
+terminal, stderr also shows a live line: system, phase, elapsed time,
+connections and the delivery rate.
 
 flags:
 `
@@ -42,6 +64,8 @@ flags:
 // benchConfig is the parsed command line.
 type benchConfig struct {
 	addr, natsAddr     string
+	addrs              []string // --addr split at commas; addr is the first
+	wsURL              string
 	rooms, players     int
 	rate               float64
 	bytes              int
@@ -52,6 +76,7 @@ type benchConfig struct {
 	natsClient         string
 	systems            string
 	idle               int
+	rounds             int
 	hold               time.Duration
 	userPrefix         string
 	roomPrefix         string
@@ -62,15 +87,11 @@ type benchConfig struct {
 	settle             time.Duration
 }
 
-func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
+func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	c := &benchConfig{}
 	fs := flag.NewFlagSet("tandem bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, benchUsage)
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address HOST:PORT, or several separated by commas: connection i goes to the (i mod n)th (preparation for a cluster; server figures come from the first)")
+	fs.StringVar(&c.wsURL, "ws", "", "also run the load over WebSocket to this endpoint of the same server (ws://HOST:PORT/ws, served with tandem serve --ws-listen)")
 	fs.StringVar(&c.natsAddr, "nats", "", "also run the load through this NATS server (HOST:PORT)")
 	fs.IntVar(&c.rooms, "rooms", 8, "rooms (R)")
 	fs.IntVar(&c.players, "players", 8, "players per room (P)")
@@ -81,9 +102,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.DurationVar(&c.drain, "drain", 3*time.Second, "longest wait after the load for messages still in flight")
 	fs.StringVar(&c.mix, "mix", "unordered", "what players send: unordered (3:0), ordered (3:2), update (11, unordered object updates) or mixed (5 updates, 3 unordered, 2 ordered in 10)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "Tandem server pid for CPU and RSS (default: the process listening on --addr)")
-	fs.StringVar(&c.systems, "systems", "", "comma-separated systems to run, of tandem, nats, nats-raw (default: tandem, and the --nats-client ones with --nats)")
+	fs.StringVar(&c.systems, "systems", "", "comma-separated systems to run, of tandem, tandem-ws, nats, nats-raw (default: tandem, tandem-ws with --ws, and the --nats-client ones with --nats)")
 	fs.StringVar(&c.natsClient, "nats-client", "natsgo", "NATS load client: natsgo (the nats.go library), raw (a minimal protocol client built like the Tandem one), or both")
 	fs.IntVar(&c.natsPID, "nats-pid", 0, "NATS server pid (default: the process listening on --nats)")
+	fs.IntVar(&c.rounds, "rounds", 1, "load mode: run the systems this many times, taking turns")
 	fs.IntVar(&c.idle, "idle", 0, "idle mode: hold this many logged-in connections and report memory per connection")
 	fs.DurationVar(&c.hold, "hold", 5*time.Second, "idle mode: how long to hold the connections before checking them")
 	fs.StringVar(&c.userPrefix, "user-prefix", "b", "prefix of the bench user names")
@@ -93,15 +115,23 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT, served with --pprof); idle mode then forces a GC before each memory sample and reports Go heap and stack per connection")
 	fs.StringVar(&c.natsAdmin, "nats-admin", "", "NATS profiling address (HOST:PORT, nats-server --profile PORT); idle mode then does the same there")
 	fs.DurationVar(&c.settle, "settle", 10*time.Second, "idle mode: wait after a forced GC before a memory sample, so the runtime returns freed memory to the OS")
-	if err := fs.Parse(args); err != nil {
+	if err := cmdline.Parse(fs, args, benchUsage, help); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	switch {
-	case c.addr == "":
+	if c.addr == "" {
 		return nil, errors.New("--addr is required")
+	}
+	for _, a := range strings.Split(c.addr, ",") {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("--addr: %q is not HOST:PORT", a)
+		}
+		c.addrs = append(c.addrs, a)
+	}
+	c.addr = c.addrs[0]
+	switch {
 	case c.idle < 0:
 		return nil, errors.New("--idle must be positive")
 	case c.idle > 0:
@@ -114,6 +144,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 		return nil, fmt.Errorf("--bytes must be in [%d, 60000]", minPayload)
 	case c.duration <= 0 || c.warmup < 0 || c.drain < 0:
 		return nil, errors.New("--duration must be positive, --warmup and --drain not negative")
+	case c.rounds < 1 || c.rounds > 100:
+		return nil, errors.New("--rounds must be in [1, 100]")
 	case c.setupConcurrency < 1:
 		return nil, errors.New("--setup-concurrency must be positive")
 	}
@@ -126,43 +158,57 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchConfig, error) {
 	return c, nil
 }
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseBenchFlags(args, stderr)
+// Run runs `tandem bench` with its arguments and returns the exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseBenchFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return exitcode.OK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(stderr, "tandem bench: %v\n%s\n", err, cmdline.HelpHint("bench"))
+		return exitcode.Usage
 	}
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+	var systems []loadSystem
+	if cfg.idle == 0 {
+		if systems, err = cfg.loadSystems(); err != nil {
+			fmt.Fprintf(stderr, "tandem bench: %v\n%s\n", err, cmdline.HelpHint("bench"))
+			return exitcode.Usage
+		}
+	}
+	live := &liveFigures{}
+	status := progress.Start(stderr, 250*time.Millisecond, live.render)
+	defer status.Stop()
+	logf := func(format string, a ...any) { status.Logf("bench: "+format, a...) }
 	if cfg.idle > 0 {
-		return runIdleBench(ctx, cfg, stdout, logf)
-	}
-	systems, err := cfg.loadSystems()
-	if err != nil {
-		fmt.Fprintf(stderr, "tandem bench: %v\n", err)
-		return exitUsage
+		return runIdleBench(ctx, cfg, stdout, live, status, logf)
 	}
 	var results []*loadResult
-	for _, sys := range systems {
-		res, err := runLoad(ctx, cfg, sys, logf)
-		if err != nil {
-			fmt.Fprintf(stderr, "tandem bench: %s: %v\n", sys.name(), err)
-			return exitFail
+	for round := 1; round <= cfg.rounds; round++ {
+		for _, sys := range systems {
+			res, err := runLoad(ctx, cfg, sys, live, logf)
+			if err != nil {
+				status.Stop()
+				fmt.Fprintf(stderr, "tandem bench: %s: %v\n", sys.name(), err)
+				return exitcode.Fail
+			}
+			res.round = round
+			results = append(results, res)
 		}
-		results = append(results, res)
 	}
+	status.Stop()
 	printLoadTable(stdout, cfg, results)
 	for _, r := range results {
 		fmt.Fprintln(stdout, r.figuresLine(cfg))
 	}
-	return exitOK
+	return exitcode.OK
 }
 
 // loadSystems returns the systems to drive, in order.
 func (cfg *benchConfig) loadSystems() ([]loadSystem, error) {
 	names := []string{"tandem"}
+	if cfg.wsURL != "" {
+		names = append(names, "tandem-ws")
+	}
 	if cfg.natsAddr != "" {
 		if cfg.natsClient != "raw" {
 			names = append(names, "nats")
@@ -179,6 +225,11 @@ func (cfg *benchConfig) loadSystems() ([]loadSystem, error) {
 		switch n {
 		case "tandem":
 			out = append(out, &tandemSystem{cfg: cfg})
+		case "tandem-ws":
+			if cfg.wsURL == "" {
+				return nil, errors.New("system tandem-ws needs --ws")
+			}
+			out = append(out, &tandemSystem{cfg: cfg, websocket: true})
 		case "nats", "nats-raw":
 			if cfg.natsAddr == "" {
 				return nil, fmt.Errorf("system %s needs --nats", n)
@@ -189,7 +240,7 @@ func (cfg *benchConfig) loadSystems() ([]loadSystem, error) {
 				out = append(out, &natsRawSystem{cfg: cfg})
 			}
 		default:
-			return nil, fmt.Errorf("unknown system %q (tandem, nats, nats-raw)", n)
+			return nil, fmt.Errorf("unknown system %q (tandem, tandem-ws, nats, nats-raw)", n)
 		}
 	}
 	return out, nil
@@ -298,6 +349,7 @@ type recvStats struct {
 	received int64 // delivered within the window, by receive time
 	bytes    int64 // their line bytes
 	matched  atomic.Int64
+	arrived  atomic.Int64 // every delivery, for the progress line
 	errors   int64
 	samples  []string
 }
@@ -307,6 +359,7 @@ type recvStats struct {
 // (including those that arrive in the drain after it), so a backlog shows
 // as latency rather than vanishing; throughput counts arrivals in the window.
 func (s *recvStats) deliver(ts, now int64, n int) {
+	s.arrived.Add(1)
 	win := s.win.get()
 	if win.has(ts) {
 		s.matched.Add(1)
@@ -371,9 +424,10 @@ type loadResult struct {
 	hz            int64
 	window        time.Duration
 	lostToTimeout bool
+	round         int // 1.. with --rounds
 }
 
-func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(string, ...any)) (*loadResult, error) {
+func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, live *liveFigures, logf func(string, ...any)) (*loadResult, error) {
 	n := cfg.rooms * cfg.players
 	res := &loadResult{system: sys.name(), conns: n, hz: clockTicks(), window: cfg.duration}
 	res.server.pid = sys.serverPID()
@@ -390,6 +444,7 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 	// member that has not joined yet. The window is fixed afterwards: setup
 	// time never counts.
 	logf("%s: connecting %d players in %d rooms", sys.name(), n, cfg.rooms)
+	live.connecting(sys.name(), "connecting", n)
 	setupStart := time.Now()
 	shared := newSharedWindow()
 	stats := make([]*recvStats, n)
@@ -400,6 +455,9 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 	err := forEachLimited(ctx, n, cfg.setupConcurrency, func(ctx context.Context, i int) error {
 		p, err := sys.connect(ctx, i/cfg.players, i%cfg.players, stats[i])
 		peers[i] = p
+		if err == nil {
+			live.connected.Add(1)
+		}
 		return err
 	})
 	stopAll := func() {
@@ -431,7 +489,16 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 		offset := time.Duration(int64(period) * int64(i) / int64(n))
 		senders.Go(func() { runSender(ctx, p, begin.Add(offset), period, win, &sends[i]) })
 	}
+	live.counting(func() int64 {
+		var n int64
+		for _, s := range stats {
+			n += s.arrived.Load()
+		}
+		return n
+	})
+	live.enter(sys.name(), "warm-up", cfg.warmup)
 	sleepUntil(ctx, time.Unix(0, win.start))
+	live.enter(sys.name(), "measuring", cfg.duration)
 	res.server.begin()
 	res.client.begin()
 	busy0, busyErr := machineBusyTicks()
@@ -444,6 +511,7 @@ func runLoad(ctx context.Context, cfg *benchConfig, sys loadSystem, logf func(st
 		res.machineBusy = busy1 - busy0
 	}
 	senders.Wait()
+	live.enter(sys.name(), "draining", cfg.drain)
 
 	// Deliveries due: every message sent in the window, to the P-1 others.
 	for i := range sends {
@@ -629,6 +697,7 @@ func (r *loadResult) figuresLine(cfg *benchConfig) string {
 	b.WriteString("BENCH")
 	kv("system", r.system)
 	kv("mode", "load")
+	kv("round", r.round)
 	kv("mix", cfg.mix)
 	kv("rooms", cfg.rooms)
 	kv("players", cfg.players)
@@ -691,10 +760,65 @@ func printLoadTable(w io.Writer, cfg *benchConfig, results []*loadResult) {
 		if other, ok := r.otherCPU(); ok {
 			ocpu = strconv.FormatFloat(other, 'f', 1, 64)
 		}
+		label := r.system
+		if cfg.rounds > 1 {
+			label += " #" + strconv.Itoa(r.round)
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n",
-			r.system, r.conns, offered, r.perSecond(r.received), r.perSecond(r.bytes)/1e6,
+			label, r.conns, offered, r.perSecond(r.received), r.perSecond(r.bytes)/1e6,
 			ms(r.hist.quantile(0.5)), ms(r.hist.quantile(0.9)), ms(r.hist.quantile(0.99)), ms(r.hist.quantile(0.999)), ms(time.Duration(r.hist.max)),
 			r.errors, r.lost(), cpu, per, rss, ccpu, ocpu)
 	}
 	_ = tw.Flush()
+	if cfg.rounds > 1 {
+		printMedians(w, cfg, results)
+	}
+}
+
+// printMedians sums up --rounds: per system, the median over its rounds of
+// the figures that compare systems (a median shrugs off one round that a
+// neighbour's burst spoiled).
+func printMedians(w io.Writer, cfg *benchConfig, results []*loadResult) {
+	fmt.Fprintf(w, "medians over %d rounds:\n", cfg.rounds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "system\tdelivered/s\tp50 ms\tp99 ms\tsrv µs/msg\t")
+	var order []string
+	by := map[string][]*loadResult{}
+	for _, r := range results {
+		if by[r.system] == nil {
+			order = append(order, r.system)
+		}
+		by[r.system] = append(by[r.system], r)
+	}
+	for _, name := range order {
+		rs := by[name]
+		rate := median(rs, func(r *loadResult) (float64, bool) { return r.perSecond(r.received), true })
+		p50 := median(rs, func(r *loadResult) (float64, bool) { return float64(r.hist.quantile(0.5)) / 1e6, true })
+		p99 := median(rs, func(r *loadResult) (float64, bool) { return float64(r.hist.quantile(0.99)) / 1e6, true })
+		per := median(rs, func(r *loadResult) (float64, bool) { _, p, ok := r.serverCPU(); return p, ok })
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", name, rate(0), p50(3), p99(3), per(3))
+	}
+	_ = tw.Flush()
+}
+
+// median returns a formatter of the median of f over rs ("-" when f knows
+// none of them).
+func median(rs []*loadResult, f func(*loadResult) (float64, bool)) func(places int) string {
+	var vs []float64
+	for _, r := range rs {
+		if v, ok := f(r); ok {
+			vs = append(vs, v)
+		}
+	}
+	return func(places int) string {
+		if len(vs) == 0 {
+			return "-"
+		}
+		slices.Sort(vs)
+		m := vs[len(vs)/2]
+		if len(vs)%2 == 0 {
+			m = (vs[len(vs)/2-1] + m) / 2
+		}
+		return strconv.FormatFloat(m, 'f', places, 64)
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // setupTimeout bounds one connection's login, join and spawn. Logins wait
@@ -30,20 +33,71 @@ type tandemLine struct {
 	id int64
 }
 
+// dialer opens a connection that carries protocol lines.
+type dialer func(ctx context.Context) (net.Conn, error)
+
+// tcpDialer dials the server's TCP listener.
+func tcpDialer(addr string) dialer {
+	return func(ctx context.Context) (net.Conn, error) {
+		d := net.Dialer{Timeout: 10 * time.Second}
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true) // each flush is one batch already
+		}
+		return nc, nil
+	}
+}
+
+// wsDialer dials the server's WebSocket endpoint (ws:// or wss:// URL).
+// The connection reads as one stream of lines, whatever message boundaries
+// the server chose, and each Write is one text message: a flush of whole
+// lines, as PROTOCOL.md allows.
+func wsDialer(url string) dialer {
+	return func(ctx context.Context) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled})
+		if resp != nil && resp.Body != nil {
+			_ = resp.Body.Close()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("WebSocket %s: %w", url, err)
+		}
+		// The server batches many lines into one message under load; the
+		// library's default 32 KiB limit would fail those reads.
+		ws.SetReadLimit(wsReadLimit)
+		return websocket.NetConn(context.Background(), ws, websocket.MessageText), nil
+	}
+}
+
+// wsReadLimit bounds one message from the server: far above any batch.
+const wsReadLimit = 64 << 20
+
 // dialTandem connects and logs user in; the dev-mode server creates the
 // account on its first login.
-func dialTandem(ctx context.Context, addr, user, password string, readBuf int) (*tandemLine, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	nc, err := d.DialContext(ctx, "tcp", addr)
+func dialTandem(ctx context.Context, dial dialer, user, password string, readBuf int) (*tandemLine, error) {
+	nc, err := dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true) // each flush is one batch already
-	}
 	c := &tandemLine{nc: nc, br: bufio.NewReaderSize(nc, readBuf)}
 	_ = nc.SetDeadline(time.Now().Add(setupTimeout))
-	line, err := c.exchange("0:"+user+":"+password, func(l string) bool { return strings.HasPrefix(l, "0:") })
+	var line string
+	for attempt := 1; ; attempt++ {
+		line, err = c.exchange("0:"+user+":"+password, func(l string) bool { return strings.HasPrefix(l, "0:") })
+		// A server busy creating many accounts at once may ask to come
+		// back later; a player's client would.
+		var ans *answerError
+		if attempt == loginAttempts || !errors.As(err, &ans) || !ans.retryable() {
+			break
+		}
+		if !sleepUntil(ctx, time.Now().Add(time.Duration(attempt)*100*time.Millisecond)) {
+			break
+		}
+	}
 	if err == nil {
 		c.id, err = strconv.ParseInt(line[2:], 10, 64)
 	}
@@ -70,7 +124,7 @@ func (c *tandemLine) exchange(req string, done func(string) bool) (string, error
 		}
 		line := strings.TrimRight(string(b), "\r\n")
 		if strings.HasPrefix(line, "9:") || strings.HasPrefix(line, "8:") {
-			return "", fmt.Errorf("server answered %q", line)
+			return "", &answerError{line: line}
 		}
 		if done(line) {
 			return line, nil
@@ -78,12 +132,53 @@ func (c *tandemLine) exchange(req string, done func(string) bool) (string, error
 	}
 }
 
-// tandemSystem drives the load through a Tandem server.
-type tandemSystem struct{ cfg *benchConfig }
+// loginAttempts bounds the tries of a login the server asks to retry.
+const loginAttempts = 5
 
-func (t *tandemSystem) name() string       { return "tandem" }
-func (t *tandemSystem) serverAddr() string { return t.cfg.addr }
-func (t *tandemSystem) serverPID() int     { return t.cfg.serverPID }
+// answerError is an error (9) or closing (8) line received in setup.
+type answerError struct{ line string }
+
+func (e *answerError) Error() string { return fmt.Sprintf("server answered %q", e.line) }
+
+// retryable reports whether the server asked to try again later.
+func (e *answerError) retryable() bool {
+	f := strings.SplitN(e.line, ":", 4)
+	return len(f) == 4 && f[0] == "9" && (f[2] == "store_unavailable" || f[2] == "server_busy")
+}
+
+// tandemSystem drives the load through a Tandem server, over TCP or
+// WebSocket.
+type tandemSystem struct {
+	cfg       *benchConfig
+	websocket bool
+}
+
+func (t *tandemSystem) name() string {
+	if t.websocket {
+		return "tandem-ws"
+	}
+	return "tandem"
+}
+
+func (t *tandemSystem) serverAddr() string {
+	if t.websocket {
+		if u, err := neturl.Parse(t.cfg.wsURL); err == nil {
+			return u.Host
+		}
+	}
+	return t.cfg.addr
+}
+
+func (t *tandemSystem) serverPID() int { return t.cfg.serverPID }
+
+// dialer is how connection i reaches the server: over WebSocket, or to
+// the --addr servers in turn.
+func (t *tandemSystem) dialer(i int) dialer {
+	if t.websocket {
+		return wsDialer(t.cfg.wsURL)
+	}
+	return tcpDialer(t.cfg.addrs[i%len(t.cfg.addrs)])
+}
 
 // updateRaw is the MessagePack of a one-field state whose value is a bin
 // of the payload: the header, then the payload with its timestamp first.
@@ -100,7 +195,7 @@ func (t *tandemSystem) connect(ctx context.Context, r, p int, st *recvStats) (lo
 	cfg := t.cfg
 	user := fmt.Sprintf("%s%d_%d", cfg.userPrefix, r, p)
 	room := cfg.roomPrefix + strconv.Itoa(r)
-	c, err := dialTandem(ctx, cfg.addr, user, cfg.password, benchReadBuffer)
+	c, err := dialTandem(ctx, t.dialer(r*cfg.players+p), user, cfg.password, benchReadBuffer)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 )
 
 // Idle mode: hold C logged-in connections that only keep alive, and report
@@ -127,32 +130,36 @@ func goMemory(addr string) (heap, stack, goroutines float64, err error) {
 	return heap, stack, goroutines, nil
 }
 
-func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, logf func(string, ...any)) int {
-	systems := []idleSystem{&tandemIdle{cfg: cfg}}
+func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live *liveFigures, status *progress.Status, logf func(string, ...any)) int {
+	systems := []idleSystem{&tandemIdle{tandemSystem{cfg: cfg}}}
+	if cfg.wsURL != "" {
+		systems = append(systems, &tandemIdle{tandemSystem{cfg: cfg, websocket: true}})
+	}
 	if cfg.natsAddr != "" {
 		systems = append(systems, &natsIdle{cfg: cfg})
 	}
 	var results []*idleResult
 	for _, sys := range systems {
-		res := runIdle(ctx, cfg, sys, logf)
+		res := runIdle(ctx, cfg, sys, live, logf)
 		results = append(results, res)
 		if ctx.Err() != nil {
 			break
 		}
 	}
+	status.Stop()
 	printIdleTable(stdout, results)
 	for _, r := range results {
 		fmt.Fprintln(stdout, r.figuresLine())
 	}
 	for _, r := range results {
 		if r.held < r.want {
-			return exitFail
+			return exitcode.Fail
 		}
 	}
-	return exitOK
+	return exitcode.OK
 }
 
-func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(string, ...any)) *idleResult {
+func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFigures, logf func(string, ...any)) *idleResult {
 	res := &idleResult{system: sys.name(), want: cfg.idle, pid: sys.serverPID(), heapBase: -1, heapEnd: -1, stackBase: -1, stackEnd: -1, goroutines: -1}
 	if res.pid == 0 {
 		if pid, err := findListenerPID(sys.serverAddr()); err == nil {
@@ -172,6 +179,7 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 		mu.Lock()
 		conns = append(conns, c)
 		mu.Unlock()
+		live.connected.Add(1)
 	}
 	snapshot := func() []idleConn {
 		mu.Lock()
@@ -241,6 +249,7 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 	start := time.Now()
 	res.baseConns = min(max(cfg.idle/10, 1), 200)
 	logf("%s: opening %d connections (baseline after %d)", sys.name(), cfg.idle, res.baseConns)
+	live.connecting(sys.name(), "opening", cfg.idle)
 	open(0, res.baseConns)
 	res.baseConns = len(snapshot())
 	sample(&res.base, &res.heapBase, &res.stackBase)
@@ -248,7 +257,9 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, logf func(st
 	res.setup = time.Since(start)
 	res.connected = len(snapshot())
 	logf("%s: %d of %d connected in %s; holding %s", sys.name(), res.connected, cfg.idle, res.setup.Round(time.Millisecond), cfg.hold)
+	live.enter(sys.name(), "holding", cfg.hold)
 	sleepUntil(ctx, time.Now().Add(cfg.hold))
+	live.enter(sys.name(), "checking", 0)
 	sample(&res.end, &res.heapEnd, &res.stackEnd)
 
 	// Hold check: every connection must still answer.
@@ -323,16 +334,15 @@ func printIdleTable(w io.Writer, results []*idleResult) {
 
 // --- Tandem -------------------------------------------------------------------
 
-type tandemIdle struct{ cfg *benchConfig }
+// tandemIdle holds idle connections to a Tandem server over TCP or
+// WebSocket; name, address and pid are the load system's.
+type tandemIdle struct{ tandemSystem }
 
-func (t *tandemIdle) name() string       { return "tandem" }
-func (t *tandemIdle) serverAddr() string { return t.cfg.addr }
-func (t *tandemIdle) serverPID() int     { return t.cfg.serverPID }
-func (t *tandemIdle) pprofAddr() string  { return t.cfg.serverAdmin }
+func (t *tandemIdle) pprofAddr() string { return t.cfg.serverAdmin }
 
 func (t *tandemIdle) open(ctx context.Context, i int, held *atomic.Int64) (idleConn, error) {
 	// A small read buffer: these connections only ever get pongs.
-	c, err := dialTandem(ctx, t.cfg.addr, t.cfg.userPrefix+"idle"+strconv.Itoa(i), t.cfg.password, 256)
+	c, err := dialTandem(ctx, t.dialer(i), t.cfg.userPrefix+"idle"+strconv.Itoa(i), t.cfg.password, 256)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,11 @@
-package main
+// Package bot is `tandem bot`: simulated players that log in, join a room,
+// wander with an avatar, chat and take crates from each other.
+package bot
 
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -10,10 +13,14 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/tandemnet/tandem/cmd/tandem/internal/cmdline"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
+	"github.com/tandemnet/tandem/cmd/tandem/internal/progress"
 	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/protocol/client"
@@ -36,7 +43,6 @@ const (
 	botChatEvery  = 5 * time.Second
 	botTakeEvery  = 4 * time.Second
 	botCrates     = 3
-	botSetupLimit = 10 * time.Second // dial, log in, join, spawn
 	botLeaveLimit = 2 * time.Second
 )
 
@@ -47,14 +53,32 @@ type botConfig struct {
 	count                        int
 	rate                         float64
 	duration                     time.Duration
+	setupTimeout                 time.Duration // dial, log in, join, spawn
 	tls, tlsInsecure             bool
+	tlsCA                        string // PEM file of certificates to trust
 	seed                         uint64
 }
 
-func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
+const botUsage = `usage:
+  tandem bot --room NAME [--addr HOST:PORT] [--count N] [--rate S]
+             [--duration D] [--setup-timeout D]
+             [--tls] [--tls-ca FILE | --tls-insecure]
+
+N bots log in as <prefix>1..<prefix>N, join the room, wander with an
+avatar (S updates a second), chat now and then, and take the room's crates
+from each other. The server must know the accounts: run it with --dev (it
+creates them on first login) or add them with tandem user add.
+
+On a terminal, stderr shows a live line: bots in the room, object updates
+and chats a second each way, errors. When the bots stop (--duration or
+Ctrl-C) a summary goes to stdout.
+
+flags:
+`
+
+func parseBotFlags(args []string, help io.Writer) (*botConfig, error) {
 	c := &botConfig{}
 	fs := flag.NewFlagSet("tandem bot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "server address HOST:PORT")
 	fs.StringVar(&c.room, "room", "", "room to join (required)")
 	fs.IntVar(&c.count, "count", 1, "number of bots")
@@ -62,10 +86,12 @@ func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 	fs.StringVar(&c.password, "password", "tandem-bot", "password of every bot account (a --dev server creates the accounts)")
 	fs.Float64Var(&c.rate, "rate", 10, "avatar updates per second per bot")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long (0: until interrupted)")
+	fs.DurationVar(&c.setupTimeout, "setup-timeout", 10*time.Second, "longest time one bot may take to connect, log in, join and spawn (logins queue for password hashing on the server)")
 	fs.BoolVar(&c.tls, "tls", false, "connect over TLS")
 	fs.BoolVar(&c.tlsInsecure, "tls-insecure", false, "with --tls, do not verify the server certificate (self-signed test servers)")
+	fs.StringVar(&c.tlsCA, "tls-ca", "", "trust the certificates in this PEM file (a self-signed server's certificate); implies --tls")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
-	if err := fs.Parse(args); err != nil {
+	if err := cmdline.Parse(fs, args, botUsage, help); err != nil {
 		return nil, err
 	}
 	switch {
@@ -77,9 +103,14 @@ func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 		return nil, errors.New("--count must be at least 1")
 	case c.rate <= 0 || c.rate > 1000:
 		return nil, errors.New("--rate must be above 0 and at most 1000")
+	case c.setupTimeout <= 0:
+		return nil, errors.New("--setup-timeout must be positive")
 	}
 	if err := protocol.ValidateRoomName([]byte(c.room)); err != nil {
 		return nil, fmt.Errorf("--room: %w", err)
+	}
+	if c.tlsCA != "" {
+		c.tls = true
 	}
 	if c.seed == 0 {
 		c.seed = uint64(time.Now().UnixNano())
@@ -87,19 +118,31 @@ func parseBotFlags(args []string, stderr io.Writer) (*botConfig, error) {
 	return c, nil
 }
 
-// botTotals add up over all bots.
+// botTotals add up over all bots. The live ones are read by the progress
+// line while the bots run; sent, received and dropped are added when a bot
+// stops.
 type botTotals struct {
-	sent, received, chatsSent, chatsRecv, errs, races, dropped atomic.Uint64
+	inRoom                            atomic.Int64 // bots in the room now
+	updatesSent, updatesRecv          atomic.Uint64
+	chatsSent, chatsRecv, errs, races atomic.Uint64
+	sent, received, dropped           atomic.Uint64
+	refused                           atomic.Uint64 // logins answered bad_credentials
 }
 
-func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseBotFlags(args, stderr)
+// Run runs `tandem bot` with its arguments and returns the exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseBotFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+		return exitcode.OK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tandem bot: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(stderr, "tandem bot: %v\n%s\n", err, cmdline.HelpHint("bot"))
+		return exitcode.Usage
+	}
+	tlsConfig, err := cfg.tlsConfig()
+	if err != nil {
+		fmt.Fprintf(stderr, "tandem bot: %v\n%s\n", err, cmdline.HelpHint("bot"))
+		return exitcode.Usage
 	}
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
@@ -109,28 +152,87 @@ func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	var totals botTotals
 	var failed atomic.Int64
-	var out sync.Mutex // one error line at a time
+	status := progress.Start(stderr, 500*time.Millisecond, liveStatus(cfg, &totals, start))
 	var wg sync.WaitGroup
 	for i := range cfg.count {
 		wg.Go(func() {
-			if err := runOneBot(ctx, cfg, i, &totals); err != nil {
-				failed.Add(1)
-				totals.errs.Add(1)
-				out.Lock()
-				fmt.Fprintf(stderr, "tandem bot: %s%d: %v\n", cfg.prefix, i+1, err)
-				out.Unlock()
+			err := runOneBot(ctx, cfg, tlsConfig, i, &totals)
+			if err == nil {
+				return
 			}
+			failed.Add(1)
+			totals.errs.Add(1)
+			if isCode(err, protocol.CodeBadCredentials) {
+				totals.refused.Add(1) // one explanation for all of them, below
+				return
+			}
+			status.Logf("tandem bot: %s%d: %v", cfg.prefix, i+1, err)
 		})
 	}
 	wg.Wait()
-	fmt.Fprintf(stdout, "tandem bot: %d bots in %q for %s: sent %d lines (%d chats), received %d lines (%d chats), %d errors (%d ownership races), %d events dropped\n",
-		cfg.count, cfg.room, time.Since(start).Round(time.Millisecond),
-		totals.sent.Load(), totals.chatsSent.Load(), totals.received.Load(), totals.chatsRecv.Load(),
+	status.Stop()
+	if n := totals.refused.Load(); n > 0 {
+		fmt.Fprintf(stderr, "tandem bot: the server refused the login of %d bots (bad_credentials): the accounts %s1... do not exist or have another password.\n"+
+			"  Start the server with --dev (it creates accounts on first login), or create each account\n"+
+			"  (echo PASSWORD | tandem user add %s1) and pass --password PASSWORD.\n", n, cfg.prefix, cfg.prefix)
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(stdout, "tandem bot: %d bots in %q for %s: sent %d lines (%d object updates, %.1f/s; %d chats), received %d lines (%d object updates, %.1f/s; %d chats), %d errors (%d ownership races), %d events dropped\n",
+		cfg.count, cfg.room, elapsed.Round(time.Millisecond),
+		totals.sent.Load(), totals.updatesSent.Load(), perSecond(totals.updatesSent.Load(), elapsed), totals.chatsSent.Load(),
+		totals.received.Load(), totals.updatesRecv.Load(), perSecond(totals.updatesRecv.Load(), elapsed), totals.chatsRecv.Load(),
 		totals.errs.Load(), totals.races.Load(), totals.dropped.Load())
 	if failed.Load() > 0 {
-		return exitFail
+		return exitcode.Fail
 	}
-	return exitOK
+	return exitcode.OK
+}
+
+// tlsConfig is the TLS set-up the flags ask for, nil without --tls.
+func (c *botConfig) tlsConfig() (*tls.Config, error) {
+	if !c.tls {
+		return nil, nil
+	}
+	cfg := &tls.Config{InsecureSkipVerify: c.tlsInsecure}
+	if c.tlsCA != "" {
+		pem, err := os.ReadFile(c.tlsCA)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-ca: no PEM certificate in %s", c.tlsCA)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// liveStatus renders the progress line: bots in the room, object updates
+// and chats per second each way, errors.
+func liveStatus(cfg *botConfig, t *botTotals, start time.Time) func() string {
+	var upOut, upIn, chatOut, chatIn progress.Rate
+	return func() string {
+		now := time.Now()
+		return fmt.Sprintf("%s  %d/%d bots in %q  updates %.0f/s out %.0f/s in  chats %.1f/s out %.1f/s in  errors %d",
+			now.Sub(start).Round(time.Second), t.inRoom.Load(), cfg.count, cfg.room,
+			upOut.Per(now, int64(t.updatesSent.Load())), upIn.Per(now, int64(t.updatesRecv.Load())),
+			chatOut.Per(now, int64(t.chatsSent.Load())), chatIn.Per(now, int64(t.chatsRecv.Load())),
+			t.errs.Load())
+	}
+}
+
+func perSecond(n uint64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// isCode reports whether err is the server's answer with code.
+func isCode(err error, code protocol.Code) bool {
+	var se *client.ServerError
+	return errors.As(err, &se) && se.Code == code
 }
 
 // bot is one simulated player.
@@ -151,20 +253,22 @@ type bot struct {
 
 // runOneBot runs bot n until ctx ends. Stopping is not an error; failing
 // to get into the room is.
-func runOneBot(ctx context.Context, cfg *botConfig, n int, totals *botTotals) error {
+func runOneBot(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int, totals *botTotals) error {
 	b := &bot{
 		rng:    rand.New(rand.NewPCG(cfg.seed, uint64(n))),
 		totals: totals,
 		dt:     1 / cfg.rate,
 		start:  time.Now(),
 	}
-	err := b.setup(ctx, cfg, n)
+	err := b.setup(ctx, cfg, tlsConfig, n)
 	if b.c != nil {
 		defer b.finish()
 	}
 	if err != nil {
 		return stopErr(ctx, err)
 	}
+	totals.inRoom.Add(1)
+	defer totals.inRoom.Add(-1)
 	tick := time.NewTicker(time.Duration(float64(time.Second) * b.dt))
 	defer tick.Stop()
 	for {
@@ -191,12 +295,12 @@ func stopErr(ctx context.Context, err error) error {
 	return err
 }
 
-func (b *bot) setup(ctx context.Context, cfg *botConfig, n int) error {
-	ctx, cancel := context.WithTimeout(ctx, botSetupLimit)
+func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.setupTimeout)
 	defer cancel()
 	var opts []client.Option
-	if cfg.tls {
-		opts = append(opts, client.WithTLS(&tls.Config{InsecureSkipVerify: cfg.tlsInsecure}))
+	if tlsConfig != nil {
+		opts = append(opts, client.WithTLS(tlsConfig.Clone()))
 	}
 	c, err := client.Dial(ctx, cfg.addr, opts...)
 	if err != nil {
@@ -256,6 +360,8 @@ func (b *bot) countEvents() {
 		switch ev := ev.(type) {
 		case client.MessageReceived:
 			b.totals.chatsRecv.Add(1)
+		case client.ObjectUpdated:
+			b.totals.updatesRecv.Add(1)
 		case client.ErrorReceived:
 			b.totals.errs.Add(1)
 			switch ev.Err.Code {
@@ -288,7 +394,7 @@ func (b *bot) step() error {
 	// Unity: yaw turns about +Y and forward is +Z.
 	b.x += math.Sin(b.yaw) * botSpeed * b.dt
 	b.z += math.Cos(b.yaw) * botSpeed * b.dt
-	if err := b.c.Update(b.avatar, 0, b.transform(false), false); err != nil {
+	if err := b.update(b.avatar, b.transform(false)); err != nil {
 		return err
 	}
 	if b.chance(botChatEvery) {
@@ -338,7 +444,12 @@ func (b *bot) carry() error {
 		return nil
 	}
 	pos := [3]float32{float32(b.x + math.Sin(b.yaw)), 0.5, float32(b.z + math.Cos(b.yaw))}
-	return b.c.Update(o.ID, 0, transformDelta(pos, b.yaw, false, b.clock()), false)
+	return b.update(o.ID, transformDelta(pos, b.yaw, false, b.clock()))
+}
+
+func (b *bot) update(id netobj.ID, d netobj.Delta) error {
+	b.totals.updatesSent.Add(1)
+	return b.c.Update(id, 0, d, false)
 }
 
 func (b *bot) clock() float64 { return time.Since(b.start).Seconds() }
