@@ -124,3 +124,44 @@ func TestClusterTotalOrder(t *testing.T) {
 		require.Equal(t, seqs[0], seqs[i], "member %d saw another order", i)
 	}
 }
+
+// natsOut reads a node's count of NATS messages sent.
+func natsOut(t *testing.T, s *servertest.Server) float64 {
+	mfs, err := s.Server.Metrics().Registry.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "tandem_cluster_nats_msgs_out_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no tandem_cluster_nats_msgs_out_total metric")
+	return 0
+}
+
+// A frame crosses NATS once per remote node, not once per remote member:
+// the home sends one message per fan-out to a node with four members.
+func TestClusterFanoutCrossesOncePerNode(t *testing.T) {
+	cl := servertest.StartCluster(t, 2, 5*time.Second, fastLimits)
+	home := cl.Nodes[0].Login(t, "home")
+	home.Join("f")
+	var remote []*servertest.Client
+	for i := 0; i < 4; i++ {
+		c := cl.Nodes[1].Login(t, fmt.Sprintf("r%d", i))
+		c.Join("f")
+		remote = append(remote, c)
+	}
+	home.Sync("joined")
+	const msgs = 200
+	before := natsOut(t, cl.Nodes[0])
+	for k := 0; k < msgs; k++ {
+		home.Send(fmt.Sprintf("3:0:m%d", k))
+	}
+	for _, c := range remote {
+		c.Skip(func(l string) bool { return l == fmt.Sprintf("3:%d:m%d", home.ID, msgs-1) })
+	}
+	sent := natsOut(t, cl.Nodes[0]) - before
+	assert.GreaterOrEqual(t, sent, float64(msgs))
+	// Heartbeats (one per second here) may add a few; one message per
+	// member would be 4x.
+	assert.Less(t, sent, float64(msgs+10), "one NATS message per fan-out to the remote node")
+}
