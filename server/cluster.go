@@ -584,16 +584,8 @@ func (c *cluster) close() {
 
 // homeLostLine is "23:<room>:home_lost:<text>".
 func homeLostLine(room, text string) []byte {
-	b := protocol.FieldString(protocol.FieldString(protocol.Begin(nil, numRoomClosed), room), string(codeHomeLost))
-	return protocol.End(append(append(b, ':'), text...))
+	return protocol.AppendRoomClosed(nil, room, protocol.RoomClosedHomeLost, text)
 }
-
-// The agreed wire addition for a room that closed for its member (see
-// PROTOCOL.md): 23:<room>:<code>:<text>.
-const (
-	numRoomClosed               = 23
-	codeHomeLost  protocol.Code = "home_lost"
-)
 
 // PeersAlive is how many other nodes this node currently takes as alive
 // (0 on a single node).

@@ -40,6 +40,9 @@ func natsBinary(t testing.TB) string {
 			return p
 		}
 	}
+	if os.Getenv("TANDEM_REQUIRE_NATS") != "" {
+		t.Fatal("nats-server not found on PATH or in /usr/sbin, and TANDEM_REQUIRE_NATS is set (apt-get install nats-server)")
+	}
 	t.Skip("nats-server not found on PATH or in /usr/sbin (apt-get install nats-server): cluster tests skipped")
 	return ""
 }
