@@ -22,6 +22,7 @@ type remoteOutbox struct {
 	c    *cluster
 	node string
 	id   int64
+	room *room // the room it entered; guarded by that room's lock
 }
 
 func (o *remoteOutbox) deliver(r *room, f outFrame) {
@@ -29,12 +30,27 @@ func (o *remoteOutbox) deliver(r *room, f outFrame) {
 }
 
 func (o *remoteOutbox) switchRoom(r *room, first []byte) {
-	if r == nil {
+	if r != nil {
+		o.room = r
+		o.c.sendSwitch(o.node, r, o.id, true, first)
+		return
+	}
+	left := o.room
+	o.room = nil
+	if first == nil || left == nil {
 		// A leave the member's node asked for: it has already told its
 		// client. Nothing to send.
 		return
 	}
-	o.c.sendSwitch(o.node, r, o.id, true, first)
+	// The home put the member out (the room was closed by an operator,
+	// say): tell its node, and forget the proxy. Lock order: room, then
+	// cluster (nothing takes a room lock holding the cluster's).
+	o.c.sendSwitch(o.node, left, o.id, false, first)
+	o.c.mu.Lock()
+	if p := o.c.proxies[o.id]; p != nil && p.link == o {
+		delete(o.c.proxies, o.id)
+	}
+	o.c.mu.Unlock()
 }
 
 // send is a line for this member alone (errors, a 5 answer).

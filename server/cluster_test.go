@@ -165,3 +165,29 @@ func TestClusterFanoutCrossesOncePerNode(t *testing.T) {
 	// member would be 4x.
 	assert.Less(t, sent, float64(msgs+10), "one NATS message per fan-out to the remote node")
 }
+
+// An operator closing a room on its home ends it for members on every
+// node; a room system message reaches them too.
+func TestClusterOperatorCloseReachesRemoteMembers(t *testing.T) {
+	cl := servertest.StartCluster(t, 2, 5*time.Second, nil)
+	a := cl.Nodes[0].Login(t, "a")
+	b := cl.Nodes[1].Login(t, "b")
+	a.Join("ops")
+	b.Join("ops")
+	a.Expect(fmt.Sprintf("2:%d:ops", b.ID))
+	n, ok := cl.Nodes[0].Server.SystemMessage("ops", "hello all")
+	require.True(t, ok)
+	assert.Equal(t, 2, n)
+	a.Expect("22:hello all")
+	b.Expect("22:hello all")
+	n, ok = cl.Nodes[0].Server.CloseRoom("ops", "maintenance")
+	require.True(t, ok)
+	assert.Equal(t, 2, n)
+	a.Expect("23:ops:closed:maintenance")
+	b.Expect("23:ops:closed:maintenance")
+	b.Send("3:0:x")
+	b.ExpectPrefix("9:3:not_in_room")
+	b.Join("ops") // afresh
+	a.Join("ops")
+	b.Expect(fmt.Sprintf("2:%d:ops", a.ID))
+}
