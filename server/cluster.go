@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -168,6 +169,14 @@ func (c *cluster) start(ctx context.Context) error {
 		nats.ReconnectHandler(func(*nats.Conn) { c.onReconnect() }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			c.log.Warn("cluster link error", "err", err)
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				// NATS dropped messages for this node: rather than run
+				// rooms with a gap, end every cross-node membership and
+				// start a new incarnation (the others drop ours).
+				c.endCrossNode("this node fell behind its link to the other nodes; join again")
+				c.inc.Store(randomUint64())
+				c.heartbeat()
+			}
 		}),
 	}
 	if cfg.Creds != "" {
@@ -453,6 +462,15 @@ func (c *cluster) onDisconnect(err error) {
 	c.mu.Lock()
 	c.connected = false
 	clear(c.peers)
+	c.mu.Unlock()
+	c.endCrossNode("this node lost its link to the room's home node; join again")
+}
+
+// endCrossNode ends every membership across nodes: remote members leave
+// the rooms homed here, local members of rooms homed elsewhere are told
+// home_lost.
+func (c *cluster) endCrossNode(why string) {
+	c.mu.Lock()
 	gone := make([]*client, 0, len(c.proxies))
 	for _, p := range c.proxies {
 		gone = append(gone, p)
@@ -468,7 +486,7 @@ func (c *cluster) onDisconnect(err error) {
 		c.srv.hub.leave(p.room, &p.self, false)
 	}
 	for _, v := range lost {
-		c.endView(v, "this node lost its link to the room's home node; join again")
+		c.endView(v, why)
 	}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -63,6 +64,31 @@ func (o *remoteOutbox) send(b []byte) {
 }
 
 func (c *cluster) sendSwitch(node string, r *room, id int64, enter bool, first []byte) {
+	// A join snapshot can outgrow a NATS message (1 MiB by default): the
+	// rest follows as frames for this member alone, whole lines each, in
+	// order behind the switch.
+	var rest []byte
+	if limit := int(c.nc.MaxPayload()) - 4096; enter && limit > 0 && len(first) > limit {
+		cut := bytes.LastIndexByte(first[:limit], '\n') + 1
+		if cut > 0 {
+			first, rest = first[:cut], first[cut:]
+		}
+	}
+	c.publishSwitch(node, r, id, enter, first)
+	for len(rest) > 0 {
+		limit := int(c.nc.MaxPayload()) - 4096
+		cut := len(rest)
+		if cut > limit {
+			if cut = bytes.LastIndexByte(rest[:limit], '\n') + 1; cut <= 0 {
+				cut = len(rest) // one line longer than a message: NATS refuses it, counted
+			}
+		}
+		c.sendDeliver(node, r, 0, []int64{id}, outFrame{b: rest[:cut]})
+		rest = rest[cut:]
+	}
+}
+
+func (c *cluster) publishSwitch(node string, r *room, id int64, enter bool, first []byte) {
 	w := newWire(wireSwitch, len(first)+len(r.name)+32)
 	w.str(c.node)
 	w.uv(r.id)

@@ -52,7 +52,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	d.Send("2:-1")
 	d.Join("kept") // now e is the longest present: the master
 	f.Join("kept")
-	e.Send("10:r1:Crate:t:r:0:") // room lifetime: handed over
+	e.Send("10:r1:Crate:t:r:0:")  // room lifetime: handed over
 	e.Send("10:p1:Avatar:t:p:0:") // player lifetime: destroyed
 	roomObj, playerObj := id(e)+".1", id(e)+".2"
 	for _, x := range []*servertest.Client{d, f} {

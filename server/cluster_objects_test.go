@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -183,4 +184,34 @@ func sortedList(line string) string {
 		}
 	}
 	return "1:" + strings.Join(entries, ",")
+}
+
+// A join snapshot larger than one NATS message reaches a member on
+// another node whole and in order.
+func TestClusterLargeSnapshotCrossesNodes(t *testing.T) {
+	cl := servertest.StartCluster(t, 2, 5*time.Second, func(c *server.Config) {
+		fastLimits(c)
+		c.Limits.OutboundSoftBytes = 8 << 20 // a 1.7 MB snapshot is no slow consumer here
+		c.Limits.OutboundHardBytes = 16 << 20
+	})
+	owner := cl.Nodes[0].Login(t, "owner")
+	owner.Join("big")
+	const objects = 90
+	state := delta(t, map[int]any{0: make([]byte, 14000)})
+	for i := 1; i <= objects; i++ {
+		owner.Send(fmt.Sprintf("10:o%d:Thing:t:r:%s", i, state))
+	}
+	owner.Sync("made")
+	late := cl.Nodes[1].Login(t, "late")
+	lines := late.Join("big")
+	spawned := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "10:") {
+			spawned++
+		}
+	}
+	assert.Equal(t, objects, spawned)
+	assert.Equal(t, fmt.Sprintf("17:big:%d", objects), lines[len(lines)-1])
+	owner.Send("3:0:after")
+	late.Expect(fmt.Sprintf("3:%d:after", owner.ID))
 }
