@@ -37,7 +37,13 @@ type ClusterConfig struct {
 	// DatabaseURL is the PostgreSQL database where room homes are claimed
 	// (the same database as the store).
 	DatabaseURL string
+	// ReleaseAfter is how long a closed room's home claim is kept before
+	// it is deleted (default DefaultReleaseAfter).
+	ReleaseAfter time.Duration
 }
+
+// DefaultReleaseAfter is ClusterConfig.ReleaseAfter's default.
+const DefaultReleaseAfter = 30 * time.Second
 
 // DefaultNodeTimeout is ClusterConfig.NodeTimeout's default.
 const DefaultNodeTimeout = 5 * time.Second
@@ -105,6 +111,13 @@ type cluster struct {
 
 	stop chan struct{}
 	done chan struct{}
+
+	// claimMu is held from claiming a room's home to creating the room on
+	// this node, and while releasing a claim: a claim is never released
+	// under a room being created on it.
+	claimMu     sync.Mutex
+	closedRooms chan string // names of rooms closed here, for releaseLoop
+	releaseDone chan struct{}
 }
 
 type peerState struct {
@@ -130,14 +143,19 @@ func newCluster(s *Server) *cluster {
 	if cfg.NodeTimeout <= 0 {
 		cfg.NodeTimeout = DefaultNodeTimeout
 	}
+	if cfg.ReleaseAfter <= 0 {
+		cfg.ReleaseAfter = DefaultReleaseAfter
+	}
 	c := &cluster{
 		srv: s, cfg: cfg, node: s.cfg.Node, log: s.log.With("node", s.cfg.Node),
-		peers:   make(map[string]peerState),
-		proxies: make(map[int64]*client),
-		views:   make(map[viewKey]*remoteView),
-		locals:  make(map[int64]*client),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		peers:       make(map[string]peerState),
+		proxies:     make(map[int64]*client),
+		views:       make(map[viewKey]*remoteView),
+		locals:      make(map[int64]*client),
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
+		closedRooms: make(chan string, 1<<12),
+		releaseDone: make(chan struct{}),
 	}
 	c.inc.Store(randomUint64())
 	return c
@@ -226,8 +244,50 @@ func (c *cluster) start(ctx context.Context) error {
 	c.registerMetrics(s.metrics)
 	c.heartbeat()
 	go c.run()
+	go c.releaseLoop()
 	c.log.Info("joined the cluster", "nats", redactNATS(cfg.URL), "node_timeout", cfg.NodeTimeout)
 	return nil
+}
+
+// roomGone hears that a room homed here closed (never blocks).
+func (c *cluster) roomGone(name string) {
+	select {
+	case c.closedRooms <- name:
+	default: // the claim stays until this node stops: harmless
+	}
+}
+
+// releaseLoop deletes the home claims of rooms closed ReleaseAfter ago
+// that are still not live.
+func (c *cluster) releaseLoop() {
+	defer close(c.releaseDone)
+	due := map[string]time.Time{}
+	t := time.NewTicker(max(c.cfg.ReleaseAfter/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case name := <-c.closedRooms:
+			due[name] = time.Now().Add(c.cfg.ReleaseAfter)
+		case now := <-t.C:
+			for name, at := range due {
+				if now.Before(at) || c.crashed.Load() {
+					continue
+				}
+				delete(due, name)
+				c.claimMu.Lock()
+				if c.srv.hub.get(name) == nil {
+					ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+					if err := c.homes.release(ctx, name, c.node); err != nil {
+						c.log.Warn("release a closed room's home claim", "room", name, "err", err)
+					}
+					cancel()
+				}
+				c.claimMu.Unlock()
+			}
+		}
+	}
 }
 
 // redactNATS hides credentials in a NATS URL for logs and errors.
@@ -588,6 +648,7 @@ func (c *cluster) goodbye() {
 func (c *cluster) close() {
 	close(c.stop)
 	<-c.done
+	<-c.releaseDone
 	if !c.crashed.Load() {
 		_ = c.nc.FlushTimeout(time.Second)
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)

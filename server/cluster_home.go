@@ -304,6 +304,7 @@ func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, id int64,
 	if old != nil && old.room != nil { // a stale membership of the same client
 		h.leave(old.room, &old.self, false)
 	}
+	c.claimMu.Lock()
 	if h.get(name) == nil {
 		// Not live here: make sure this node is still its home before
 		// creating it (the asker read the claim a moment ago).
@@ -311,11 +312,13 @@ func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, id int64,
 		holder, err := c.homes.claim(ctx, name, c.node)
 		cancel()
 		if err != nil {
+			c.claimMu.Unlock()
 			c.srv.metrics.StoreErrors.Inc()
 			answer(joinError, 0, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
 			return
 		}
 		if holder != c.node {
+			c.claimMu.Unlock()
 			answer(joinMoved, 0, "", holder)
 			return
 		}
@@ -324,6 +327,7 @@ func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, id int64,
 	p.link = &remoteOutbox{c: c, node: from, id: id}
 	p.self = member{id: id, user: user, out: p.link}
 	r, err := h.join(name, password, &p.self)
+	c.claimMu.Unlock()
 	if err != nil {
 		fail(err)
 		return

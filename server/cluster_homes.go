@@ -15,11 +15,12 @@ import (
 // one wins and all read the same winner. No consensus of our own: the
 // primary key is the arbiter.
 //
-// A row stays while its node lives, also after the room closed (the name
-// stays "sticky" to its node, so a closing room and a concurrent re-join
-// can never end up on two nodes). Rows of a node go when it shuts down,
-// when it starts (leftovers of a crash) and when the other nodes declare
-// it dead.
+// A row outlives its room by ClusterConfig.ReleaseAfter (a room that
+// empties and fills again stays on its node); then its node deletes it,
+// under the node's claim lock and only if the room is still not live, so a
+// creation on that node never runs on a released row (see
+// cluster.releaseLoop). Rows of a node also go when it shuts down, when it
+// starts (leftovers of a crash) and when the other nodes declare it dead.
 type homeTable struct {
 	pool *pgxpool.Pool
 }
@@ -75,6 +76,14 @@ func (h *homeTable) claim(ctx context.Context, name, node string) (string, error
 		return holder, nil
 	}
 	return "", fmt.Errorf("claim the home of room %q: released again and again", name)
+}
+
+// release removes node's claim of name.
+func (h *homeTable) release(ctx context.Context, name, node string) error {
+	if _, err := h.pool.Exec(ctx, `DELETE FROM tandem_room_homes WHERE name = $1 AND node = $2`, name, node); err != nil {
+		return fmt.Errorf("release the home of room %q: %w", name, err)
+	}
+	return nil
 }
 
 // releaseNode removes every claim of node (it stopped, restarted or died).

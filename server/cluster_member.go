@@ -367,11 +367,13 @@ func (cl *client) clusterJoin(name, password string) {
 	}
 	for attempt := 0; attempt < 4; attempt++ {
 		home := c.node
+		c.claimMu.Lock() // until the room exists here, if this node is its home
 		if cl.srv.hub.get(name) == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 			holder, err := c.homes.claim(ctx, name, c.node)
 			cancel()
 			if err != nil {
+				c.claimMu.Unlock()
 				cl.srv.metrics.StoreErrors.Inc()
 				cl.log.Error("join: claim room home", "room", name, "err", err)
 				cl.sendError(protocol.NumJoin, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
@@ -381,8 +383,10 @@ func (cl *client) clusterJoin(name, password string) {
 		}
 		if home == c.node {
 			cl.localJoin(name, password)
+			c.claimMu.Unlock()
 			return
 		}
+		c.claimMu.Unlock()
 		if alive, dead := c.alive(home); !alive && dead {
 			c.nodeLost(home, true, "its node was not heard from")
 			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)

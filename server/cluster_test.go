@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -190,4 +193,42 @@ func TestClusterOperatorCloseReachesRemoteMembers(t *testing.T) {
 	b.Join("ops") // afresh
 	a.Join("ops")
 	b.Expect(fmt.Sprintf("2:%d:ops", a.ID))
+}
+
+// homeOf reads a room's home claim ("" for none).
+func homeOf(t *testing.T, cl *servertest.Cluster, room string) string {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, cl.DBURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var node string
+	err = conn.QueryRow(ctx, `SELECT node FROM tandem_room_homes WHERE name = $1`, room).Scan(&node)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ""
+	}
+	require.NoError(t, err)
+	return node
+}
+
+// A closed room's home claim is released after a while, and the room then
+// starts wherever it is next created.
+func TestClusterClosedRoomReleasesItsHome(t *testing.T) {
+	cl := servertest.StartCluster(t, 2, 5*time.Second, nil) // ReleaseAfter 200ms
+	a := cl.Nodes[0].Login(t, "a")
+	b := cl.Nodes[1].Login(t, "b")
+	a.Join("g")
+	assert.Equal(t, "n1", homeOf(t, cl, "g"))
+	a.Send("2:-1")
+	a.Expect(fmt.Sprintf("2:%d:", a.ID))
+	deadline := time.Now().Add(servertest.Timeout)
+	for homeOf(t, cl, "g") != "" {
+		require.True(t, time.Now().Before(deadline), "the claim of the closed room was not released")
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Join("g")
+	assert.Equal(t, "n2", homeOf(t, cl, "g"))
+	a.Join("g")
+	b.Expect(fmt.Sprintf("2:%d:g", a.ID))
+	a.Send("3:0:hi")
+	b.Expect(fmt.Sprintf("3:%d:hi", a.ID))
 }

@@ -87,6 +87,9 @@ func (h *hub) remove(r *room) {
 	if h.rooms[r.name] == r {
 		delete(h.rooms, r.name)
 		h.metrics.Rooms.Dec()
+		if h.cluster != nil {
+			h.cluster.roomGone(r.name)
+		}
 	}
 }
 

@@ -116,7 +116,7 @@ func StartCluster(t testing.TB, n int, nodeTimeout time.Duration, configure func
 			if os.Getenv("CLUSTER_DEBUG") != "" {
 				c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("n", name)
 			}
-			c.Cluster = &server.ClusterConfig{URL: nats.URL, DatabaseURL: dbURL, NodeTimeout: nodeTimeout}
+			c.Cluster = &server.ClusterConfig{URL: nats.URL, DatabaseURL: dbURL, NodeTimeout: nodeTimeout, ReleaseAfter: 200 * time.Millisecond}
 			if configure != nil {
 				configure(c)
 			}
