@@ -204,12 +204,15 @@ func (c *cluster) onCommand(msg *nats.Msg) {
 	from := r.str()
 	switch kind {
 	case wireJoin:
-		name, password, id, user, check := r.str(), r.str(), r.iv(), r.str(), r.boolean()
+		name, password, id, user, check, grace := r.str(), r.str(), r.iv(), r.str(), r.boolean(), time.Duration(r.iv())
 		if !r.ok() || ValidateNodeName(from) != nil || protocol.ValidateRoomName([]byte(name)) != nil {
 			c.drop("malformed")
 			return
 		}
-		c.homeJoin(msg, from, name, password, id, user, check)
+		if grace != graceDefault && (grace < 0 || grace > c.srv.cfg.Limits.MaxRejoinGrace) {
+			grace = graceDefault
+		}
+		c.homeJoin(msg, from, name, password, grace, id, user, check)
 	case wireCommand:
 		roomID, id, line := r.uv(), r.iv(), r.bytes()
 		if !r.ok() {
@@ -270,7 +273,7 @@ func (c *cluster) proxyOf(from string, roomID uint64, id int64) *client {
 
 // homeJoin puts a member of another node into a room homed here (or only
 // checks the password, so a wrong one changes nothing for the joiner).
-func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, id int64, user string, check bool) {
+func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, grace time.Duration, id int64, user string, check bool) {
 	answer := func(status byte, roomID uint64, code protocol.Code, text string) {
 		w := newWire(status, len(text)+32)
 		w.uv(roomID)
@@ -326,7 +329,7 @@ func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, id int64,
 	p := &client{srv: c.srv, log: c.log.With("client", id, "user", user, "peer", from)}
 	p.link = &remoteOutbox{c: c, node: from, id: id}
 	p.self = member{id: id, user: user, out: p.link}
-	r, err := h.join(name, password, &p.self)
+	r, err := h.join(name, password, grace, &p.self)
 	c.claimMu.Unlock()
 	if err != nil {
 		fail(err)

@@ -336,7 +336,7 @@ type joinReply struct {
 
 var errHomeSilent = errors.New("the room's home node did not answer")
 
-func (c *cluster) requestJoin(home, name, password string, cl *client, check bool) (joinReply, error) {
+func (c *cluster) requestJoin(home, name, password string, grace time.Duration, cl *client, check bool) (joinReply, error) {
 	w := newWire(wireJoin, len(name)+len(password)+64)
 	w.str(c.node)
 	w.str(name)
@@ -344,6 +344,7 @@ func (c *cluster) requestJoin(home, name, password string, cl *client, check boo
 	w.iv(cl.self.id)
 	w.str(cl.self.user)
 	w.boolean(check)
+	w.iv(int64(grace))
 	msg, err := c.nc.Request(subjCmds(home), w.b, c.cfg.NodeTimeout)
 	if err != nil {
 		return joinReply{}, fmt.Errorf("%w: %w", errHomeSilent, err)
@@ -359,7 +360,7 @@ func (c *cluster) requestJoin(home, name, password string, cl *client, check boo
 
 // clusterJoin is join in a cluster: find the room's home (claiming it for
 // this node if nobody holds it), then join locally or at the home.
-func (cl *client) clusterJoin(name, password string) {
+func (cl *client) clusterJoin(name, password string, grace time.Duration) {
 	c := cl.srv.cluster
 	if v := cl.remoteRoom(); v != nil && v.name == name {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
@@ -382,7 +383,7 @@ func (cl *client) clusterJoin(name, password string) {
 			home = holder
 		}
 		if home == c.node {
-			cl.localJoin(name, password)
+			cl.localJoin(name, password, grace)
 			c.claimMu.Unlock()
 			return
 		}
@@ -399,7 +400,7 @@ func (cl *client) clusterJoin(name, password string) {
 			continue
 		}
 		if cl.room != nil || cl.remoteRoom() != nil {
-			rep, err := c.requestJoin(home, name, password, cl, true)
+			rep, err := c.requestJoin(home, name, password, grace, cl, true)
 			if err != nil {
 				cl.sendError(protocol.NumJoin, protocol.CodeStoreUnavailable, "the room's home node is not answering; try again")
 				return
@@ -413,7 +414,7 @@ func (cl *client) clusterJoin(name, password string) {
 		cl.cs.mu.Lock()
 		cl.cs.joining = joinTarget{home, name}
 		cl.cs.mu.Unlock()
-		rep, err := c.requestJoin(home, name, password, cl, false)
+		rep, err := c.requestJoin(home, name, password, grace, cl, false)
 		cl.cs.mu.Lock()
 		cl.cs.joining = joinTarget{}
 		cl.cs.mu.Unlock()

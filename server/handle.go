@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
@@ -37,11 +38,14 @@ type client struct {
 	link *remoteOutbox
 	// cs is the client's room homed on another node (cluster_member.go).
 	cs clusterState
+	// rejoin is the resume state of this session (rejoin.go).
+	rejoin clientRejoin
 }
 
 func newClient(s *Server, c *conn) *client {
 	cl := &client{srv: s, conn: c, log: c.log}
 	cl.self.out = c
+	cl.rejoin.gone = make(chan struct{})
 	return cl
 }
 
@@ -60,6 +64,10 @@ func (cl *client) handle(cmd *protocol.Command) {
 	}
 	if cmd.Num == protocol.NumLogin {
 		cl.login(cmd)
+		return
+	}
+	if cmd.Num == protocol.NumResume {
+		cl.resume(cmd)
 		return
 	}
 	if !cl.loggedIn() {
@@ -83,7 +91,7 @@ func (cl *client) handle(cmd *protocol.Command) {
 // object command. A proxy (a member connected to another node) runs it at
 // the room's home.
 func (cl *client) roomCommand(cmd *protocol.Command) {
-	if cmd.Num >= protocol.NumInstantiate {
+	if cmd.Num >= protocol.NumInstantiate && cmd.Num <= protocol.NumObjMessage {
 		cl.errSubject = cmd.Fields[0]
 		defer func() { cl.errSubject = nil }()
 	}
@@ -115,8 +123,10 @@ func (cl *client) flooded() {
 
 // closed runs on the reader goroutine after the read loop ended.
 func (cl *client) closed() {
+	defer close(cl.rejoin.gone)
 	cl.dropEndedRoom()
-	if cl.room != nil {
+	// A dropped member stays in its room, inactive, for a resume.
+	if cl.room != nil && !cl.park() {
 		cl.leave(false)
 	}
 	if cl.loggedIn() {
@@ -210,12 +220,7 @@ func (cl *client) who(cmd *protocol.Command) {
 			cl.sendError(protocol.NumWho, protocol.CodeNotInRoom, "you are not in a room; name one: 5:<room>")
 			return
 		}
-		ms := cl.room.memberList()
-		entries := make([]protocol.WhoEntry, len(ms))
-		for i, m := range ms {
-			entries[i] = protocol.WhoEntry{ID: m.id, Name: m.user}
-		}
-		cl.send(protocol.AppendWho(nil, cl.room.name, entries))
+		cl.send(appendLiveWho(nil, cl.room.name, cl.room.memberList()))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -268,19 +273,24 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 			return
 		}
 	}
-	cl.join(string(name), password)
-}
-
-func (cl *client) join(name, password string) {
-	if cl.srv.cluster != nil {
-		cl.clusterJoin(name, password)
+	grace, err := cl.srv.parseRoomGrace(cmd.Field(2))
+	if err != nil {
+		cl.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
 		return
 	}
-	cl.localJoin(name, password)
+	cl.join(string(name), password, grace)
+}
+
+func (cl *client) join(name, password string, grace time.Duration) {
+	if cl.srv.cluster != nil {
+		cl.clusterJoin(name, password, grace)
+		return
+	}
+	cl.localJoin(name, password, grace)
 }
 
 // localJoin joins a room homed on this node.
-func (cl *client) localJoin(name, password string) {
+func (cl *client) localJoin(name, password string, grace time.Duration) {
 	h := cl.srv.hub
 	if cl.room != nil && cl.room.name == name {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
@@ -291,7 +301,7 @@ func (cl *client) localJoin(name, password string) {
 		return
 	}
 	cl.leaveAny(true)
-	r, err := h.join(name, password, &cl.self)
+	r, err := h.join(name, password, grace, &cl.self)
 	if err != nil {
 		cl.reply(protocol.NumJoin, err)
 		return

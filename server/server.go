@@ -22,6 +22,7 @@ type Server struct {
 	metrics  *Metrics
 	sessions *sessionRegistry
 	hub      *hub
+	rejoin   *rejoinRegistry
 	mirror   *roomMirror
 	throttle *loginThrottle
 	cluster  *cluster // nil on a single node
@@ -82,6 +83,7 @@ func New(cfg Config, st store.Store) *Server {
 		s.cluster = newCluster(s)
 		s.hub.cluster = s.cluster
 	}
+	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
 	return s
 }
 
@@ -267,6 +269,7 @@ func (s *Server) shutdown() {
 		c.closeWith(protocol.CloseServerShutdown, "the server is shutting down")
 	}
 	s.wg.Wait()
+	s.rejoin.closeAll() // a shutdown is not a drop: inactive members leave too
 }
 
 // writerIdle is how long a connection's writer goroutine waits without

@@ -125,7 +125,8 @@ func (cl *client) login(cmd *protocol.Command) {
 	if s.cluster != nil {
 		s.cluster.loggedIn(cl)
 	}
-	cl.send(protocol.AppendSession(nil, id))
+	s.rejoin.endInactive(user) // a password login ends a dropped session too
+	cl.send(cl.sessionLine(id))
 	cl.log.Info("logged in")
 }
 
