@@ -116,10 +116,28 @@ func TestClusterNATSRestartHeals(t *testing.T) {
 	l2.Join("local")
 	l1.Expect(fmt.Sprintf("2:%d:local", l2.ID))
 
+	// Traffic across nodes while NATS goes away.
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for k := 0; ; k++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				a.Send(fmt.Sprintf("3:0:t%d", k))
+			}
+		}
+	}()
+	b.Skip(func(l string) bool { return strings.HasPrefix(l, fmt.Sprintf("3:%d:t", a.ID)) })
 	cl.NATS.Stop()
 	line, _ := nextWithin(t, b, servertest.Timeout, func(l string) bool { return strings.HasPrefix(l, "23:") })
 	assert.True(t, strings.HasPrefix(line, "23:span:home_lost:"), "got %q", line)
 	a.Expect(fmt.Sprintf("2:%d:", b.ID))
+	close(stop)
+	<-sent
+	b.ExpectSilence(50 * time.Millisecond) // nothing of the room after 23
 	for k := 0; k < 20; k++ { // the local room goes on
 		l1.Send(fmt.Sprintf("3:0:m%d", k))
 		l2.Expect(fmt.Sprintf("3:%d:m%d", l1.ID, k))
