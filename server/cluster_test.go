@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -231,4 +232,48 @@ func TestClusterClosedRoomReleasesItsHome(t *testing.T) {
 	b.Expect(fmt.Sprintf("2:%d:g", a.ID))
 	a.Send("3:0:hi")
 	b.Expect(fmt.Sprintf("3:%d:hi", a.ID))
+}
+
+func droppedCount(t *testing.T, s *servertest.Server) float64 {
+	mfs, err := s.Server.Metrics().Registry.Gather()
+	require.NoError(t, err)
+	total := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == "tandem_cluster_dropped_messages_total" {
+			for _, m := range mf.GetMetric() {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
+}
+
+// Garbage on a node's subjects is dropped and counted, never acted on;
+// room names that would be NATS wildcards are just names.
+func TestClusterDropsMalformedInterNodeMessages(t *testing.T) {
+	cl := servertest.StartCluster(t, 2, 5*time.Second, nil)
+	nc, err := nats.Connect(cl.NATS.URL)
+	require.NoError(t, err)
+	defer nc.Close()
+	garbage := [][]byte{nil, {1}, {2, 200}, {10, 2, 'n', '2', 0xff}, {12, 2, 'n', '2'}, {99}, []byte("3:0:hello")}
+	for _, subj := range []string{"tandem.node.n1.frames", "tandem.node.n1.cmds", "tandem.heartbeat", "tandem.session"} {
+		for _, g := range garbage {
+			require.NoError(t, nc.Publish(subj, g))
+		}
+	}
+	require.NoError(t, nc.Flush())
+	deadline := time.Now().Add(servertest.Timeout)
+	for droppedCount(t, cl.Nodes[0]) < 20 {
+		require.True(t, time.Now().Before(deadline), "dropped %v of the garbage", droppedCount(t, cl.Nodes[0]))
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	room := "a.b*>c"
+	a := cl.Nodes[0].Login(t, "a")
+	b := cl.Nodes[1].Login(t, "b")
+	a.Join(room)
+	b.Join(room)
+	a.Expect(fmt.Sprintf("2:%d:%s", b.ID, room))
+	b.Send("3:0:wild")
+	a.Expect(fmt.Sprintf("3:%d:wild", b.ID))
 }
