@@ -138,7 +138,7 @@ func TestClusterNATSRestartHeals(t *testing.T) {
 	close(stop)
 	<-sent
 	b.ExpectSilence(50 * time.Millisecond) // nothing of the room after 23
-	for k := 0; k < 20; k++ { // the local room goes on
+	for k := 0; k < 20; k++ {              // the local room goes on
 		l1.Send(fmt.Sprintf("3:0:m%d", k))
 		l2.Expect(fmt.Sprintf("3:%d:m%d", l1.ID, k))
 	}
