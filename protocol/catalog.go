@@ -48,5 +48,5 @@ func ClosingCodes() []Code {
 
 // RoomClosedCodes returns every code of "23" room-closed lines.
 func RoomClosedCodes() []Code {
-	return []Code{RoomClosedByOperator}
+	return []Code{RoomClosedByOperator, RoomClosedHomeLost}
 }

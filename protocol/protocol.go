@@ -109,4 +109,7 @@ const (
 const (
 	// RoomClosedByOperator: an operator closed the room (admin console).
 	RoomClosedByOperator Code = "closed"
+	// RoomClosedHomeLost: the cluster node holding the room died or
+	// became unreachable (or shut down); join again to start it afresh.
+	RoomClosedHomeLost Code = "home_lost"
 )

@@ -235,4 +235,7 @@ type Config struct {
 	Dev    bool
 	Limits Limits
 	Logger *slog.Logger
+	// Cluster, when set, makes this node one of a cluster (cluster.go);
+	// the store must then be PostgreSQL, shared by every node.
+	Cluster *ClusterConfig
 }

@@ -568,5 +568,6 @@ func (c *conn) handle(line []byte) {
 		}
 		return
 	}
+	c.client.line = line
 	c.client.handle(&cmd)
 }

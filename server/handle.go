@@ -31,6 +31,15 @@ type client struct {
 	// run (its object id, or the token of an instantiate), so a client can
 	// tell which object an error is about.
 	errSubject []byte
+
+	// line is the raw line of the command being run (forwarded as is to
+	// the home of a room on another node).
+	line []byte
+	// link is set on a proxy: a member connected to another node, whose
+	// replies go there (cluster_home.go); conn is nil then.
+	link *remoteOutbox
+	// cs is the client's room homed on another node (cluster_member.go).
+	cs clusterState
 	// rejoin is the resume state of this session (rejoin.go).
 	rejoin   clientRejoin
 	joins    *rate.Limiter // 2:<room> attempts (guards.go)
@@ -51,7 +60,11 @@ func (cl *client) loggedIn() bool { return cl.conn.loggedIn.Load() }
 func (cl *client) handle(cmd *protocol.Command) {
 	cl.dropEndedRoom()
 	if cmd.Num == protocol.NumPing {
-		cl.pong(cmd)
+		// In a room homed elsewhere the home answers, after the effects of
+		// every earlier command, as on one node.
+		if cl.srv.cluster == nil || !cl.forwardToHome(cmd) {
+			cl.pong(cmd)
+		}
 		return
 	}
 	if cmd.Num == protocol.NumLogin {
@@ -66,10 +79,6 @@ func (cl *client) handle(cmd *protocol.Command) {
 		cl.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
 		return
 	}
-	if cmd.Num >= protocol.NumInstantiate && cmd.Num <= protocol.NumObjMessage {
-		cl.errSubject = cmd.Fields[0]
-		defer func() { cl.errSubject = nil }()
-	}
 	switch cmd.Num {
 	case protocol.NumRooms:
 		if cl.listAllowed(cmd.Num) {
@@ -77,6 +86,23 @@ func (cl *client) handle(cmd *protocol.Command) {
 		}
 	case protocol.NumJoin:
 		cl.joinOrLeave(cmd)
+	default:
+		if cl.srv.cluster != nil && cl.forwardToHome(cmd) {
+			return
+		}
+		cl.roomCommand(cmd)
+	}
+}
+
+// roomCommand runs a command about the client's room: a message, a 5, an
+// object command. A proxy (a member connected to another node) runs it at
+// the room's home.
+func (cl *client) roomCommand(cmd *protocol.Command) {
+	if cmd.Num >= protocol.NumInstantiate && cmd.Num <= protocol.NumObjMessage {
+		cl.errSubject = cmd.Fields[0]
+		defer func() { cl.errSubject = nil }()
+	}
+	switch cmd.Num {
 	case protocol.NumMessage:
 		cl.message(cmd)
 	case protocol.NumWho:
@@ -116,12 +142,22 @@ func (cl *client) closed() {
 		cl.leave(false)
 	}
 	if cl.loggedIn() {
+		if c := cl.srv.cluster; c != nil {
+			cl.leaveRemote(false)
+			c.loggedOut(cl)
+		}
 		cl.srv.sessions.remove(cl.self.user, cl)
 		cl.srv.metrics.Sessions.Dec()
 	}
 }
 
-func (cl *client) send(b []byte) { cl.conn.send(b) }
+func (cl *client) send(b []byte) {
+	if cl.link != nil {
+		cl.link.send(b)
+		return
+	}
+	cl.conn.send(b)
+}
 
 // dropEndedRoom forgets a room that was ended for its members (they were
 // told with a "23" line, and are no longer in it).
@@ -134,6 +170,11 @@ func (cl *client) dropEndedRoom() {
 func (cl *client) sendError(cmd int, code protocol.Code, text string) {
 	if cl.errSubject != nil {
 		text = string(cl.errSubject) + " " + text
+	}
+	if cl.link != nil {
+		cl.srv.metrics.Errors.WithLabelValues(string(code)).Inc()
+		cl.link.send(protocol.AppendError(nil, cmd, code, text))
+		return
 	}
 	cl.conn.sendError(cmd, code, text)
 }
@@ -237,6 +278,9 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 	name := cmd.Fields[0]
 	if string(name) == "-1" && cmd.N == 1 {
 		if cl.room == nil {
+			if cl.leaveRemote(true) {
+				return
+			}
 			cl.sendError(protocol.NumJoin, protocol.CodeNotInRoom, "you are not in a room")
 			return
 		}
@@ -266,6 +310,15 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 }
 
 func (cl *client) join(name, password string, grace time.Duration) {
+	if cl.srv.cluster != nil {
+		cl.clusterJoin(name, password, grace)
+		return
+	}
+	cl.localJoin(name, password, grace)
+}
+
+// localJoin joins a room homed on this node.
+func (cl *client) localJoin(name, password string, grace time.Duration) {
 	h := cl.srv.hub
 	if cl.room != nil && cl.room.name == name {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
@@ -282,9 +335,7 @@ func (cl *client) join(name, password string, grace time.Duration) {
 		cl.reply(protocol.NumJoin, err)
 		return
 	}
-	if cl.room != nil {
-		cl.leave(true)
-	}
+	cl.leaveAny(true)
 	r, err := h.join(name, password, grace, &cl.self)
 	if err != nil {
 		if isWrongPassword(err) {

@@ -24,8 +24,9 @@ type roomMirror struct {
 	metrics *Metrics
 	rooms   *hub // set once by New; read by rebuild
 
-	ops   chan mirrorOp
-	dirty atomic.Bool
+	ops    chan mirrorOp
+	dirty  atomic.Bool
+	halted atomic.Bool // the node crashed (Server.Crash): write nothing more
 }
 
 type mirrorOp struct {
@@ -102,7 +103,7 @@ func (m *roomMirror) run(ctx context.Context) {
 		case op := <-m.ops:
 			m.apply(op)
 		case <-t.C:
-			if m.dirty.Load() && len(m.ops) == 0 {
+			if m.dirty.Load() && len(m.ops) == 0 && !m.halted.Load() {
 				if err := m.rebuild(); err != nil {
 					m.log.Warn("room mirror rebuild failed; will retry", "err", err)
 				} else {
@@ -115,6 +116,9 @@ func (m *roomMirror) run(ctx context.Context) {
 }
 
 func (m *roomMirror) apply(op mirrorOp) {
+	if m.halted.Load() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := op.do(ctx); err != nil {
@@ -174,6 +178,9 @@ func (m *roomMirror) flush() {
 		default:
 		}
 		break
+	}
+	if m.halted.Load() {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()

@@ -55,7 +55,9 @@ type roomEvents interface {
 // what it causes and return an error for the requester, if any.
 type room struct {
 	name     string
-	passHash string // empty for a public room
+	passHash string   // empty for a public room
+	id       uint64   // unique on this node; names the room to other nodes
+	cluster  *cluster // nil on a single node
 	lim      *Limits
 	events   roomEvents
 	metrics  *Metrics
@@ -101,6 +103,10 @@ func (r *room) member(ms []*member, id int64) *member {
 
 // broadcast delivers one frame to every member but skip (which may be nil).
 func (r *room) broadcast(ms []*member, skip *member, f outFrame) {
+	if r.cluster != nil {
+		r.cluster.broadcast(r, ms, skip, f)
+		return
+	}
 	for _, m := range ms {
 		if m != skip {
 			m.out.deliver(r, f)
@@ -221,25 +227,35 @@ func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecip
 	ms := r.memberList()
 	var seenBuf [16]int64
 	seen := seenBuf[:0] // ids already handled: a repeated id is not a second copy
+	var batch *targetBatch // members on other nodes, one crossing per node
+	if r.cluster != nil {
+		batch = &targetBatch{c: r.cluster}
+	}
 	count := 0
 	for rest := ids; len(rest) > 0; count++ {
 		var id int64
 		id, rest, _ = protocol.NextID(rest) // validated by the parser
 		if count >= maxRecipients {
-			return missing, true, delivered
+			cut = true
+			break
 		}
 		if slices.Contains(seen, id) {
 			continue
 		}
 		seen = append(seen, id)
 		if m := r.member(ms, id); m != nil {
-			m.out.deliver(r, f)
+			if batch == nil || !batch.add(m) {
+				m.out.deliver(r, f)
+			}
 			delivered++
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	return missing, false, delivered
+	if batch != nil {
+		batch.flush(r, f)
+	}
+	return missing, cut, delivered
 }
 
 // roomError is a refusal with its protocol code.

@@ -25,6 +25,7 @@ type Server struct {
 	rejoin   *rejoinRegistry
 	mirror   *roomMirror
 	throttle *loginThrottle
+	cluster  *cluster // nil on a single node
 	// Sampled logs of what clients can cause at will.
 	loginFailLog, plainTextLog *logSampler
 
@@ -43,7 +44,8 @@ type Server struct {
 	serving chan struct{}
 
 	mu       sync.Mutex
-	stopping bool // set by shutdown: no new connections
+	stopping bool         // set by shutdown: no new connections
+	ln       net.Listener // set by Serve, for Crash
 	conns    map[*conn]struct{}
 	perIP    map[string]int
 	wg       sync.WaitGroup
@@ -87,6 +89,10 @@ func New(cfg Config, st store.Store) *Server {
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
+	if cfg.Cluster != nil {
+		s.cluster = newCluster(s)
+		s.hub.cluster = s.cluster
+	}
 	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
 	return s
 }
@@ -111,6 +117,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mirror.markDirty()
 	}
 	cancel()
+	if s.cluster != nil {
+		startCtx, cancel := context.WithTimeout(ctx, 2*storeTimeout)
+		err := s.cluster.start(startCtx)
+		cancel()
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("join the cluster: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
 	close(s.serving)
 
 	bg, stopBg := context.WithCancel(context.Background())
@@ -131,11 +149,43 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-acceptDone:
 		err = fmt.Errorf("accept clients: %w", err)
 	}
+	if s.cluster != nil {
+		s.cluster.goodbye()
+	}
 	s.shutdown()
 	stopBg()
 	bgWG.Wait()
 	s.mirror.flush()
+	if s.cluster != nil && s.cluster.nc != nil {
+		s.cluster.close()
+	}
 	return err
+}
+
+// Crash makes the node act as if its process were killed (kill -9), for
+// drills and tests of node loss: its NATS link, listener and client
+// sockets are dropped at once, nobody is told anything and nothing more is
+// written to the store. Serve still has to be stopped afterwards.
+func (s *Server) Crash() {
+	s.mirror.halted.Store(true)
+	if c := s.cluster; c != nil {
+		c.crashed.Store(true)
+		if c.nc != nil {
+			c.nc.Close()
+		}
+	}
+	s.mu.Lock()
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.nc.Close()
+	}
 }
 
 func (s *Server) acceptLoop(ln net.Listener) error {

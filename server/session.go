@@ -135,6 +135,9 @@ func (cl *client) login(cmd *protocol.Command) {
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
 	}
+	if s.cluster != nil {
+		s.cluster.loggedIn(cl)
+	}
 	s.rejoin.endInactive(user) // a password login ends a dropped session too
 	cl.send(cl.sessionLine(id))
 	cl.log.Info("logged in")

@@ -4,8 +4,6 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/tandemnet/tandem/server/store/opener"
@@ -58,13 +56,5 @@ func nodeName(flag string, listen net.Addr) string {
 	if flag != "" {
 		return flag
 	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	port := "0"
-	if ta, ok := listen.(*net.TCPAddr); ok {
-		port = strconv.Itoa(ta.Port)
-	}
-	return host + ":" + port
+	return defaultNodeName(listen.String())
 }

@@ -36,6 +36,8 @@ type serveFlags struct {
 	dbRetry             time.Duration
 	limits              server.Limits
 	ws                  wsFlags
+	cluster             clusterFlags
+	clusterCfg          *server.ClusterConfig // nil: one process
 }
 
 // Default client addresses: every interface normally, loopback only in dev
@@ -62,7 +64,7 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.listen, "listen", os.Getenv("TANDEM_LISTEN"), "client address (env TANDEM_LISTEN; default "+defaultListen+", with --dev "+defaultDevListen+")")
 	fs.StringVar(&f.db, "db", envOr("TANDEM_DB", "./tandem.db"), "SQLite file or postgres:// URL (env TANDEM_DB)")
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only); listens on loopback unless --listen is given")
-	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", ""), "this node's name in the store's room list, unique per database (env TANDEM_NODE; default <hostname>:<listen port>)")
+	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", ""), "this node's name in the store's room list, logs and metrics, unique per database (env TANDEM_NODE; default <hostname>-<listen port>)")
 	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778; without a host, loopback); empty: off")
 	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics, /healthz and /debug/pprof on the admin address without an admin login (for Prometheus, health probes, go tool pprof)")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address (its cmdline with database passwords redacted)")
@@ -72,6 +74,7 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying a database that is not up yet (refusing connections, starting up) for this long")
 	addWebSocketFlags(fs, &f.ws)
+	addClusterFlags(fs, &f.cluster)
 	l := &f.limits
 	fs.IntVar(&l.MaxLineBytes, "max-line", d.MaxLineBytes, "longest accepted line in bytes")
 	fs.IntVar(&l.MaxRooms, "max-rooms", d.MaxRooms, "live rooms on this node")
@@ -167,6 +170,11 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 			f.listen = defaultDevListen
 		}
 	}
+	nodeGiven := os.Getenv("TANDEM_NODE") != ""
+	fs.Visit(func(fl *flag.Flag) { nodeGiven = nodeGiven || fl.Name == "node" })
+	if f.clusterCfg, err = f.clusterConfig(nodeGiven); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 
@@ -250,7 +258,7 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 		ln = tls.NewListener(ln, tlsCfg)
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
-	srv := server.New(server.Config{Node: nodeName(f.node, ln.Addr()), Dev: f.dev, Limits: f.limits, Logger: log}, st)
+	srv := server.New(server.Config{Node: nodeName(f.node, ln.Addr()), Dev: f.dev, Limits: f.limits, Logger: log, Cluster: f.clusterCfg}, st)
 	if f.admin != "" {
 		stopAdmin, err := startAdmin(f.admin, adminOptions{pprof: f.pprof, openMetrics: f.adminOpenMetrics}, srv, st, log)
 		if err != nil {
