@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using NUnit.Framework;
+using Tandem.Transport;
+
+namespace Tandem.Tests
+{
+    /// <summary>
+    /// A transport the test scripts: every Open is one connection the test sees in
+    /// <see cref="Connections"/>; lines the client sends are recorded, and the test feeds
+    /// lines and the end of the connection.
+    /// </summary>
+    internal sealed class ScriptedTransport : ITransport
+    {
+        readonly Queue<TransportEvent> inbox = new Queue<TransportEvent>();
+        public readonly List<string> Sent = new List<string>();
+        public bool ClosedByClient;
+
+        public string Address { get { return "scripted://"; } }
+        public void Open() { inbox.Enqueue(new TransportEvent(TransportEventKind.Connected, null)); }
+        public void Send(string line) { Sent.Add(line); }
+        public void Poll() { }
+        public bool TryReceive(out TransportEvent e)
+        {
+            if (inbox.Count == 0)
+            {
+                e = default(TransportEvent);
+                return false;
+            }
+            e = inbox.Dequeue();
+            return true;
+        }
+        public void Close(TimeSpan flushTimeout) { ClosedByClient = true; }
+
+        public void Feed(params string[] lines)
+        {
+            foreach (var l in lines) inbox.Enqueue(new TransportEvent(TransportEventKind.Line, l));
+        }
+
+        public void Drop(string reason) { inbox.Enqueue(new TransportEvent(TransportEventKind.Closed, reason)); }
+    }
+
+    /// <summary>The reconnect and resume state machine of TandemClient, over a scripted transport.</summary>
+    [TestFixture]
+    public class ResumeTests
+    {
+        List<ScriptedTransport> conns;
+        TandemClient client;
+        List<string> log;
+
+        ScriptedTransport Current { get { return conns[conns.Count - 1]; } }
+
+        [SetUp]
+        public void SetUp()
+        {
+            conns = new List<ScriptedTransport>();
+            log = new List<string>();
+            client = new TandemClient(new TandemClientOptions
+            {
+                AutoReconnect = true,
+                RefreshMembers = false,
+                ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
+                ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
+                TransportFactory = (a, o) =>
+                {
+                    var t = new ScriptedTransport();
+                    conns.Add(t);
+                    return t;
+                },
+            });
+            client.ConnectionLost += d => log.Add("lost " + d.Reason);
+            client.Reconnecting += (n, d) => log.Add("reconnecting " + n);
+            client.Resumed += id => log.Add("resumed " + id);
+            client.ResumeFailed += why => log.Add("resume failed " + why.Split(':')[0]);
+            client.LoggedIn += id => log.Add("loggedin " + id);
+            client.RoomJoined += r => log.Add("joined " + r);
+            client.RoomLeft += r => log.Add("left " + r);
+            client.RoomReady += (r, n) => log.Add("ready " + r);
+            client.MemberLeft += m => log.Add("member left " + m.ClientId);
+            client.MemberJoined += m => log.Add("member joined " + m.ClientId);
+            client.MemberActivity += (id, active) => log.Add("activity " + id + " " + active);
+            client.Objects.Spawned += o => log.Add("spawned " + o.Id);
+            client.Objects.Destroyed += o => log.Add("destroyed " + o.Id);
+            client.Objects.OwnerChanged += (o, prev) => log.Add("owner " + o.Id + " " + prev + "->" + o.Owner);
+        }
+
+        void Pump(int times = 3)
+        {
+            for (int i = 0; i < times; i++) client.Update();
+        }
+
+        // Waits (pumping) for the next connection attempt after a drop.
+        ScriptedTransport NextConnection(int before)
+        {
+            var until = DateTime.UtcNow.AddSeconds(5);
+            while (conns.Count == before)
+            {
+                if (DateTime.UtcNow > until) Assert.Fail("no reconnect");
+                Thread.Sleep(5);
+                client.Update();
+            }
+            Pump();
+            return Current;
+        }
+
+        // Logged in as 5 with resume token tok1, in arena with member 3 (master), objects 3.1 (3's) and 5.1 (ours).
+        void InRoom()
+        {
+            client.Connect("tcp://127.0.0.1:1");
+            client.Login("alice", "pw");
+            Pump();
+            Assert.AreEqual("0:alice:pw", Current.Sent[0]);
+            Current.Feed("0:5::tok1");
+            Pump();
+            client.JoinRoom("arena");
+            Current.Feed("2:5:arena", "2:3:arena", "4:3", "10:3.1:3:1:t:r:Ball::1:AQ==", "10:5.1:5:1:t:p:Avatar::1:AQ==", "17:arena:2");
+            Pump();
+            Assert.IsTrue(client.IsRoomReady);
+            log.Clear();
+        }
+
+        [Test]
+        public void ADropResumesWithTheTokenAndAppliesTheSnapshotOntoTheSameObjects()
+        {
+            InRoom();
+            ObjectRecord ball = client.Objects.Get("3.1"), avatar = client.Objects.Get("5.1");
+            client.Objects.Spawned += o => { };
+            Current.Drop("connection reset");
+            Pump();
+            Assert.IsTrue(client.IsResuming);
+            Assert.AreEqual("arena", client.CurrentRoom, "the room stays while resuming");
+            Assert.AreEqual(5L, client.ClientId);
+            Assert.AreEqual(2, client.Objects.Count, "the objects stay while resuming");
+            Assert.IsTrue(client.Objects.Suspended);
+            var w = new DeltaWriter();
+            w.Writer.Write(7);
+            w.AddWrittenFields(1);
+            Assert.IsFalse(client.Objects.SendUpdate(avatar, w, false), "nothing is sent while the connection is down");
+
+            var c2 = NextConnection(1);
+            Assert.AreEqual("19:alice:tok1", c2.Sent[0], "the reconnect resumes with the token, not the password");
+            c2.Feed("0:5::tok2", "2:5:arena", "2:3:arena", "2:8:arena", "20:8:inactive", "4:3",
+                    "10:3.1:5:2:t:r:Ball::1:Ag==", "10:8.1:8:1:t:p:Hat::1:Aw==", "17:arena:2");
+            Pump();
+            Assert.AreEqual("tok2", client.ResumeToken);
+            Assert.AreEqual(5L, client.ClientId);
+            Assert.IsFalse(client.IsResuming);
+            Assert.IsFalse(client.Objects.Suspended);
+            Assert.AreSame(ball, client.Objects.Get("3.1"), "the same record, updated in place");
+            Assert.AreEqual(5L, ball.Owner);
+            Assert.AreEqual(2L, ball.Generation);
+            Assert.AreEqual((byte)2, ball.State.GetField(0).Array[ball.State.GetField(0).Offset]);
+            Assert.IsTrue(avatar.IsDestroyed, "an object the snapshot does not name is gone");
+            Assert.IsNull(client.Objects.Get("5.1"));
+            Assert.IsNotNull(client.Objects.Get("8.1"));
+            Assert.IsTrue(client.IsMemberInactive(8));
+            CollectionAssert.AreEqual(new long[] { 3, 5, 8 }, client.MemberIds);
+            CollectionAssert.AreEqual(new[]
+            {
+                "lost connection reset", "reconnecting 1",
+                "member joined 8", "activity 8 False", "owner 3.1 3->5", "spawned 8.1", "destroyed 5.1", "resumed 5",
+            }, log, "no login, join, leave or ready events: the session went on");
+        }
+
+        [Test]
+        public void MembersWhoLeftOrCameBackDuringTheDropAreReportedAtTheEndOfTheResume()
+        {
+            InRoom();
+            Current.Feed("2:9:arena", "20:9:inactive");
+            Pump();
+            Assert.IsTrue(client.IsMemberInactive(9));
+            Current.Drop("reset");
+            Pump();
+            var c2 = NextConnection(1);
+            log.Clear();
+            // 3 left meanwhile (9 is master now), 9 is active again.
+            c2.Feed("0:5::tok2", "2:5:arena", "2:9:arena", "4:9", "10:3.1:9:2:t:r:Ball::1:AQ==", "10:5.1:5:1:t:p:Avatar::1:AQ==", "17:arena:2");
+            Pump();
+            Assert.IsFalse(client.IsMemberInactive(9));
+            Assert.AreEqual(9L, client.MasterId);
+            CollectionAssert.AreEqual(new long[] { 5, 9 }, client.MemberIds);
+            CollectionAssert.AreEqual(new[] { "owner 3.1 3->9", "member left 3", "activity 9 True", "resumed 5" }, log);
+        }
+
+        [Test]
+        public void ARefusedResumeLeavesTheRoomLogsInWithThePasswordAndRejoins()
+        {
+            InRoom();
+            Current.Drop("reset");
+            Pump();
+            var c2 = NextConnection(1);
+            Assert.AreEqual("19:alice:tok1", c2.Sent[0]);
+            c2.Feed("9:19:bad_token:the grace is over");
+            Pump();
+            Assert.AreEqual(new[] { "19:alice:tok1", "0:alice:pw" }, c2.Sent.ToArray());
+            Assert.IsFalse(client.IsResuming);
+            Assert.IsNull(client.CurrentRoom);
+            Assert.AreEqual(0, client.Objects.Count);
+            c2.Feed("0:6::tok9");
+            Pump();
+            Assert.AreEqual("2:arena", c2.Sent[2], "the room is joined again");
+            CollectionAssert.AreEqual(new[]
+            {
+                "lost reset", "reconnecting 1", "destroyed 3.1", "destroyed 5.1", "left arena", "resume failed bad_token", "loggedin 6",
+            }, log);
+        }
+
+        [Test]
+        public void AResumeAnsweredWithAnotherIdIsANewSession()
+        {
+            InRoom();
+            Current.Drop("reset");
+            Pump();
+            var c2 = NextConnection(1);
+            c2.Feed("0:6::tok2");
+            Pump();
+            Assert.AreEqual(6L, client.ClientId);
+            Assert.IsFalse(client.IsResuming);
+            Assert.AreEqual("2:arena", c2.Sent[1], "joined again as the new player");
+            Assert.Contains("resume failed the server answered the resume with client id 6, not 5", log);
+        }
+
+        [Test]
+        public void ADropDuringTheResumeResumesAgainWithTheSameToken()
+        {
+            InRoom();
+            Current.Drop("reset");
+            Pump();
+            var c2 = NextConnection(1);
+            c2.Drop("reset again");
+            Pump();
+            Assert.IsTrue(client.IsResuming);
+            var c3 = NextConnection(2);
+            Assert.AreEqual("19:alice:tok1", c3.Sent[0]);
+            Assert.AreEqual(1, log.FindAll(l => l.StartsWith("lost")).Count, "ConnectionLost once per drop");
+        }
+
+        [Test]
+        public void ServerBusyDelaysTheNextAttemptByItsHint()
+        {
+            InRoom();
+            var delays = new List<TimeSpan>();
+            client.Reconnecting += (n, d) => delays.Add(d);
+            Current.Drop("reset");
+            Pump();
+            var c2 = NextConnection(1);
+            c2.Feed("9:19:server_busy:300 too many resumes");
+            Pump();
+            Assert.IsTrue(c2.ClosedByClient);
+            Assert.IsTrue(client.IsResuming, "still resuming: the token was not spent");
+            Assert.AreEqual(2, delays.Count);
+            Assert.AreEqual(300.0, delays[1].TotalMilliseconds, 0.5, "the server's delay, not the 20 ms back-off");
+            var c3 = NextConnection(2);
+            Assert.AreEqual("19:alice:tok1", c3.Sent[0]);
+        }
+
+        [TestCase("session_replaced", false)]
+        [TestCase("kicked", false)]
+        [TestCase("server_shutdown", true)]
+        [TestCase("rate_limited", true)]
+        public void ClosingCodesThatEndTheMembershipDoNotResume(string code, bool relogin)
+        {
+            InRoom();
+            Current.Feed("8:" + code + ":bye");
+            Current.Drop("closed");
+            Pump();
+            Assert.IsFalse(client.IsResuming);
+            Assert.IsNull(client.CurrentRoom);
+            Assert.IsFalse(log.Contains("lost closed"));
+            if (!relogin)
+            {
+                Assert.AreEqual(ClientState.Disconnected, client.State);
+                return;
+            }
+            var c2 = NextConnection(1);
+            Assert.AreEqual("0:alice:pw", c2.Sent[0], "a plain login: the server ended the membership");
+        }
+
+        [Test]
+        public void DisconnectAndLeaveDoNotResume()
+        {
+            InRoom();
+            client.LeaveRoom();
+            Current.Feed("2:5:");
+            Pump();
+            Current.Drop("reset");
+            Pump();
+            Assert.IsFalse(client.IsResuming, "outside a room there is nothing to resume");
+            var c2 = NextConnection(1);
+            Assert.AreEqual("0:alice:pw", c2.Sent[0]);
+            c2.Feed("0:6::tok3");
+            Pump();
+            client.Disconnect();
+            Assert.IsFalse(client.IsResuming);
+            Assert.AreEqual(ClientState.Disconnected, client.State);
+        }
+    }
+}
