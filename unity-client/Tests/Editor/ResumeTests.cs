@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using NUnit.Framework;
+using Tandem.Sync;
 using Tandem.Transport;
 
 namespace Tandem.Tests
@@ -294,6 +295,115 @@ namespace Tandem.Tests
             client.Disconnect();
             Assert.IsFalse(client.IsResuming);
             Assert.AreEqual(ClientState.Disconnected, client.State);
+        }
+
+        sealed class View : ITransformView
+        {
+            public Pose P = new Pose(Vec3.Zero, Quat.Identity, Vec3.One);
+            public Pose Read() { return P; }
+            public void Write(Pose pose, bool position, bool rotation, bool scale) { P = pose; }
+        }
+
+        sealed class Factory : IObjectViewFactory
+        {
+            public readonly Func<double> Clock;
+            public int Created;
+            public readonly List<string> Destroyed = new List<string>();
+            public readonly Dictionary<ObjectSync, View> Views = new Dictionary<ObjectSync, View>();
+
+            public Factory(Func<double> clock) { Clock = clock; }
+
+            public ObjectSync Create(string prefab, ObjectRecord record, out string problem)
+            {
+                problem = null;
+                Created++;
+                return New();
+            }
+
+            public ObjectSync New()
+            {
+                ObjectSync sync = null;
+                var view = new View();
+                sync = new ObjectSync(new IReplicated[] { new TransformSync(view, Clock, () => sync.IsMine) });
+                Views[sync] = view;
+                return sync;
+            }
+
+            public void Destroy(ObjectSync sync) { Destroyed.Add(sync.Record == null ? "unbound" : sync.Record.Id); }
+        }
+
+        // The full state of a transform at x (as its owner would send it), as "mask:data".
+        static string PoseAt(float x, double senderTime)
+        {
+            var view = new View { P = new Pose(new Vec3(x, 0, 0), Quat.Identity, Vec3.One) };
+            var sync = new ObjectSync(new IReplicated[] { new TransformSync(view, () => senderTime, () => true) });
+            var w = new DeltaWriter();
+            sync.WriteFullState(w);
+            return w.MaskText + ":" + w.DataText;
+        }
+
+        [Test]
+        public void RoomSyncKeepsTheSameObjectsAcrossAResumeAndInterpolatesOnWithoutAJump()
+        {
+            double now = 100;
+            var factory = new Factory(() => now);
+            var room = new RoomSync(client, factory);
+            client.Connect("tcp://127.0.0.1:1");
+            client.Login("alice", "pw");
+            Pump();
+            Current.Feed("0:5::tok1");
+            Pump();
+            client.JoinRoom("arena");
+            Current.Feed("2:5:arena", "2:3:arena", "4:3", "10:3.1:3:1:t:r:Ball::" + PoseAt(0, 50), "17:arena:1");
+            Pump();
+            ObjectSync ball = room.Find("3.1");
+            View ballView = factory.Views[ball];
+            Assert.AreEqual(1, factory.Created);
+            Assert.AreEqual(0f, ballView.P.Position.X);
+
+            ObjectSync mine = factory.New();
+            room.Instantiate("Avatar", OwnershipMode.Takeover, ObjectLifetime.Player, mine);
+            string sent = Current.Sent[Current.Sent.Count - 1];
+            StringAssert.StartsWith("10:t1:Avatar:", sent);
+            Current.Feed("10:5.1:5:1:t:p:Avatar:t1:" + PoseAt(0, now));
+            Pump();
+            Assert.AreEqual("5.1", mine.Record.Id);
+
+            int sentBefore = Current.Sent.Count;
+            Current.Drop("reset");
+            Pump();
+            factory.Views[mine].P = new Pose(new Vec3(9, 0, 0), Quat.Identity, Vec3.One);
+            room.Tick(now += 1);
+            Assert.AreEqual(sentBefore, conns[0].Sent.Count, "our moved object sends nothing while the connection is down");
+            var c2 = NextConnection(1);
+            Assert.AreEqual(new[] { "19:alice:tok1" }, c2.Sent.ToArray(), "nothing but the resume is sent");
+
+            // The Ball moved to x=1 while we were away.
+            c2.Feed("0:5::tok2", "2:5:arena", "2:3:arena", "4:3", "10:3.1:3:1:t:r:Ball::" + PoseAt(1, 52),
+                    "10:5.1:5:1:t:p:Avatar::" + PoseAt(0, now), "17:arena:2");
+            Pump();
+            Assert.AreSame(ball, room.Find("3.1"), "the same object logic, not re-created");
+            Assert.AreSame(mine, room.Find("5.1"));
+            Assert.AreEqual(1, factory.Created, "nothing created again");
+            CollectionAssert.IsEmpty(factory.Destroyed, "nothing destroyed");
+
+            // Interpolation moves on from the displayed pose: no step to the new one.
+            float last = ballView.P.Position.X;
+            Assert.AreEqual(0f, last, 1e-4, "still showing the old pose right after the resume");
+            for (int i = 0; i < 30; i++)
+            {
+                now += 0.01;
+                ((TransformSync)ball.Parts[0]).Interpolate();
+                float x = ballView.P.Position.X;
+                Assert.LessOrEqual(x - last, 0.25f, "a step of " + (x - last) + " at frame " + i);
+                last = x;
+            }
+            Assert.AreEqual(1f, last, 1e-4, "arrived at the resumed pose");
+
+            // Ours sends its full state at once: what moved while away reaches the others.
+            room.Tick(now += 1);
+            string update = c2.Sent[c2.Sent.Count - 1];
+            StringAssert.StartsWith("11:5.1:1:0:f:", update, "all four transform fields");
         }
     }
 }
