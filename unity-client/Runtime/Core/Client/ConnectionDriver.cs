@@ -133,6 +133,7 @@ namespace Tandem
             {
                 State = ClientState.Disconnected;
                 IsReconnect = false;
+                retryHint = TimeSpan.Zero;
                 attemptNumber = attempt;
                 return false;
             }
