@@ -162,6 +162,9 @@ namespace Tandem.Unity
         public string CurrentRoom { get { return client != null ? client.CurrentRoom : null; } }
         /// <summary>True once the join snapshot is complete.</summary>
         public bool IsRoomReady { get { return client != null && client.IsRoomReady; } }
+
+        /// <summary>True from a drop in a room until the session is resumed or the resume failed (see <see cref="OnConnectionLost"/>).</summary>
+        public bool IsResuming { get { return client != null && client.IsResuming; } }
         public bool IsMaster { get { return client != null && client.IsMaster; } }
 
         /// <summary>A room whose join was sent but not yet confirmed or refused, or null.</summary>
