@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -404,13 +405,39 @@ func csharpE2EExe(t *testing.T) string {
 // client is away the Ball changes; the client resumes within the grace with the same id and
 // the same object records, holding the new Ball state. Second drop, past the grace: the
 // server hands the C# client's Avatar over, the resume is refused and the client logs in
-// and rejoins as a new player that sees the hand-over.
+// and rejoins as a new player that sees the hand-over. Over TCP, and over WebSocket through
+// the polled transport WebGL builds use (no threads of its own).
 func TestCSharpResumeEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
+	for _, tc := range []struct {
+		name   string
+		polled bool
+	}{
+		{name: "tcp"},
+		{name: "ws-polled", polled: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { runCSharpResume(t, exe, tc.polled) })
+	}
+}
+
+func runCSharpResume(t *testing.T, exe string, polled bool) {
 	const grace = 3 * time.Second
-	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = grace }))
-	proxy := servertest.NewProxy(t, srv.Addr)
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}),
+		servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = grace }))
+	target := srv.Addr
+	var flags []string
+	if polled {
+		u, err := url.Parse(srv.WSURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target = u.Host
+	}
+	proxy := servertest.NewProxy(t, target)
 	host, port, _ := strings.Cut(proxy.Addr, ":")
+	if polled {
+		flags = []string{"--url", "ws://" + proxy.Addr + "/ws", "--polled"}
+	}
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
 	room := "csharp-resume-" + suffix
 
@@ -421,7 +448,8 @@ func TestCSharpResumeEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "mono", exe, host, port, "RESUMER", "resumer"+suffix, room)
+	args := append(append([]string{exe}, flags...), host, port, "RESUMER", "resumer"+suffix, room)
+	cmd := exec.CommandContext(ctx, "mono", args...)
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
