@@ -279,6 +279,55 @@ namespace Tandem.Tests
         }
 
         [Test]
+        public void OtherMembersInactiveStateFollowsTheActivityLines()
+        {
+            InRoom();
+            Assert.IsFalse(client.IsMemberInactive(3));
+            Current.Feed("20:3:inactive");
+            Pump();
+            Assert.IsTrue(client.IsMemberInactive(3));
+            Assert.IsTrue(client.IsMember(3), "an inactive member stays a member");
+            Current.Feed("20:3:inactive", "20:3:active", "20:42:inactive");
+            Pump();
+            Assert.IsFalse(client.IsMemberInactive(3));
+            Assert.IsFalse(client.IsMemberInactive(42), "not a member: ignored");
+            Current.Feed("20:3:inactive", "2:3:");
+            Pump();
+            Assert.IsFalse(client.IsMemberInactive(3), "gone with its leave");
+            CollectionAssert.AreEqual(new[] { "activity 3 False", "activity 3 True", "activity 3 False", "member left 3" }, log,
+                                      "one event per change");
+        }
+
+        [Test]
+        public void GivingUpReconnectingEndsTheResume()
+        {
+            client = new TandemClient(new TandemClientOptions
+            {
+                AutoReconnect = true, RefreshMembers = false, MaxReconnectAttempts = 1,
+                ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
+                TransportFactory = (a, o) =>
+                {
+                    var t = new ScriptedTransport();
+                    conns.Add(t);
+                    return t;
+                },
+            });
+            client.ResumeFailed += why => log.Add("resume failed");
+            client.RoomLeft += r => log.Add("left " + r);
+            InRoom();
+            Current.Drop("reset");
+            Pump();
+            Assert.IsTrue(client.IsResuming);
+            var c2 = NextConnection(1);
+            c2.Drop("refused");
+            Pump();
+            Assert.IsFalse(client.IsResuming);
+            Assert.AreEqual(ClientState.Disconnected, client.State);
+            Assert.IsNull(client.CurrentRoom);
+            CollectionAssert.AreEqual(new[] { "left arena", "resume failed" }, log);
+        }
+
+        [Test]
         public void DisconnectAndLeaveDoNotResume()
         {
             InRoom();
