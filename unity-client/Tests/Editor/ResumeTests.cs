@@ -185,6 +185,40 @@ namespace Tandem.Tests
         }
 
         [Test]
+        public void AMemberListRequestLostWithTheConnectionIsAskedAgainAfterTheResume()
+        {
+            client = new TandemClient(new TandemClientOptions
+            {
+                AutoReconnect = true,
+                ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
+                TransportFactory = (a, o) =>
+                {
+                    var t = new ScriptedTransport();
+                    conns.Add(t);
+                    return t;
+                },
+            });
+            client.Connect("tcp://127.0.0.1:1");
+            client.Login("alice", "pw");
+            Pump();
+            Current.Feed("0:5::tok1");
+            Pump();
+            client.JoinRoom("arena");
+            Current.Feed("2:5:arena", "2:3:arena", "4:3", "17:arena:0");
+            Pump();
+            Assert.AreEqual("5", Current.Sent[Current.Sent.Count - 1], "names asked for after the join");
+            Current.Drop("reset"); // before the answer
+            Pump();
+            var c2 = NextConnection(1);
+            c2.Feed("0:5::tok2", "2:5:arena", "2:3:arena", "4:3", "17:arena:0");
+            Pump();
+            CollectionAssert.AreEqual(new[] { "19:alice:tok1", "5" }, c2.Sent, "asked again on the new connection");
+            c2.Feed("5:arena:3=bob,5=alice");
+            Pump();
+            Assert.AreEqual("bob", client.GetMemberName(3));
+        }
+
+        [Test]
         public void ARefusedResumeLeavesTheRoomLogsInWithThePasswordAndRejoins()
         {
             InRoom();

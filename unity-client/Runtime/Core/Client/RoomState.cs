@@ -80,6 +80,9 @@ namespace Tandem
             confirmed = inactiveBefore = null;
         }
 
+        /// <summary>The connection dropped and we keep the room for a resume: a <c>5</c> in flight will never be answered.</summary>
+        public void ConnectionLost() { whoPending = whoDirty = false; }
+
         /// <summary>The connection dropped again before the resume's join lines were complete: what we knew stays.</summary>
         public void AbortResync()
         {

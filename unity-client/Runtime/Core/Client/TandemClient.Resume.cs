@@ -70,6 +70,7 @@ namespace Tandem
             resuming = true;
             resumeSent = false;
             room.AbortResync();
+            room.ConnectionLost();
             Objects.AbortResync();
             Objects.Suspended = true;
             room.Joining = null;
