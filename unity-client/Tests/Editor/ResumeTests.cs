@@ -219,6 +219,43 @@ namespace Tandem.Tests
         }
 
         [Test]
+        public void AJoinDoneJustBeforeTheDropIsTheRoomResumedInto()
+        {
+            InRoom();
+            client.JoinRoom("hall");
+            Current.Drop("reset"); // the server did the join, we never heard
+            Pump();
+            var c2 = NextConnection(1);
+            c2.Feed("0:5::tok2", "2:5:hall", "4:5", "17:hall:0");
+            Pump();
+            Assert.IsFalse(client.IsResuming);
+            Assert.IsFalse(client.Objects.Suspended);
+            Assert.AreEqual("hall", client.CurrentRoom);
+            Assert.IsTrue(client.IsRoomReady);
+            Assert.AreEqual(0, client.Objects.Count);
+            CollectionAssert.AreEqual(new[]
+            {
+                "lost reset", "reconnecting 1", "resumed 5", "destroyed 3.1", "destroyed 5.1", "left arena", "joined hall", "ready hall",
+            }, log);
+        }
+
+        [Test]
+        public void ALeaveLostWithTheConnectionIsSentAgainAfterTheResume()
+        {
+            InRoom();
+            client.LeaveRoom();
+            Current.Drop("reset"); // the server never got the leave
+            Pump();
+            var c2 = NextConnection(1);
+            c2.Feed("0:5::tok2", "2:5:arena", "2:3:arena", "4:3", "10:3.1:3:1:t:r:Ball::1:AQ==", "10:5.1:5:1:t:p:Avatar::1:AQ==", "17:arena:2");
+            Pump();
+            CollectionAssert.AreEqual(new[] { "19:alice:tok1", "2:-1" }, c2.Sent);
+            c2.Feed("2:5:");
+            Pump();
+            Assert.IsNull(client.CurrentRoom);
+        }
+
+        [Test]
         public void ARefusedResumeLeavesTheRoomLogsInWithThePasswordAndRejoins()
         {
             InRoom();

@@ -14,6 +14,7 @@ namespace Tandem
     {
         bool resuming;      // from the drop until Resumed or ResumeFailed
         bool resumeSent;    // 19 sent on this connection, its answer not yet in
+        bool leaveSent;     // LeaveRoom sent in a room, its confirmation not yet in
 
         /// <summary>
         /// True from a drop (see <see cref="ConnectionLost"/>) until <see cref="Resumed"/> or
@@ -128,6 +129,19 @@ namespace Tandem
             if (MemberActivity != null)
                 foreach (long id in activeAgain) MemberActivity(id, true);
             Log("resumed as " + ClientId + " in " + room.Current);
+            // A leave the game asked for may have died with the connection: ask again.
+            if (leaveSent) SendLine(ClientLines.Leave());
+            if (Resumed != null) Resumed(ClientId);
+        }
+
+        /// <summary>The resume's own join line names another room than ours: the session is back, the room is not.</summary>
+        void EndResumeElsewhere()
+        {
+            room.AbortResync();
+            Objects.AbortResync();
+            resuming = false;
+            Objects.Suspended = false;
+            Log("resumed as " + ClientId + ", in another room");
             if (Resumed != null) Resumed(ClientId);
         }
 

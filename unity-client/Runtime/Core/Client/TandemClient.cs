@@ -185,6 +185,7 @@ namespace Tandem
         {
             room.JoinRoom = room.RejoinRoom = null;
             SendLine(ClientLines.Leave());
+            leaveSent = room.Current != null;
         }
 
         /// <summary><c>5</c> (current room), <c>5:room</c> or <c>5:room:password</c>; the answer raises WhoReceived.</summary>
@@ -398,6 +399,12 @@ namespace Tandem
                 }
                 if (room.Confirm(m.ClientId)) return;
             }
+            else if (room.Resyncing && m.ClientId == ClientId && !m.IsLeave)
+            {
+                // Resumed in another room (a join we sent just before the drop was done): the
+                // session is back; what follows is that room's ordinary join.
+                EndResumeElsewhere();
+            }
             if (m.ClientId == ClientId)
             {
                 if (m.IsLeave)
@@ -539,6 +546,7 @@ namespace Tandem
 
         void LeaveRoomState()
         {
+            leaveSent = false;
             string left = room.Leave();
             Objects.Clear();
             if (left != null && RoomLeft != null) RoomLeft(left);
