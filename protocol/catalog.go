@@ -34,7 +34,7 @@ func ErrorCodes() []Code {
 		CodeUnknownRecipient, CodeRateLimited, CodeSlowConsumer,
 		CodeNoSuchObject, CodeNotOwner, CodeStaleGeneration, CodeNotAuthorized, CodeOwnershipFixed,
 		CodeOwnerChanged, CodeAlreadyOwner, CodeNoRequest, CodeBadDelta, CodeTooManyObjects,
-		CodeStateTooLarge, CodeBanned, CodeBadToken,
+		CodeStateTooLarge, CodeBanned, CodeBadToken, CodeServerBusy,
 	}
 }
 

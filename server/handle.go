@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
 )
@@ -30,11 +32,14 @@ type client struct {
 	// tell which object an error is about.
 	errSubject []byte
 	// rejoin is the resume state of this session (rejoin.go).
-	rejoin clientRejoin
+	rejoin   clientRejoin
+	joins    *rate.Limiter // 2:<room> attempts (guards.go)
+	roomPass roomPassBackoff
+	lists    *rate.Limiter // 1 and 5 (guards.go)
 }
 
 func newClient(s *Server, c *conn) *client {
-	cl := &client{srv: s, conn: c, log: c.log}
+	cl := &client{srv: s, conn: c, log: c.log, joins: newJoinLimiter(&s.cfg.Limits), lists: newListLimiter(&s.cfg.Limits)}
 	cl.self.out = c
 	cl.rejoin.gone = make(chan struct{})
 	return cl
@@ -67,13 +72,17 @@ func (cl *client) handle(cmd *protocol.Command) {
 	}
 	switch cmd.Num {
 	case protocol.NumRooms:
-		cl.listRooms(cmd)
+		if cl.listAllowed(cmd.Num) {
+			cl.listRooms(cmd)
+		}
 	case protocol.NumJoin:
 		cl.joinOrLeave(cmd)
 	case protocol.NumMessage:
 		cl.message(cmd)
 	case protocol.NumWho:
-		cl.who(cmd)
+		if cl.listAllowed(cmd.Num) {
+			cl.who(cmd)
+		}
 	case protocol.NumInstantiate:
 		cl.instantiate(cmd)
 	case protocol.NumUpdate:
@@ -84,6 +93,9 @@ func (cl *client) handle(cmd *protocol.Command) {
 		cl.destroy(cmd)
 	case protocol.NumObjMessage:
 		cl.objectMessage(cmd)
+	}
+	if cmd.Num >= protocol.NumInstantiate {
+		cl.chargeObjectCommand(cmd)
 	}
 }
 
@@ -150,9 +162,12 @@ func (cl *client) pong(cmd *protocol.Command) {
 // listRooms answers "1" from the store, so every node's rooms are listed.
 func (cl *client) listRooms(cmd *protocol.Command) {
 	password := string(cmd.Field(0))
+	if password != "" && !cl.roomPasswordAllowed(protocol.NumRooms, "") {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := cl.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.roomList.get(ctx)
 	if err != nil {
 		cl.srv.metrics.StoreErrors.Inc()
 		cl.log.Error("list rooms", "err", err)
@@ -161,12 +176,18 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 	}
 	b := protocol.AppendRoomListStart(nil)
 	first := true
+	private, opened := false, false
 	for _, r := range rooms {
+		private = private || r.PasswordHash != ""
 		if r.PasswordHash != "" && (password == "" || !accounts.VerifyRoomPassword(password, r.PasswordHash)) {
 			continue
 		}
+		opened = opened || r.PasswordHash != ""
 		b = protocol.AppendRoomListEntry(b, first, r.Name, len(r.Members))
 		first = false
+	}
+	if password != "" && private && !opened {
+		cl.roomPasswordWrong("") // a guess tried against every private room
 	}
 	cl.send(protocol.End(b))
 }
@@ -184,7 +205,7 @@ func (cl *client) who(cmd *protocol.Command) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := cl.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.roomList.get(ctx)
 	if err != nil {
 		cl.srv.metrics.StoreErrors.Inc()
 		cl.sendError(protocol.NumWho, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
@@ -194,7 +215,11 @@ func (cl *client) who(cmd *protocol.Command) {
 		if r.Name != name {
 			continue
 		}
+		if r.PasswordHash != "" && !cl.roomPasswordAllowed(protocol.NumWho, name) {
+			return
+		}
 		if r.PasswordHash != "" && !accounts.VerifyRoomPassword(password, r.PasswordHash) {
+			cl.roomPasswordWrong(name)
 			cl.sendError(protocol.NumWho, protocol.CodeWrongPassword, fmt.Sprintf("room %q is private: 5:<room>:<password>", name))
 			return
 		}
@@ -229,6 +254,9 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 			return
 		}
 	}
+	if !cl.joinAllowed() {
+		return
+	}
 	grace, err := cl.srv.parseRoomGrace(cmd.Field(2))
 	if err != nil {
 		cl.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
@@ -243,7 +271,14 @@ func (cl *client) join(name, password string, grace time.Duration) {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
 		return
 	}
+	guarded := password != "" || h.roomIsPrivate(name)
+	if guarded && !cl.roomPasswordAllowed(protocol.NumJoin, name) {
+		return
+	}
 	if err := h.checkPassword(name, password); err != nil {
+		if isWrongPassword(err) {
+			cl.roomPasswordWrong(name)
+		}
 		cl.reply(protocol.NumJoin, err)
 		return
 	}
@@ -252,6 +287,9 @@ func (cl *client) join(name, password string, grace time.Duration) {
 	}
 	r, err := h.join(name, password, grace, &cl.self)
 	if err != nil {
+		if isWrongPassword(err) {
+			cl.roomPasswordWrong(name)
+		}
 		cl.reply(protocol.NumJoin, err)
 		return
 	}
@@ -278,9 +316,11 @@ func (cl *client) message(cmd *protocol.Command) {
 		self := target == protocol.TargetAll || target == protocol.TargetAllOrdered
 		ordered := target == protocol.TargetOthersOrdered || target == protocol.TargetAllOrdered
 		r.relay(&cl.self, self, ordered, cmd.Fields[1])
+		cl.chargeRoomWide(r, len(cmd.Fields[1]))
 	case protocol.TargetListed, protocol.TargetListedOrdered:
 		maxRecipients := cl.srv.cfg.Limits.MaxRecipients
-		missing, cut := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		missing, cut, delivered := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		cl.conn.chargeFanout(delivered * (len(cmd.Fields[2]) + frameOverhead))
 		if cut {
 			cl.sendError(protocol.NumMessage, protocol.CodeBadCommand, fmt.Sprintf("at most %d recipients; the rest were not sent", maxRecipients))
 		}

@@ -65,6 +65,7 @@ func (h *hub) getOrCreate(name, password string, grace time.Duration) (*room, bo
 			MaxObjectsPerRoom:   h.lim.MaxObjectsPerRoom,
 			MaxObjectsPerClient: h.lim.MaxObjectsPerClient,
 			MaxStateBytes:       h.lim.MaxStateBytes,
+			MaxRoomStateBytes:   h.lim.MaxRoomStateBytes,
 		}),
 	}
 	if password != "" {

@@ -125,22 +125,40 @@ func (m *roomMirror) apply(op mirrorOp) {
 	}
 }
 
-// rebuild replaces this node's rows with the live rooms.
+// rebuild replaces this node's rows with the live rooms. A row the
+// database refuses (a room or member it cannot store) is logged and
+// skipped, so one bad row cannot keep every other room out of the list;
+// the rebuild fails (and is retried) only when nothing could be written,
+// which is the database being down rather than a bad row.
 func (m *roomMirror) rebuild() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*storeTimeout)
 	defer cancel()
 	if err := m.st.CleanNode(ctx, m.node); err != nil {
 		return fmt.Errorf("clean node rows: %w", err)
 	}
+	tried, failed := 0, 0
+	var lastErr error
+	skip := func(what string, err error, args ...any) {
+		failed++
+		lastErr = err
+		m.metrics.StoreErrors.Inc()
+		m.log.Error("room mirror: skipped a row the database refused", append(args, "row", what, "err", err)...)
+	}
 	for _, r := range m.rooms.all() {
+		tried++
 		if err := m.st.CreateRoom(ctx, store.Room{Name: r.name, PasswordHash: r.passHash, Node: m.node}); err != nil && !errors.Is(err, store.ErrRoomExists) {
-			return fmt.Errorf("create room %q: %w", r.name, err)
+			skip("room", err, "room", r.name)
+			continue
 		}
 		for _, mb := range r.memberList() {
+			tried++
 			if err := m.st.AddMember(ctx, r.name, store.Member{ClientID: mb.id, UserName: mb.user}); err != nil {
-				return fmt.Errorf("add member %d to %q: %w", mb.id, r.name, err)
+				skip("member", err, "room", r.name, "client", mb.id)
 			}
 		}
+	}
+	if tried > 0 && failed == tried {
+		return fmt.Errorf("no row could be written: %w", lastErr)
 	}
 	return nil
 }

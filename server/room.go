@@ -208,30 +208,38 @@ func (r *room) relay(from *member, self, ordered bool, msg []byte) {
 	r.broadcast(r.memberList(), skip, f)
 }
 
-// relayListed sends msg to the listed members (at most maxRecipients of
-// them) and returns the ids that were not in the room, and whether the
-// list was cut short.
-func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecipients int) (missing []int64, cut bool) {
+// relayListed sends msg to the listed members (at most maxRecipients ids,
+// each member at most once however often it is listed) and returns the ids
+// that were not in the room, whether the list was cut short, and how many
+// members it was delivered to.
+func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecipients int) (missing []int64, cut bool, delivered int) {
 	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), from.id, msg)}
 	if ordered {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 	}
 	ms := r.memberList()
+	var seenBuf [16]int64
+	seen := seenBuf[:0] // ids already handled: a repeated id is not a second copy
 	count := 0
 	for rest := ids; len(rest) > 0; count++ {
 		var id int64
 		id, rest, _ = protocol.NextID(rest) // validated by the parser
 		if count >= maxRecipients {
-			return missing, true
+			return missing, true, delivered
 		}
+		if slices.Contains(seen, id) {
+			continue
+		}
+		seen = append(seen, id)
 		if m := r.member(ms, id); m != nil {
 			m.out.deliver(r, f)
+			delivered++
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	return missing, false
+	return missing, false, delivered
 }
 
 // roomError is a refusal with its protocol code.

@@ -28,7 +28,10 @@ type Server struct {
 	// Sampled logs of what clients can cause at will.
 	loginFailLog, plainTextLog *logSampler
 
-	hashSlots chan struct{}
+	logins      *loginGate
+	hashQueue   *hashQueue
+	roomGuesses *roomGuesses
+	roomList    *roomListCache
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
@@ -56,6 +59,9 @@ func New(cfg Config, st store.Store) *Server {
 	if cfg.Node == "" {
 		cfg.Node = "local"
 	}
+	if err := cfg.Limits.Check(); err != nil {
+		cfg.Logger.Warn("limits: new joiners of a full room may be cut", "err", err)
+	}
 	s := &Server{
 		cfg:       cfg,
 		store:     st,
@@ -63,7 +69,7 @@ func New(cfg Config, st store.Store) *Server {
 		metrics:   newMetrics(),
 		sessions:  newSessionRegistry(),
 		throttle:  newLoginThrottle(time.Now),
-		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
+		hashQueue: newHashQueue(cfg.Limits.LoginConcurrency, cfg.Limits.LoginQueueMax, nil),
 		serving:   make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
@@ -74,6 +80,10 @@ func New(cfg Config, st store.Store) *Server {
 	s.tcpTransport = s.metrics.transport(TransportTCP)
 	s.wsTransport = s.metrics.transport(TransportWebSocket)
 	s.clock.Store(time.Now().UnixNano())
+	s.logins = newLoginGate(&s.cfg.Limits, time.Now)
+	s.roomGuesses = newRoomGuesses(&s.cfg.Limits)
+	s.roomList = newRoomListCache(st, cfg.Limits.RoomListTTL)
+	s.hashQueue.gauge = s.metrics.LoginQueue
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
@@ -255,6 +265,8 @@ func (s *Server) sweep(ctx context.Context) {
 			}
 			if n%600 == 0 {
 				s.throttle.sweep()
+				s.logins.sweep()
+				s.roomGuesses.sweep()
 			}
 		}
 	}
