@@ -226,7 +226,7 @@ func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecip
 	}
 	ms := r.memberList()
 	var seenBuf [16]int64
-	seen := seenBuf[:0] // ids already handled: a repeated id is not a second copy
+	seen := seenBuf[:0]    // ids already handled: a repeated id is not a second copy
 	var batch *targetBatch // members on other nodes, one crossing per node
 	if r.cluster != nil {
 		batch = &targetBatch{c: r.cluster}
