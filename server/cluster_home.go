@@ -326,7 +326,11 @@ func (c *cluster) homeJoin(msg *nats.Msg, from, name, password string, grace tim
 			return
 		}
 	}
-	p := &client{srv: c.srv, log: c.log.With("client", id, "user", user, "peer", from)}
+	// The member's rates that apply at the home (joins, lists) are kept per
+	// proxy, as for a local client.
+	lim := &c.srv.cfg.Limits
+	p := &client{srv: c.srv, log: c.log.With("client", id, "user", user, "peer", from),
+		joins: newJoinLimiter(lim), lists: newListLimiter(lim)}
 	p.link = &remoteOutbox{c: c, node: from, id: id}
 	p.self = member{id: id, user: user, out: p.link}
 	r, err := h.join(name, password, grace, &p.self)

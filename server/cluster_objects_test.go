@@ -193,6 +193,7 @@ func TestClusterLargeSnapshotCrossesNodes(t *testing.T) {
 		fastLimits(c)
 		c.Limits.OutboundSoftBytes = 8 << 20 // a 1.7 MB snapshot is no slow consumer here
 		c.Limits.OutboundHardBytes = 16 << 20
+		c.Limits.MaxRoomStateBytes = 4 << 20 // room for the 1.3 MB of state
 	})
 	owner := cl.Nodes[0].Login(t, "owner")
 	owner.Join("big")

@@ -15,10 +15,20 @@ import (
 // sender id, separators): an estimate, it only has to be of the right size.
 const frameOverhead = 24
 
+// chargeFanout charges n bytes to the client's connection. A member
+// connected to another node (cluster) has no connection here: its budget is
+// its own node's, which this home does not reach (DESIGN.md, limits of the
+// cluster).
+func (cl *client) chargeFanout(n int) {
+	if cl.conn != nil {
+		cl.conn.chargeFanout(n)
+	}
+}
+
 // chargeRoomWide charges a payload of n bytes sent to every member of r.
 func (cl *client) chargeRoomWide(r *room, n int) {
 	if r != nil {
-		cl.conn.chargeFanout(len(r.memberList()) * (n + frameOverhead))
+		cl.chargeFanout(len(r.memberList()) * (n + frameOverhead))
 	}
 }
 

@@ -371,7 +371,7 @@ func (cl *client) message(cmd *protocol.Command) {
 	case protocol.TargetListed, protocol.TargetListedOrdered:
 		maxRecipients := cl.srv.cfg.Limits.MaxRecipients
 		missing, cut, delivered := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
-		cl.conn.chargeFanout(delivered * (len(cmd.Fields[2]) + frameOverhead))
+		cl.chargeFanout(delivered * (len(cmd.Fields[2]) + frameOverhead))
 		if cut {
 			cl.sendError(protocol.NumMessage, protocol.CodeBadCommand, fmt.Sprintf("at most %d recipients; the rest were not sent", maxRecipients))
 		}
