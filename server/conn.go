@@ -67,6 +67,9 @@ type conn struct {
 	limMsgs *rate.Limiter
 	limByte *rate.Limiter
 	strikes int
+	// out collects the recipients of this reader's relays until its read
+	// buffer is drained (deliver.go).
+	out deliveryBatch
 
 	// Outbound queue, guarded by mu.
 	mu           sync.Mutex
@@ -79,6 +82,13 @@ type conn struct {
 	closing      bool
 
 	writerRunning bool // guarded by mu
+	// writing is set while one goroutine (the writer, or a sender's reader
+	// in deliver.go) writes a batch: one write at a time, in queue order.
+	writing bool // guarded by mu
+	// batchedBy is the delivery batch that last recorded this conn; its
+	// flush wakes or writes it.
+	batchedBy *deliveryBatch // guarded by mu
+	direct    *directWriter  // nil unless a plain TCP socket
 	lastWrite     atomic.Int64
 	flushSig      chan struct{}
 	park          chan struct{}
@@ -101,6 +111,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.log = s.log.With("remote", c.remote)
 	c.tr = s.tcpTransport
+	c.direct = newDirectWriter(nc)
 	c.lastRead.Store(s.clock.Load())
 	if k, ok := nc.(interface{ setKeepAlive(func()) }); ok {
 		// The transport's own pings (WebSocket) count as traffic, like "7".
@@ -162,6 +173,9 @@ func (c *conn) readLoop() {
 			continue
 		}
 		c.handle(line[:len(line)-1])
+		if br.Buffered() == 0 {
+			c.out.flush() // once per read buffer, not per frame
+		}
 		if c.isClosing() {
 			return
 		}
@@ -222,6 +236,7 @@ func (c *conn) isClosing() bool {
 
 // cleanup runs on the reader goroutine after the read loop ends.
 func (c *conn) cleanup() {
+	c.out.flush()
 	c.client.closed()
 	c.mu.Lock()
 	c.closing = true
@@ -257,6 +272,11 @@ func (c *conn) writeLoop() {
 			c.mu.Unlock()
 		}
 		c.mu.Lock()
+		if c.writing {
+			// A sender's reader is writing directly; it signals when done.
+			c.mu.Unlock()
+			continue
+		}
 		batch := c.pending
 		batchBytes := c.pendingBytes
 		c.pending = c.spare[:0]
@@ -269,6 +289,7 @@ func (c *conn) writeLoop() {
 			c.warned = false
 		}
 		closing := c.closing
+		c.writing = len(batch) > 0
 		c.mu.Unlock()
 
 		if len(batch) > 0 {
@@ -310,6 +331,7 @@ func (c *conn) writeLoop() {
 				c.log.Debug("write failed", "err", err)
 				c.mu.Lock()
 				c.closing = true
+				c.writing = false
 				c.mu.Unlock()
 				c.finishWriter()
 				return
@@ -317,6 +339,7 @@ func (c *conn) writeLoop() {
 		}
 		c.mu.Lock()
 		c.spare = batch[:0]
+		c.writing = false
 		c.mu.Unlock()
 		if closing {
 			c.finishWriter()
@@ -373,8 +396,17 @@ func (c *conn) send(b []byte) {
 // deliver queues a frame of room r; it is dropped if the client is no
 // longer in r (it left while the frame was being fanned out). It makes
 // conn a room member's outbox.
-func (c *conn) deliver(r *room, f outFrame) {
-	c.enqueue(r, f)
+func (c *conn) deliver(r *room, f outFrame, via *deliveryBatch) {
+	if via == nil {
+		c.enqueue(r, f)
+		return
+	}
+	c.mu.Lock()
+	if c.enqueueLocked(r, f) && c.batchedBy != via {
+		c.batchedBy = via
+		via.conns = append(via.conns, c)
+	}
+	c.mu.Unlock()
 }
 
 func (c *conn) enqueue(r *room, f outFrame) {
@@ -498,6 +530,9 @@ func (c *conn) handle(line []byte) {
 			c.sendError(pe.Num, pe.Code, pe.Text)
 		}
 		return
+	}
+	if !batchedCommand(cmd.Num) {
+		c.out.flush() // what was relayed before goes out before anything slower runs
 	}
 	c.client.handle(&cmd)
 }

@@ -323,6 +323,7 @@ func fanoutTCP(b *testing.B, n, every int) {
 	i := 0
 	perDelivery(b, n, func() {
 		r.relay(&sender.client.self, false, false, benchPayload)
+		sender.out.flush()
 		if i++; i%every == 0 {
 			waitQueues(ms, limit)
 		}
@@ -347,6 +348,7 @@ func TestFanoutAllocatesOncePerMessage(t *testing.T) {
 			}
 			allocs := testing.AllocsPerRun(200, func() {
 				r.relay(&ms[0].client.self, false, false, benchPayload)
+				ms[0].out.flush() // the end of the sender's read buffer
 				for _, m := range ms {
 					drainQueue(m)
 				}

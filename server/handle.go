@@ -33,6 +33,7 @@ type client struct {
 func newClient(s *Server, c *conn) *client {
 	cl := &client{srv: s, conn: c, log: c.log}
 	cl.self.out = c
+	cl.self.batch = &c.out
 	return cl
 }
 
