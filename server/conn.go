@@ -89,9 +89,9 @@ type conn struct {
 	// flush wakes or writes it.
 	batchedBy *deliveryBatch // guarded by mu
 	direct    *directWriter  // nil unless a plain TCP socket
-	lastWrite     atomic.Int64
-	flushSig      chan struct{}
-	park          chan struct{}
+	lastWrite atomic.Int64
+	flushSig  chan struct{}
+	park      chan struct{}
 	// writerDone is closed when the writer has closed the socket.
 	writerDone chan struct{}
 }
