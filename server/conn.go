@@ -18,8 +18,9 @@ import (
 )
 
 // readBufferSize is the per-connection read buffer. Lines longer than it are
-// assembled in a separate buffer up to MaxLineBytes, so an idle connection
-// costs only this much.
+// assembled in a separate buffer up to MaxLineBytes. On plain TCP (Linux)
+// the buffer is taken from a pool only while there are bytes to read, so
+// an idle connection holds none (idleread_*.go).
 const readBufferSize = 2 << 10
 
 // outFrame is one queued line. b is shared with every other recipient of
@@ -137,8 +138,20 @@ func (c *conn) run() {
 	<-c.writerDone
 }
 
+// lineSource is bufio.Reader's line reading, or lineReader's.
+type lineSource interface {
+	ReadSlice(delim byte) ([]byte, error)
+	Buffered() int
+}
+
 func (c *conn) readLoop() {
-	br := bufio.NewReaderSize(c.nc, readBufferSize)
+	var br lineSource
+	if lr := newLineReader(c.nc, &c.srv.readBuffers); lr != nil {
+		defer lr.release()
+		br = lr
+	} else {
+		br = bufio.NewReaderSize(c.nc, readBufferSize)
+	}
 	max := c.srv.cfg.Limits.MaxLineBytes
 	for {
 		line, err := br.ReadSlice('\n')
@@ -157,22 +170,19 @@ func (c *conn) readLoop() {
 		c.srv.metrics.MessagesIn.Inc()
 		c.srv.metrics.BytesIn.Add(float64(len(line)))
 		c.tr.bytesIn.Add(float64(len(line)))
-		if line == nil { // discarded oversize line
+		switch {
+		case line == nil: // discarded oversize line
 			c.sendError(num, protocol.CodeLineTooLong, "line over the maximum length was discarded")
-			continue
-		}
-		if !c.allow(line) {
+		case !c.allow(line):
 			if c.isClosing() {
 				return
 			}
-			continue
-		}
-		if !utf8.Valid(line) {
+		case !utf8.Valid(line):
 			// Relayed, it would break WebSocket recipients (text frames are UTF-8).
 			c.sendError(protocol.LineNumber(line), protocol.CodeBadCommand, "line is not valid UTF-8; it was dropped")
-			continue
+		default:
+			c.handle(line[:len(line)-1])
 		}
-		c.handle(line[:len(line)-1])
 		if br.Buffered() == 0 {
 			c.out.flush() // once per read buffer, not per frame
 		}
@@ -184,7 +194,7 @@ func (c *conn) readLoop() {
 
 // readLong assembles a line longer than the read buffer. It returns a nil
 // line (and no error) when the line exceeded max and was discarded.
-func (c *conn) readLong(br *bufio.Reader, first []byte, max int) ([]byte, error) {
+func (c *conn) readLong(br lineSource, first []byte, max int) ([]byte, error) {
 	c.long = append(c.long[:0], first...)
 	tooLong := len(c.long) > max
 	for {
