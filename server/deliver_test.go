@@ -83,3 +83,25 @@ func TestDirectWriteKeepsOrderWhenSocketFills(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("3:1:%06d:", i), line[:len("3:1:000000:")], "line %d", i)
 	}
 }
+
+// The writer's write deadline lapses while only direct writes happen;
+// that must not cut the connection (a direct write never blocks).
+func TestDirectWriteAfterWriteDeadlineLapsed(t *testing.T) {
+	socks, clients := tcpPairs(t, 2)
+	s := New(Config{Limits: Limits{WriteTimeout: 50 * time.Millisecond}}, nil)
+	r, ms := benchRoom(s, socks)
+	require.NoError(t, socks[1].SetWriteDeadline(time.Now().Add(10*time.Millisecond)))
+	time.Sleep(30 * time.Millisecond)
+	br := bufio.NewReader(clients[1])
+	_ = clients[1].SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := range 3 {
+		r.relay(&ms[0].client.self, false, false, []byte("m"+strconv.Itoa(i)))
+		ms[0].out.flush()
+		line, err := br.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "3:1:m"+strconv.Itoa(i)+"\n", line)
+	}
+	ms[1].mu.Lock()
+	defer ms[1].mu.Unlock()
+	require.False(t, ms[1].closing)
+}
