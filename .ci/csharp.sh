@@ -2,7 +2,9 @@
 # Builds and tests the C# Unity package (unity-client/) with Mono, outside Unity:
 #   - Tandem.Core.dll, then Tandem.Unity.dll and Tandem.Editor.dll against the
 #     compile-only UnityEngine/UnityEditor stubs (catches API slips without Unity),
-#   - Tandem.Tests.dll, run with nunit-console (NUnit 2.6),
+#   - Tandem.Tests.Editor.dll (the edit-mode tests in Tests/Editor), run with nunit-console (NUnit 2.6),
+#   - Tandem.Tests.Runtime.dll (the play-mode tests in Tests/Runtime), compiled only: they
+#     need a Unity player,
 #   - E2EClient.exe, the headless client that server/csharp_e2e_test.go runs
 #     against the real server (TANDEM_CSHARP_E2E_EXE=build/csharp/E2EClient.exe).
 # Output goes to build/csharp/ (git-ignored). Run from anywhere; works on a fresh machine.
@@ -19,7 +21,7 @@ fi
 PKG=unity-client
 OUT=build/csharp
 rm -rf "$OUT"
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$OUT/webgl"
 
 NUNIT=$(find /usr/lib -name nunit.framework.dll 2>/dev/null | sort | head -n 1)
 if [ -z "$NUNIT" ]; then
@@ -43,21 +45,29 @@ echo "== compiling Unity stubs, Tandem.Unity, Tandem.Editor (compile-only check)
 "${MCS[@]}" -target:library -out:"$OUT/UnityEditor.dll" -r:"$OUT/UnityEngine.dll" "$PKG/Tests/UnityStubs~/UnityEditor.cs"
 "${MCS[@]}" -target:library -out:"$OUT/Tandem.Unity.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/UnityEngine.dll" \
   -recurse:"$PKG/Runtime/Unity/*.cs"
+# The WebGL branch too (UNITY_WEBGL: the browser's WebSocket instead of threads and sockets).
+"${MCS[@]}" -target:library -define:UNITY_WEBGL -out:"$OUT/webgl/Tandem.Unity.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/UnityEngine.dll" \
+  -recurse:"$PKG/Runtime/Unity/*.cs"
 "${MCS[@]}" -target:library -out:"$OUT/Tandem.Editor.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/Tandem.Unity.dll" \
   -r:"$OUT/UnityEngine.dll" -r:"$OUT/UnityEditor.dll" -recurse:"$PKG/Editor/*.cs"
 
 echo "== compiling Tandem.Tests"
-"${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.dll" -r:"$OUT/Tandem.Core.dll" -r:"$NUNIT" \
-  -recurse:"$PKG/Tests/Runtime/*.cs"
+"${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.Editor.dll" -r:"$OUT/Tandem.Core.dll" -r:"$NUNIT" \
+  -recurse:"$PKG/Tests/Editor/*.cs"
 cp "$NUNIT" "$OUT/"
 
+echo "== compiling Tandem.Tests.Runtime (play-mode tests; compile-only, they need a Unity player)"
+"${MCS[@]}" -target:library -out:"$OUT/UnityEngine.TestRunner.dll" -r:"$NUNIT" "$PKG/Tests/UnityStubs~/UnityEngine.TestRunner.cs"
+"${MCS[@]}" -target:library -out:"$OUT/Tandem.Tests.Runtime.dll" -r:"$OUT/Tandem.Core.dll" -r:"$OUT/Tandem.Unity.dll" \
+  -r:"$OUT/UnityEngine.dll" -r:"$OUT/UnityEngine.TestRunner.dll" -r:"$NUNIT" -recurse:"$PKG/Tests/Runtime/*.cs"
+
 echo "== building E2EClient.exe"
-"${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" "$PKG/Tests/E2E~/E2EClient.cs"
+"${MCS[@]}" -target:exe -out:"$OUT/E2EClient.exe" -recurse:"$PKG/Runtime/Core/*.cs" -recurse:"$PKG/Tests/E2E~/*.cs"
 
 echo "== running NUnit"
 export TANDEM_VECTORS="$PWD/protocol/testdata/vectors.txt"
 set +e
-(cd "$OUT" && timeout 600 nunit-console -nologo -result=TestResult.xml Tandem.Tests.dll) > "$OUT/nunit.log" 2>&1
+(cd "$OUT" && timeout 600 nunit-console -nologo -result=TestResult.xml Tandem.Tests.Editor.dll) > "$OUT/nunit.log" 2>&1
 status=$?
 set -e
 # The per-test labels and any failure details, then the summary line.

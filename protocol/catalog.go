@@ -20,6 +20,7 @@ func MessageNumbers() []NamedNumber {
 		{"Error", NumError}, {"Instantiate", NumInstantiate}, {"Update", NumUpdate},
 		{"Ownership", NumOwnership}, {"OwnRequest", NumOwnRequest}, {"OwnDenied", NumOwnDenied},
 		{"Destroy", NumDestroy}, {"ObjMessage", NumObjMessage}, {"Ready", NumReady},
+		{"Resume", NumResume}, {"Activity", NumActivity},
 		{"System", NumSystem}, {"RoomClosed", NumRoomClosed},
 	}
 }
@@ -33,7 +34,7 @@ func ErrorCodes() []Code {
 		CodeUnknownRecipient, CodeRateLimited, CodeSlowConsumer,
 		CodeNoSuchObject, CodeNotOwner, CodeStaleGeneration, CodeNotAuthorized, CodeOwnershipFixed,
 		CodeOwnerChanged, CodeAlreadyOwner, CodeNoRequest, CodeBadDelta, CodeTooManyObjects,
-		CodeStateTooLarge, CodeBanned,
+		CodeStateTooLarge, CodeBanned, CodeBadToken,
 	}
 }
 

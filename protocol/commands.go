@@ -225,3 +225,8 @@ func AppendObjMessageCmd(dst []byte, id netobj.ID, target int, msg string) []byt
 	dst = id.AppendText(append(Begin(dst, NumObjMessage), ':'))
 	return End(FieldString(FieldInt(dst, int64(target)), msg))
 }
+
+// AppendResumeCmd is "19:<user>:<resume token>".
+func AppendResumeCmd(dst []byte, user, token string) []byte {
+	return End(FieldString(FieldString(Begin(dst, NumResume), user), token))
+}

@@ -7,7 +7,7 @@ package protocol
 var forms = map[int]string{
 	NumLogin:       "0:<user>:<password>",
 	NumRooms:       "1 or 1:<password>",
-	NumJoin:        "2:<room>, 2:<room>:<password> or 2:-1",
+	NumJoin:        "2:<room>, 2:<room>:<password>, 2:<room>:<password>:<grace seconds> or 2:-1",
 	NumMessage:     "3:<target 0-3>:<message> or 3:<target 4-5>:<id>:...:<message>",
 	NumWho:         "5, 5:<room> or 5:<room>:<password>",
 	NumPing:        "7 or 7:<token>",
@@ -16,6 +16,7 @@ var forms = map[int]string{
 	NumOwnership:   "12:<id>:take, 12:<id>:take:<expected owner> or 12:<id>:<give|approve|deny>:<client id>",
 	NumDestroy:     "15:<id>",
 	NumObjMessage:  "16:<id>:<target>:<message>",
+	NumResume:      "19:<user>:<resume token>",
 }
 
 // lineForm is what a line whose message number cannot be read is told.

@@ -44,11 +44,13 @@ func AppendRoomListEntry(dst []byte, first bool, name string, members int) []byt
 
 // WhoEntry is one member of a "5" member list.
 type WhoEntry struct {
-	ID   int64
-	Name string
+	ID       int64
+	Name     string
+	Inactive bool // dropped, within its rejoin grace
 }
 
-// AppendWho is "5:<room>:<id>=<name>,...".
+// AppendWho is "5:<room>:<id>=<name>,...", an inactive member written
+// "<id>=<name>=inactive".
 func AppendWho(dst []byte, room string, members []WhoEntry) []byte {
 	dst = append(FieldString(Begin(dst, NumWho), room), ':')
 	for i, m := range members {
@@ -58,6 +60,9 @@ func AppendWho(dst []byte, room string, members []WhoEntry) []byte {
 		dst = strconv.AppendInt(dst, m.ID, 10)
 		dst = append(dst, '=')
 		dst = append(dst, m.Name...)
+		if m.Inactive {
+			dst = append(append(dst, '='), ActivityInactive...)
+		}
 	}
 	return End(dst)
 }

@@ -45,10 +45,10 @@ type fieldShape struct {
 	restLast bool
 }
 
-var shapes = [NumReady + 1]*fieldShape{
+var shapes = [NumResume + 1]*fieldShape{
 	NumLogin:       {2, 2, false},
 	NumRooms:       {0, 1, false},
-	NumJoin:        {1, 2, false},
+	NumJoin:        {1, 3, false}, // the third field is the rejoin grace of a new room
 	NumWho:         {0, 2, false},
 	NumPing:        {0, 1, true},
 	NumInstantiate: {6, 6, false},
@@ -56,6 +56,7 @@ var shapes = [NumReady + 1]*fieldShape{
 	NumOwnership:   {2, 3, false},
 	NumDestroy:     {1, 1, false},
 	NumObjMessage:  {3, 3, true},
+	NumResume:      {2, 2, false},
 }
 
 // Parse splits one client line (without its '\n'; a trailing '\r' is
@@ -106,7 +107,7 @@ func Parse(line []byte) (Command, error) {
 	if c.N < sh.min {
 		return c, expected(num, "")
 	}
-	if num >= NumInstantiate {
+	if num >= NumInstantiate && num <= NumObjMessage {
 		if err := parseObject(&c); err != nil {
 			return c, err
 		}

@@ -64,7 +64,9 @@ func TestParseErrors(t *testing.T) {
 		{"0:alice:pw:extra", 0, protocol.CodeBadCommand},
 		{"1:a:b", 1, protocol.CodeBadCommand},
 		{"2", 2, protocol.CodeBadCommand},
-		{"2:a:b:c", 2, protocol.CodeBadCommand},
+		{"2:a:b:c:d", 2, protocol.CodeBadCommand},
+		{"19:alice", 19, protocol.CodeBadCommand},
+		{"19:alice:tok:x", 19, protocol.CodeBadCommand},
 		{"3", 3, protocol.CodeBadCommand},
 		{"3:1", 3, protocol.CodeBadCommand},
 		{"3:6:x", 3, protocol.CodeBadCommand},
@@ -266,7 +268,8 @@ func TestEncodersMatchServerVectors(t *testing.T) {
 	for _, n := range []int{protocol.NumLogin, protocol.NumRooms, protocol.NumJoin, protocol.NumMessage,
 		protocol.NumMaster, protocol.NumWho, protocol.NumPing, protocol.NumClosing, protocol.NumError,
 		protocol.NumInstantiate, protocol.NumUpdate, protocol.NumOwnership, protocol.NumOwnRequest,
-		protocol.NumOwnDenied, protocol.NumDestroy, protocol.NumObjMessage, protocol.NumReady} {
+		protocol.NumOwnDenied, protocol.NumDestroy, protocol.NumObjMessage, protocol.NumReady,
+		protocol.NumActivity, protocol.NumSystem, protocol.NumRoomClosed} {
 		assert.True(t, seen[n], "an s2c vector for message %d", n)
 	}
 }
@@ -298,6 +301,9 @@ func encodeServerLine(t *testing.T, num int, f []string) []byte {
 	t.Helper()
 	switch num {
 	case protocol.NumLogin:
+		if len(f) == 3 {
+			return protocol.AppendSessionTokens(nil, atoi(t, f[0]), f[1], f[2])
+		}
 		return protocol.AppendSession(nil, atoi(t, f[0]))
 	case protocol.NumRooms:
 		b := protocol.AppendRoomListStart(nil)
@@ -321,7 +327,8 @@ func encodeServerLine(t *testing.T, num int, f []string) []byte {
 		var ms []protocol.WhoEntry
 		for _, e := range strings.Split(f[1], ",") {
 			id, name, _ := strings.Cut(e, "=")
-			ms = append(ms, protocol.WhoEntry{ID: atoi(t, id), Name: name})
+			name, flag, _ := strings.Cut(name, "=")
+			ms = append(ms, protocol.WhoEntry{ID: atoi(t, id), Name: name, Inactive: flag == protocol.ActivityInactive})
 		}
 		return protocol.AppendWho(nil, f[0], ms)
 	case protocol.NumPing:
@@ -354,6 +361,8 @@ func encodeServerLine(t *testing.T, num int, f []string) []byte {
 		return protocol.AppendObjMessage(nil, objID(t, f[0]), atoi(t, f[1]), []byte(f[2]))
 	case protocol.NumReady:
 		return protocol.AppendReady(nil, f[0], int(atoi(t, f[1])))
+	case protocol.NumActivity:
+		return protocol.AppendActivity(nil, atoi(t, f[0]), f[1] == protocol.ActivityActive)
 	case protocol.NumSystem:
 		return protocol.AppendSystem(nil, f[0])
 	case protocol.NumRoomClosed:

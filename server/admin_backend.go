@@ -181,11 +181,14 @@ func (s *Server) Players() []admin.Session {
 
 // Disconnect closes user's session with "8:<code>:<text>".
 func (s *Server) Disconnect(user string, code protocol.Code, text string) bool {
+	// A kicked or banned player does not come back by a resume either: its
+	// inactive membership, if it dropped, ends now.
+	inactive := s.rejoin.endInactive(user)
 	s.sessions.mu.Lock()
 	cl := s.sessions.users[user]
 	s.sessions.mu.Unlock()
 	if cl == nil {
-		return false
+		return inactive
 	}
 	cl.conn.closeWith(code, text)
 	cl.log.Info("disconnected by an operator", "code", code)

@@ -46,6 +46,14 @@ type Limits struct {
 	// OS default, which autotunes). A small buffer bounds kernel memory per
 	// client and makes backlogs visible to the slow-consumer policy sooner.
 	SendBufferBytes int
+	// RejoinGrace is how long a dropped member stays in its room, inactive,
+	// waiting to be resumed (0: the default; negative: rejoin is off and a
+	// drop is a leave). MaxRejoinGrace bounds the grace a room may ask for
+	// when it is created; MaxInactive bounds the inactive members of the
+	// whole node (past it a drop is a leave).
+	RejoinGrace    time.Duration
+	MaxRejoinGrace time.Duration
+	MaxInactive    int
 }
 
 // DefaultLimits are sane for a small game server on one machine.
@@ -71,6 +79,9 @@ func DefaultLimits() Limits {
 		MaxConnsPerIP:       1000,
 		// Half the cores at most, so a login flood leaves CPU for relaying.
 		LoginConcurrency: max(1, runtime.NumCPU()/2),
+		RejoinGrace:      20 * time.Second,
+		MaxRejoinGrace:   5 * time.Minute,
+		MaxInactive:      10000,
 	}
 }
 
@@ -111,6 +122,9 @@ func (l Limits) withDefaults() Limits {
 	setInt(&l.RateStrikes, d.RateStrikes)
 	setInt(&l.MaxConnsPerIP, d.MaxConnsPerIP)
 	setInt(&l.LoginConcurrency, d.LoginConcurrency)
+	setDur(&l.RejoinGrace, d.RejoinGrace)
+	setDur(&l.MaxRejoinGrace, d.MaxRejoinGrace)
+	setInt(&l.MaxInactive, d.MaxInactive)
 	return l
 }
 

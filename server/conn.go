@@ -81,6 +81,7 @@ type conn struct {
 	mergeIdx     map[netobj.ID]int
 	warned       bool
 	closing      bool
+	closeCode    protocol.Code // why the server closed it; "" when the peer went
 
 	writerRunning bool // guarded by mu
 	// writing is set while one goroutine (the writer, or a sender's reader
@@ -163,6 +164,15 @@ func (c *conn) readLoop() {
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.log.Debug("read ended", "err", err)
+			}
+			if transportViolation(err) {
+				// The transport closed it for breaking its rules: the
+				// server's close, so a room member leaves (no resume).
+				c.mu.Lock()
+				if c.closeCode == "" {
+					c.closeCode = protocol.CodeBadCommand
+				}
+				c.mu.Unlock()
 			}
 			return // a line cut off by a disconnect is dropped, never executed
 		}
@@ -458,6 +468,7 @@ func (c *conn) enqueueLocked(r *room, f outFrame) bool {
 		c.pending = append(c.pending, outFrame{b: msg})
 		c.pendingBytes = len(msg)
 		c.closing = true
+		c.closeCode = protocol.CodeSlowConsumer
 		c.srv.metrics.SlowConsumerKicks.Inc()
 		c.log.Warn("slow consumer disconnected")
 		_ = c.nc.SetReadDeadline(time.Now()) // the reader leaves the room now
@@ -518,6 +529,7 @@ func (c *conn) closeWith(code protocol.Code, text string) {
 	c.pending = append(c.pending, outFrame{b: msg})
 	c.pendingBytes += len(msg)
 	c.closing = true
+	c.closeCode = code
 	start := c.wakeLocked()
 	c.mu.Unlock()
 	c.wake(start)

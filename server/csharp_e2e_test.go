@@ -5,15 +5,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
 
@@ -21,17 +24,26 @@ import (
 // as two mono processes against a real in-process server: A instantiates an object and
 // updates it, B joins late, must find exactly A's state in the join snapshot, takes
 // ownership and updates it; A must see the hand-over and B's updates at the new generation.
-// It runs once over plain TCP and once over TLS, where the C# client (SslStream) must
-// validate the server's self-signed certificate against exactly that certificate's PEM
-// (--tls), and must refuse a server whose certificate is another one or names another address.
+// It runs over plain TCP and over TLS, where the C# client (SslStream) must validate the
+// server's self-signed certificate against exactly that certificate's PEM (--tls), and must
+// refuse a server whose certificate is another one or names another address; then over
+// WebSocket (the package's WebSocket transport), plain and wss with the same pinning, with A
+// on WebSocket and B on TCP in one room, and with A on the polled transport WebGL builds use.
 func TestCSharpClientEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
 	for _, tc := range []struct {
-		name string
-		tls  bool
+		name   string
+		tls    bool
+		ws     bool // role A over WebSocket
+		wsB    bool // role B over WebSocket
+		polled bool // role A through the polled transport WebGL builds use
 	}{
 		{name: "plain"},
 		{name: "tls", tls: true},
+		{name: "ws", ws: true, wsB: true},
+		{name: "wss", tls: true, ws: true, wsB: true},
+		{name: "ws-and-tcp", ws: true},
+		{name: "ws-polled", ws: true, wsB: true, polled: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var (
@@ -43,9 +55,28 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 				opts = append(opts, servertest.WithTLS(cert.Server))
 				flags = []string{"--tls", cert.PEMPath}
 			}
+			if tc.ws || tc.wsB {
+				opts = append(opts, servertest.WithWebSocket(server.WebSocketOptions{}))
+			}
 			srv := servertest.Start(t, opts...)
-			runCSharpRoles(t, exe, srv.Addr, flags, tc.tls)
+			flagsA, flagsB := flags, flags
+			if tc.ws {
+				flagsA = append([]string{"--url", srv.WSURL}, flags...)
+			}
+			if tc.polled {
+				flagsA = append(flagsA, "--polled")
+			}
+			if tc.wsB {
+				flagsB = append([]string{"--url", srv.WSURL}, flags...)
+			}
+			runCSharpRoles(t, exe, srv.Addr, flagsA, flagsB, tc.tls)
 			if !tc.tls {
+				return
+			}
+			if tc.ws {
+				// wss pins like TLS over TCP: another self-signed certificate is refused.
+				other := servertest.SelfSignedCert(t, "127.0.0.1")
+				runCSharpRefusedURL(t, exe, srv.Addr, srv.WSURL, other.PEMPath, "is self-signed and not one of the trusted certificates")
 				return
 			}
 			// Not "accept everything": a client that trusts another self-signed certificate for
@@ -60,8 +91,129 @@ func TestCSharpClientEndToEnd(t *testing.T) {
 	}
 }
 
-// runCSharpRoles plays roles A and B (with extra command line flags) against the server at addr.
-func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool) {
+// TestCSharpSyncEndToEnd runs the Unity layer's logic (Core's Tandem.Sync, which the
+// NetworkManager, NetworkObject and NetworkTransform components adapt) on two clients against
+// a real server: MOVER (over TCP) spawns a ball through RoomSync and moves it; WATCHER (over
+// WebSocket) gets it from the join snapshot through the prefab factory, interpolates it
+// smoothly, takes ownership mid-motion and moves on from the pose it showed; MOVER then
+// interpolates the new owner. Neither may see a step larger than a few frames' motion.
+func TestCSharpSyncEndToEnd(t *testing.T) {
+	exe := csharpE2EExe(t)
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
+	room := "csharp-sync-" + suffix
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	mover := startRole(ctx, t, exe, nil, host, port, "MOVER", "csm"+suffix, room)
+	select {
+	case <-mover.ready:
+	case <-mover.done:
+		t.Fatalf("MOVER ended before READY:\n%s", mover.output())
+	case <-ctx.Done():
+		t.Fatalf("MOVER not READY in time:\n%s", mover.output())
+	}
+	watcher := startRole(ctx, t, exe, []string{"--url", srv.WSURL}, host, port, "WATCHER", "csw"+suffix, room)
+	for _, r := range []*role{mover, watcher} {
+		<-r.done
+		out := r.output()
+		if r.err != nil || !strings.Contains(out, "E2E OK") {
+			t.Errorf("role %s failed (%v):\n%s", r.name, r.err, out)
+			continue
+		}
+		t.Logf("role %s: E2E OK\n%s", r.name, firstLineWith(out, "largest step"))
+	}
+}
+
+// TestCSharpWebGLPluginEndToEnd runs the package's WebGL plugin (TandemWebSocket.jslib,
+// what BrowserWebSocket calls in a WebGL build) in Node, with Node's WebSocket standing in
+// for the browser's: it logs in over WebSocket and joins a room where a TCP client waits;
+// each side gets the other's message, and a connect to a closed port reports a reason.
+func TestCSharpWebGLPluginEndToEnd(t *testing.T) {
+	node, flags := nodeWithWebSocket(t)
+	_, file, _, _ := runtime.Caller(0)
+	pkg := filepath.Join(filepath.Dir(file), "..", "unity-client")
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}))
+	room := "csharp-webgl"
+	tcp := srv.Login(t, "tcpwatcher")
+	tcp.Join(room)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append(flags, filepath.Join(pkg, "Tests", "E2E~", "webgl-plugin.cjs"),
+		filepath.Join(pkg, "Runtime", "Plugins", "WebGL", "TandemWebSocket.jslib"),
+		srv.WSURL, "webgluser", room, "ws://"+closedAddr(t)+"/ws")
+	cmd := exec.CommandContext(ctx, node, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var out []string
+	next := func(prefix string) string {
+		for sc.Scan() {
+			line := sc.Text()
+			out = append(out, line)
+			if strings.HasPrefix(line, prefix) {
+				return strings.TrimPrefix(line, prefix)
+			}
+			if strings.HasPrefix(line, "PLUGIN FAIL") {
+				break
+			}
+		}
+		t.Fatalf("no %q from the plugin run:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
+		return ""
+	}
+	id := next("READY ")
+	tcp.Skip(func(l string) bool { return l == "2:"+id+":"+room })
+	tcp.Send("3:0:hello plugin")
+	next("ME ")
+	tcp.Skip(func(l string) bool { return l == "3:"+id+":hello tcp" })
+	reason := next("BAD ")
+	next("PLUGIN OK ")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("plugin run: %v\n%s", err, stderr.String())
+	}
+	t.Logf("plugin client %s joined over WebSocket, talked with TCP; a failed connect says: %s", id, reason)
+}
+
+// nodeWithWebSocket finds node with a global WebSocket (Node 22+, or 20 with a flag), or skips.
+func nodeWithWebSocket(t *testing.T) (string, []string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed: the WebGL plugin test is skipped")
+	}
+	check := "process.exit(typeof WebSocket === 'function' ? 0 : 1)"
+	for _, flags := range [][]string{nil, {"--experimental-websocket"}} {
+		if exec.Command(node, append(append([]string{}, flags...), "-e", check)...).Run() == nil {
+			return node, flags
+		}
+	}
+	t.Skip("this node has no WebSocket (Node 22+, or 20.10+ with --experimental-websocket): the WebGL plugin test is skipped")
+	return "", nil
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// runCSharpRoles plays roles A and B (each with extra command line flags) against the server at addr.
+func runCSharpRoles(t *testing.T, exe, addr string, flagsA, flagsB []string, wantTLS bool) {
 	t.Helper()
 	host, port, ok := strings.Cut(addr, ":")
 	if !ok {
@@ -73,7 +225,7 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	a := startRole(ctx, t, exe, flags, host, port, "A", "csa"+suffix, room)
+	a := startRole(ctx, t, exe, flagsA, host, port, "A", "csa"+suffix, room)
 	// B must join late: only once A has built its final state and printed READY.
 	select {
 	case <-a.ready:
@@ -82,12 +234,22 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 	case <-ctx.Done():
 		t.Fatalf("role A not READY in time:\n%s", a.output())
 	}
-	b := startRole(ctx, t, exe, flags, host, port, "B", "csb"+suffix, room)
+	b := startRole(ctx, t, exe, flagsB, host, port, "B", "csb"+suffix, room)
 
 	for _, r := range []*role{a, b} {
 		<-r.done
 		out := r.output()
+		flags := flagsA
+		if r == b {
+			flags = flagsB
+		}
+		wantWS := slices.Contains(flags, "--url")
+		wantPolled := slices.Contains(flags, "--polled")
 		switch {
+		case strings.Contains(out, "polled transport (as on WebGL)") != wantPolled:
+			t.Errorf("role %s: polled transport used = %v, want %v:\n%s", r.name, !wantPolled, wantPolled, out)
+		case strings.Contains(out, "WebSocket connected") != wantWS:
+			t.Errorf("role %s: WebSocket used = %v, want %v:\n%s", r.name, !wantWS, wantWS, out)
 		case r.err != nil || !strings.Contains(out, "E2E OK"):
 			t.Errorf("role %s failed (%v):\n%s", r.name, r.err, out)
 		case strings.Contains(out, "TLS established") != wantTLS:
@@ -102,11 +264,21 @@ func runCSharpRoles(t *testing.T, exe, addr string, flags []string, wantTLS bool
 // server's certificate before logging in, and say why (want).
 func runCSharpRefused(t *testing.T, exe, addr, pemPath, want string) {
 	t.Helper()
+	runCSharpRefusedURL(t, exe, addr, "", pemPath, want)
+}
+
+// runCSharpRefusedURL is runCSharpRefused for a client connecting to url (wss://...) when set.
+func runCSharpRefusedURL(t *testing.T, exe, addr, url, pemPath, want string) {
+	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	user := "csx" + fmt.Sprint(time.Now().UnixNano()%1_000_000_000)
-	r := startRole(ctx, t, exe, []string{"--tls", pemPath}, host, port, "A", user, "csharp-e2e-refused")
+	flags := []string{"--tls", pemPath}
+	if url != "" {
+		flags = append(flags, "--url", url)
+	}
+	r := startRole(ctx, t, exe, flags, host, port, "A", user, "csharp-e2e-refused")
 	<-r.done
 	out := r.output()
 	if r.err == nil || strings.Contains(out, "E2E OK") || strings.Contains(out, "logged in as") ||
@@ -213,7 +385,11 @@ func csharpE2EExe(t *testing.T) string {
 	if err != nil || len(sources) == 0 {
 		t.Fatalf("C# core sources not found under %s: %v", pkg, err)
 	}
-	sources = append(sources, filepath.Join(pkg, "Tests", "E2E~", "E2EClient.cs"))
+	e2e, err := filepath.Glob(filepath.Join(pkg, "Tests", "E2E~", "*.cs"))
+	if err != nil || len(e2e) == 0 {
+		t.Fatalf("C# end-to-end client sources not found under %s: %v", pkg, err)
+	}
+	sources = append(sources, e2e...)
 	exe := filepath.Join(t.TempDir(), "E2EClient.exe")
 	args := append([]string{"-langversion:7.2", "-target:exe", "-out:" + exe}, sources...)
 	if out, err := exec.Command(mcs, args...).CombinedOutput(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,8 +94,7 @@ func TestTLS(t *testing.T) {
 		require.NoError(t, err)
 		c := srv.Wrap(t, nc)
 		c.Send("0:" + user + ":pw")
-		c.ID, err = strconv.ParseInt(c.ExpectPrefix("0:")[2:], 10, 64)
-		require.NoError(t, err)
+		c.ReadSession()
 		return c
 	}
 	a, b := dial("a"), dial("b")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
@@ -28,12 +29,15 @@ type client struct {
 	// run (its object id, or the token of an instantiate), so a client can
 	// tell which object an error is about.
 	errSubject []byte
+	// rejoin is the resume state of this session (rejoin.go).
+	rejoin clientRejoin
 }
 
 func newClient(s *Server, c *conn) *client {
 	cl := &client{srv: s, conn: c, log: c.log}
 	cl.self.out = c
 	cl.self.batch = &c.out
+	cl.rejoin.gone = make(chan struct{})
 	return cl
 }
 
@@ -50,11 +54,15 @@ func (cl *client) handle(cmd *protocol.Command) {
 		cl.login(cmd)
 		return
 	}
+	if cmd.Num == protocol.NumResume {
+		cl.resume(cmd)
+		return
+	}
 	if !cl.loggedIn() {
 		cl.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
 		return
 	}
-	if cmd.Num >= protocol.NumInstantiate {
+	if cmd.Num >= protocol.NumInstantiate && cmd.Num <= protocol.NumObjMessage {
 		cl.errSubject = cmd.Fields[0]
 		defer func() { cl.errSubject = nil }()
 	}
@@ -90,8 +98,10 @@ func (cl *client) flooded() {
 
 // closed runs on the reader goroutine after the read loop ended.
 func (cl *client) closed() {
+	defer close(cl.rejoin.gone)
 	cl.dropEndedRoom()
-	if cl.room != nil {
+	// A dropped member stays in its room, inactive, for a resume.
+	if cl.room != nil && !cl.park() {
 		cl.leave(false)
 	}
 	if cl.loggedIn() {
@@ -170,12 +180,7 @@ func (cl *client) who(cmd *protocol.Command) {
 			cl.sendError(protocol.NumWho, protocol.CodeNotInRoom, "you are not in a room; name one: 5:<room>")
 			return
 		}
-		ms := cl.room.memberList()
-		entries := make([]protocol.WhoEntry, len(ms))
-		for i, m := range ms {
-			entries[i] = protocol.WhoEntry{ID: m.id, Name: m.user}
-		}
-		cl.send(protocol.AppendWho(nil, cl.room.name, entries))
+		cl.send(appendLiveWho(nil, cl.room.name, cl.room.memberList()))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -225,10 +230,15 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 			return
 		}
 	}
-	cl.join(string(name), password)
+	grace, err := cl.srv.parseRoomGrace(cmd.Field(2))
+	if err != nil {
+		cl.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
+		return
+	}
+	cl.join(string(name), password, grace)
 }
 
-func (cl *client) join(name, password string) {
+func (cl *client) join(name, password string, grace time.Duration) {
 	h := cl.srv.hub
 	if cl.room != nil && cl.room.name == name {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
@@ -241,7 +251,7 @@ func (cl *client) join(name, password string) {
 	if cl.room != nil {
 		cl.leave(true)
 	}
-	r, err := h.join(name, password, &cl.self)
+	r, err := h.join(name, password, grace, &cl.self)
 	if err != nil {
 		cl.reply(protocol.NumJoin, err)
 		return

@@ -41,9 +41,10 @@ func (h *hub) all() []*room {
 	return out
 }
 
-// getOrCreate returns the named room, creating it with password when it
-// does not exist (and there is room for it under the limit).
-func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
+// getOrCreate returns the named room, creating it with password and
+// rejoin grace (graceDefault: the server's) when it does not exist (and
+// there is room for it under the limit).
+func (h *hub) getOrCreate(name, password string, grace time.Duration) (*room, bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if r := h.rooms[name]; r != nil {
@@ -58,6 +59,8 @@ func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
 		lim:     h.lim,
 		events:  h.events,
 		metrics: h.metrics,
+		// Rejoin off on the server stays off whatever the room asks.
+		rejoinGrace: h.lim.RejoinGrace,
 		objects: netobj.NewRegistry(netobj.Limits{
 			MaxObjectsPerRoom:   h.lim.MaxObjectsPerRoom,
 			MaxObjectsPerClient: h.lim.MaxObjectsPerClient,
@@ -66,6 +69,9 @@ func (h *hub) getOrCreate(name, password string) (*room, bool, error) {
 	}
 	if password != "" {
 		r.passHash = accounts.HashRoomPassword(password)
+	}
+	if grace != graceDefault && r.rejoinGrace > 0 {
+		r.rejoinGrace = grace
 	}
 	h.rooms[name] = r
 	// Under the hub lock, so the creation is heard before any later
@@ -106,11 +112,11 @@ func wrongPassword(name string) error {
 	return &roomError{protocol.CodeWrongPassword, fmt.Sprintf("room %q: wrong password", name)}
 }
 
-// join puts m into the named room, creating it if needed, in the room's
-// ordered stream.
-func (h *hub) join(name, password string, m *member) (*room, error) {
+// join puts m into the named room, creating it if needed (with the given
+// rejoin grace), in the room's ordered stream.
+func (h *hub) join(name, password string, grace time.Duration, m *member) (*room, error) {
 	for {
-		r, created, err := h.getOrCreate(name, password)
+		r, created, err := h.getOrCreate(name, password, grace)
 		if err != nil {
 			return nil, err
 		}

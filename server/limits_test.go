@@ -102,7 +102,7 @@ func TestClientGoneMidLine(t *testing.T) {
 	_, err := b.Conn.Write([]byte("3:1:half a mess"))
 	require.NoError(t, err)
 	require.NoError(t, b.Conn.Close())
-	a.Expect("2:" + id(b) + ":")
+	a.Expect("20:" + id(b) + ":inactive") // dropped: inactive for the rejoin grace
 	assert.Empty(t, a.Sync("y"), "nothing of the cut line reaches the room")
 }
 

@@ -345,7 +345,9 @@ func fieldInt(t testing.TB, b64 string) int {
 }
 
 func TestLeaveHandsOverObjects(t *testing.T) {
-	srv := servertest.Start(t)
+	// Rejoin off: a drop is a leave at once (TestGraceExpiryIsALeave checks
+	// the same hand-over after a rejoin grace).
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = -1 }))
 	a, b, c := threeInRoom(t, srv)
 	a.Send("10:p:Avatar:t:p:0:") // a's player object: destroyed with a
 	a.Send("10:r:Door:t:r:0:")   // room object: falls to the master

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,9 @@ type member struct {
 	// batch collects the recipients of this member's relays (its reader's
 	// deliveryBatch); relays made on its behalf pass it to deliver.
 	batch *deliveryBatch
+	// inactive marks the stand-in of a dropped client during its rejoin
+	// grace (rejoin.go); its outbox discards.
+	inactive bool
 }
 
 // roomEvents hears what happens to rooms, in each room's order (the calls
@@ -60,6 +64,9 @@ type room struct {
 	lim      *Limits
 	events   roomEvents
 	metrics  *Metrics
+	// rejoinGrace is how long a dropped member stays inactive (<= 0: a
+	// drop is a leave); fixed when the room is created.
+	rejoinGrace time.Duration
 
 	mu      sync.RWMutex
 	members atomic.Pointer[[]*member] // join order; the first is the master
@@ -121,14 +128,7 @@ func (r *room) enter(m *member) {
 	copy(next, ms)
 	next = append(next, m)
 
-	b := protocol.AppendJoined(nil, m.id, r.name)
-	for _, o := range ms {
-		b = protocol.AppendJoined(b, o.id, r.name)
-	}
-	b = protocol.AppendMaster(b, r.master(next).id)
-	b, n := appendSnapshot(b, r)
-	b = protocol.AppendReady(b, r.name, n)
-	m.out.switchRoom(r, b)
+	m.out.switchRoom(r, r.appendJoinLines(nil, next, m))
 
 	r.broadcast(ms, nil, outFrame{b: protocol.AppendJoined(nil, m.id, r.name)})
 	r.members.Store(&next)
@@ -145,6 +145,9 @@ func (r *room) leave(m *member, confirm bool) (closed bool) {
 		return false
 	}
 	ms := r.memberList()
+	if r.closed || !slices.Contains(ms, m) {
+		return false // already gone (an inactive member of a room closed meanwhile)
+	}
 	next := make([]*member, 0, len(ms))
 	for _, o := range ms {
 		if o != m {

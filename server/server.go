@@ -22,6 +22,7 @@ type Server struct {
 	metrics  *Metrics
 	sessions *sessionRegistry
 	hub      *hub
+	rejoin   *rejoinRegistry
 	mirror   *roomMirror
 	throttle *loginThrottle
 	// Sampled logs of what clients can cause at will.
@@ -84,6 +85,7 @@ func New(cfg Config, st store.Store) *Server {
 		b := make([]byte, readBufferSize)
 		return &b
 	}
+	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
 	return s
 }
 
@@ -225,6 +227,7 @@ func (s *Server) shutdown() {
 		c.closeWith(protocol.CloseServerShutdown, "the server is shutting down")
 	}
 	s.wg.Wait()
+	s.rejoin.closeAll() // a shutdown is not a drop: inactive members leave too
 }
 
 // writerIdle is how long a connection's writer goroutine waits without

@@ -122,7 +122,8 @@ func (cl *client) login(cmd *protocol.Command) {
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
 	}
-	cl.send(protocol.AppendSession(nil, id))
+	s.rejoin.endInactive(user) // a password login ends a dropped session too
+	cl.send(cl.sessionLine(id))
 	cl.log.Info("logged in")
 }
 

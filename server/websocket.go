@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,7 +28,7 @@ type WebSocketOptions struct {
 	// "://"). Empty: only pages served from the same host. Requests without
 	// an Origin header (native clients) are always allowed.
 	OriginPatterns []string
-	// MaxMessageBytes bounds one client message (default 256 KiB); a bigger
+	// MaxMessageBytes bounds one client message (default 128 KiB); a bigger
 	// one closes the connection with status 1009.
 	MaxMessageBytes int
 	// HandshakeTimeout bounds reading the upgrade request and writing the
@@ -40,7 +41,7 @@ type WebSocketOptions struct {
 // Defaults of WebSocketOptions.
 const (
 	DefaultWebSocketPath        = "/ws"
-	DefaultWebSocketMaxMessage  = 256 << 10
+	DefaultWebSocketMaxMessage  = 128 << 10
 	defaultWebSocketHandshake   = 10 * time.Second
 	webSocketMaxHeaderBytes     = 16 << 10
 	webSocketCloseHandshakeWait = time.Second
@@ -59,10 +60,17 @@ func (o WebSocketOptions) withDefaults() WebSocketOptions {
 	return o
 }
 
-// CheckWebSocketPath reports whether p can be the endpoint's URL path.
-func CheckWebSocketPath(p string) error {
-	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " \t{}") {
-		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", p)
+// Check reports options that cannot work: a path that is not a plain URL
+// path, or an Origin pattern path.Match cannot parse.
+func (o WebSocketOptions) Check() error {
+	o = o.withDefaults()
+	if !strings.HasPrefix(o.Path, "/") || strings.ContainsAny(o.Path, " \t{}") {
+		return fmt.Errorf("WebSocket path %q must start with / and hold no spaces or braces", o.Path)
+	}
+	for _, p := range o.OriginPatterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("WebSocket origin pattern %q: %w", p, err)
+		}
 	}
 	return nil
 }
@@ -73,7 +81,7 @@ func CheckWebSocketPath(p string) error {
 // shutdown like TCP ones.
 func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSocketOptions) error {
 	opts = opts.withDefaults()
-	if err := CheckWebSocketPath(opts.Path); err != nil {
+	if err := opts.Check(); err != nil {
 		_ = ln.Close()
 		return err
 	}
@@ -164,7 +172,7 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 			}
 		}
 		ws.SetReadLimit(int64(opts.MaxMessageBytes))
-		wc.ws, wc.raw = ws, hw.raw
+		wc.ws, wc.raw, wc.maxMsg = ws, hw.raw, opts.MaxMessageBytes
 		s.startConn(wc, s.wsTransport)
 	})
 }
@@ -206,6 +214,7 @@ type wsConn struct {
 	raw       net.Conn
 	log       *slog.Logger
 	keepAlive func() // set by newConn before the reader starts
+	maxMsg    int    // the read limit set on ws
 
 	msg []byte // the current message
 	off int    // how much of msg Read has returned
@@ -222,18 +231,19 @@ func (w *wsConn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, w.msg[w.off:])
 	w.off += n
+	if w.off == len(w.msg) && cap(w.msg) > 4*readBufferSize {
+		w.msg, w.off = nil, 0 // an idle client keeps no big buffer
+	}
 	return n, nil
 }
 
 var (
 	errBinaryMessage = errors.New("binary WebSocket message")
 	errInvalidUTF8   = errors.New("WebSocket text message is not valid UTF-8")
+	errTooBig        = errors.New("WebSocket message over the size limit")
 )
 
 func (w *wsConn) nextMessage() error {
-	if cap(w.msg) > 4*readBufferSize {
-		w.msg = nil // an idle client keeps no big buffer
-	}
 	w.msg, w.off = w.msg[:0], 0
 	// A context without Done: the library then arms no timer per read;
 	// deadlines on the raw connection interrupt reads instead.
@@ -251,6 +261,10 @@ func (w *wsConn) nextMessage() error {
 	}
 	w.msg, err = readMessage(w.msg, r)
 	if err != nil {
+		if w.maxMsg > 0 && len(w.msg) >= w.maxMsg {
+			// The library's read limit: it has closed with 1009 already.
+			return fmt.Errorf("read WebSocket message: %w: %w", errTooBig, err)
+		}
 		return fmt.Errorf("read WebSocket message: %w", err)
 	}
 	if !utf8.Valid(w.msg) {
@@ -313,3 +327,10 @@ func (w *wsConn) RemoteAddr() net.Addr               { return w.raw.RemoteAddr()
 func (w *wsConn) SetDeadline(t time.Time) error      { return w.raw.SetDeadline(t) }
 func (w *wsConn) SetReadDeadline(t time.Time) error  { return w.raw.SetReadDeadline(t) }
 func (w *wsConn) SetWriteDeadline(t time.Time) error { return w.raw.SetWriteDeadline(t) }
+
+// transportViolation says whether a read error is the transport closing a
+// peer that broke its rules (binary, invalid UTF-8 or oversize WebSocket
+// messages), as opposed to a connection that went away.
+func transportViolation(err error) bool {
+	return errors.Is(err, errBinaryMessage) || errors.Is(err, errInvalidUTF8) || errors.Is(err, errTooBig)
+}

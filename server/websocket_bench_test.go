@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -30,7 +31,7 @@ func wsPairs(tb testing.TB, n int) (socks []net.Conn, wait func()) {
 			return
 		}
 		_ = hw.raw.SetDeadline(time.Time{})
-		accepted <- &wsConn{ws: ws, raw: hw.raw}
+		accepted <- &wsConn{ws: ws, raw: hw.raw, log: slog.New(slog.DiscardHandler)}
 	}), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	tb.Cleanup(func() { _ = hs.Close() })

@@ -200,6 +200,9 @@ func TestWebSocketOrigins(t *testing.T) {
 		{"other site refused by default", nil, "https://evil.example", false},
 		{"allowed pattern", []string{"*.example.com"}, "https://game.example.com", true},
 		{"pattern does not match", []string{"*.example.com"}, "https://example.org", false},
+		{"same name, other port", nil, "http://127.0.0.1:1", false},
+		{"any local port", []string{"127.0.0.1:*"}, "http://127.0.0.1:1", true},
+		{"scheme pattern", []string{"https://game.example.com"}, "http://game.example.com", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,12 +371,47 @@ func TestMetricsPerTransport(t *testing.T) {
 	m := srv.Server.Metrics()
 	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportTCP)))
 	assert.Equal(t, 1.0, testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportWebSocket)))
-	// Each sent its login and a ping, and got the same answers back but its id.
+	// Each sent its login and a ping, and got its session line and the pong.
 	wsIn := testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportWebSocket))
 	assert.Equal(t, float64(len("0:b:pw-b\n7:y\n")), wsIn)
 	// Counted after the write returns, which may be after the client read it.
 	assert.Eventually(t, func() bool {
-		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2\n7:y\n"))
+		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2::"+b.ResumeToken+"\n7:y\n"))
 	}, servertest.Timeout, 10*time.Millisecond, "WebSocket bytes out")
 	assert.Equal(t, float64(len("0:a:pw-a\n7:x\n")), testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportTCP)))
+}
+
+// A WebSocket member that never reads is cut at the hard limit: it leaves
+// the room at once, and its connection is released even though its
+// writer is stuck on a full socket.
+func TestWebSocketSlowConsumerIsCut(t *testing.T) {
+	srv := startWS(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.OutboundSoftBytes = 4 << 10
+		c.Limits.OutboundHardBytes = 64 << 10
+		c.Limits.SendBufferBytes = 4 << 10
+		c.Limits.WriteTimeout = time.Second
+		c.Limits.MessagesPerSecond = 1e6
+		c.Limits.MessageBurst = 1e6
+		c.Limits.BytesPerSecond = 1 << 30
+		c.Limits.ByteBurst = 1 << 30
+	}))
+	a := srv.Login(t, "a")
+	a.Join("w")
+	// Never reads after its login.
+	stuck := srv.DialWebSocketRaw(t, nil)
+	ctx := wsCtx(t)
+	require.NoError(t, stuck.Write(ctx, websocket.MessageText, []byte("0:stuck:pw\n2:w")))
+	joined := a.ExpectPrefix("2:")
+	stuckID := strings.TrimSuffix(strings.TrimPrefix(joined, "2:"), ":w")
+
+	pad := strings.Repeat("z", 1000)
+	for i := range 2000 {
+		a.Send(fmt.Sprintf("3:0:%d %s", i, pad))
+	}
+	a.Skip(func(l string) bool { return l == "2:"+stuckID+":" })
+	m := srv.Server.Metrics()
+	assert.Eventually(t, func() bool {
+		return testutil.ToFloat64(m.TransportConnections.WithLabelValues(server.TransportWebSocket)) == 0
+	}, servertest.Timeout, 20*time.Millisecond, "the stuck connection is released")
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.SlowConsumerKicks))
 }

@@ -17,9 +17,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/tandemnet/tandem/server/buildinfo"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/admin"
+	"github.com/tandemnet/tandem/server/buildinfo"
 	"github.com/tandemnet/tandem/server/store"
 	"github.com/tandemnet/tandem/server/store/opener"
 )
@@ -91,6 +91,9 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.IntVar(&l.MaxObjectsPerClient, "max-objects-per-client", d.MaxObjectsPerClient, "network objects one client may own")
 	fs.IntVar(&l.MaxStateBytes, "max-state-bytes", d.MaxStateBytes, "merged state bytes per object")
 	fs.IntVar(&l.LoginConcurrency, "login-concurrency", d.LoginConcurrency, "password hashes computed at once")
+	fs.DurationVar(&l.RejoinGrace, "rejoin-grace", d.RejoinGrace, "how long a dropped member stays in its room, inactive, for a resume (0: off, a drop is a leave)")
+	fs.DurationVar(&l.MaxRejoinGrace, "max-rejoin-grace", d.MaxRejoinGrace, "longest rejoin grace a room may ask for when created (2:<room>:<password>:<seconds>); 0: the default")
+	fs.IntVar(&l.MaxInactive, "max-inactive", d.MaxInactive, "inactive members on this node; past it a drop is a leave")
 	return fs
 }
 
@@ -119,6 +122,13 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, unexpectedArgs(fs, fs.Args())
+	}
+	l := &f.limits
+	if l.RejoinGrace < 0 || l.MaxRejoinGrace < 0 || l.MaxInactive < 0 {
+		return nil, errors.New("--rejoin-grace, --max-rejoin-grace and --max-inactive must not be negative")
+	}
+	if l.RejoinGrace == 0 {
+		l.RejoinGrace = -1 // off; a zero in server.Limits means the default
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")

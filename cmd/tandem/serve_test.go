@@ -90,12 +90,24 @@ func TestServeFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--tls-cert", "x"}, "go together"},
 		{[]string{"--nope"}, "not defined"},
+		{[]string{"--rejoin-grace", "-1s"}, "must not be negative"},
+		{[]string{"--max-inactive", "-1"}, "must not be negative"},
 	}
 	for _, tt := range tests {
 		_, err := parseServeFlags(tt.args, io.Discard)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tt.want)
 	}
+}
+
+func TestServeRejoinFlags(t *testing.T) {
+	f, err := parseServeFlags(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 20*time.Second, f.limits.RejoinGrace, "on by default")
+	f, err = parseServeFlags([]string{"--rejoin-grace", "0", "--max-inactive", "5"}, io.Discard)
+	require.NoError(t, err)
+	assert.Negative(t, f.limits.RejoinGrace, "0 turns rejoin off (a zero in server.Limits would mean the default)")
+	assert.Equal(t, 5, f.limits.MaxInactive)
 }
 
 func TestServeEnvironment(t *testing.T) {

@@ -26,7 +26,7 @@ type wsFlags struct {
 func addWebSocketFlags(fs *flag.FlagSet, f *wsFlags) {
 	fs.StringVar(&f.listen, "ws-listen", envOr("TANDEM_WS_LISTEN", ""), "WebSocket address for browsers and WebGL builds, e.g. :7780 (env TANDEM_WS_LISTEN); empty: off. wss with --tls-cert/--tls-key")
 	fs.StringVar(&f.path, "ws-path", server.DefaultWebSocketPath, "URL path of the WebSocket endpoint")
-	fs.StringVar(&f.origins, "ws-origins", envOr("TANDEM_WS_ORIGINS", ""), "comma-separated browser Origin host patterns allowed besides the server's own host, e.g. '*.example.com,https://game.itch.io' (env TANDEM_WS_ORIGINS); empty: same host only")
+	fs.StringVar(&f.origins, "ws-origins", envOr("TANDEM_WS_ORIGINS", ""), "comma-separated browser Origin patterns allowed besides the endpoint's own host:port, matched against the origin's host[:port], e.g. '*.example.com,localhost:*,https://game.example.com' (env TANDEM_WS_ORIGINS); empty: same host only")
 	fs.DurationVar(&f.handshake, "ws-handshake-timeout", 10*time.Second, "time to complete the WebSocket upgrade (and TLS handshake) after connecting")
 	fs.BoolVar(&f.web, "web", false, "serve the browser sample page (samples/web) at / of the WebSocket listener")
 	fs.IntVar(&f.maxMessage, "ws-max-message", server.DefaultWebSocketMaxMessage, "largest WebSocket message from a client in bytes (bigger: closed with 1009)")
@@ -36,10 +36,23 @@ func (f wsFlags) validate() error {
 	if f.web && f.listen == "" {
 		return errors.New("--web serves the page on the WebSocket listener: set --ws-listen too")
 	}
-	if err := server.CheckWebSocketPath(f.path); err != nil {
-		return fmt.Errorf("--ws-path: %w", err)
+	if err := f.options().Check(); err != nil {
+		return fmt.Errorf("--ws-path/--ws-origins: %w", err)
 	}
 	return nil
+}
+
+func (f wsFlags) options() server.WebSocketOptions {
+	opts := server.WebSocketOptions{Path: f.path, MaxMessageBytes: f.maxMessage, HandshakeTimeout: f.handshake}
+	for _, p := range strings.Split(f.origins, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			opts.OriginPatterns = append(opts.OriginPatterns, p)
+		}
+	}
+	if f.web {
+		opts.Files = web.Files()
+	}
+	return opts
 }
 
 // startWebSocket serves the WebSocket listener until ctx ends; wait blocks
@@ -54,15 +67,7 @@ func startWebSocket(ctx context.Context, f wsFlags, tlsCfg *tls.Config, srv *ser
 		ln = tls.NewListener(ln, tlsCfg)
 		scheme = "wss"
 	}
-	opts := server.WebSocketOptions{Path: f.path, MaxMessageBytes: f.maxMessage, HandshakeTimeout: f.handshake}
-	for _, p := range strings.Split(f.origins, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			opts.OriginPatterns = append(opts.OriginPatterns, p)
-		}
-	}
-	if f.web {
-		opts.Files = web.Files()
-	}
+	opts := f.options()
 	log.Info("WebSocket endpoint", "url", fmt.Sprintf("%s://%s%s", scheme, ln.Addr().String(), f.path), "web_page", f.web)
 	done := make(chan struct{})
 	go func() {

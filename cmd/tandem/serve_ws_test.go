@@ -83,11 +83,13 @@ func TestServeWebSocketFlags(t *testing.T) {
 	require.ErrorContains(t, err, "--ws-listen")
 	_, err = parseServeFlags([]string{"--ws-path", "GET /x"}, io.Discard)
 	require.ErrorContains(t, err, "--ws-path")
+	_, err = parseServeFlags([]string{"--ws-origins", "[bad"}, io.Discard)
+	require.ErrorContains(t, err, "--ws-origins")
 
 	t.Setenv("TANDEM_WS_LISTEN", "127.0.0.1:7780")
 	t.Setenv("TANDEM_WS_ORIGINS", "a.example,b.example")
 	f, err := parseServeFlags([]string{"--web"}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, wsFlags{listen: "127.0.0.1:7780", path: "/ws", origins: "a.example,b.example",
-		maxMessage: 256 << 10, handshake: 10 * time.Second, web: true}, f.ws)
+		maxMessage: 128 << 10, handshake: 10 * time.Second, web: true}, f.ws)
 }

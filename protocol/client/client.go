@@ -15,6 +15,13 @@
 // names no command, the next answer of that kind may be taken for it. Stay
 // under the server's rate limit and set WithMaxLine to its --max-line.
 //
+// Reconnect: when the connection drops (Done is closed without Close), the
+// server keeps the player in its room, inactive, for the room's rejoin
+// grace. Dial a new Client and call Resume with the user and the old
+// client's ResumeToken: the session continues with the same id, room and
+// objects, and the view is rebuilt from the room's snapshot. If Resume
+// fails with bad_token, log in and join again.
+//
 // Events: every server line that is not just an answer to a waiting call is
 // delivered on Events, including the lines of a join. The channel has a
 // bounded buffer (WithEventBuffer). When the consumer does not keep up, the
@@ -112,13 +119,14 @@ type Client struct {
 	bw        *bufio.Writer
 	keepAlive *time.Timer
 
-	mu       sync.Mutex
-	id       int64
-	world    world
-	waiters  map[int][]*waiter // by message number, oldest first
-	closeErr error             // set once the client is closed
-	closing  *ClosingError     // the server's "8" line, if any
-	seq      uint64            // for ping and instantiate tokens
+	mu          sync.Mutex
+	id          int64
+	resumeToken string
+	world       world
+	waiters     map[int][]*waiter // by message number, oldest first
+	closeErr    error             // set once the client is closed
+	closing     *ClosingError     // the server's "8" line, if any
+	seq         uint64            // for ping and instantiate tokens
 
 	sent, received, errs, dropped, stale atomic.Uint64
 }
@@ -127,6 +135,7 @@ type Client struct {
 type waiter struct {
 	num       int
 	leave     bool   // for 2: waits for the leave confirmation, not a join
+	resumed   bool   // for 19: the session line came; waits for "17"
 	token     string // for 7 and 10
 	abandoned bool   // the caller gave up; the answer is still consumed
 	done      chan struct{}
@@ -214,6 +223,15 @@ func (c *Client) ID() int64 {
 	return c.id
 }
 
+// ResumeToken is the token that resumes this session on a new connection
+// after a drop (see Resume); each login and resume issues a new one. It is
+// "" before login or when the server has rejoin off.
+func (c *Client) ResumeToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resumeToken
+}
+
 // View returns a copy of the client's view of its room (Room is "" outside
 // a room).
 func (c *Client) View() RoomView {
@@ -259,6 +277,28 @@ func (c *Client) Login(ctx context.Context, user, password string) (int64, error
 		return 0, fmt.Errorf("login %s: %w", user, err)
 	}
 	return v.(int64), nil
+}
+
+// Resume continues a dropped session on this fresh connection instead of
+// logging in: "19:<user>:<token>", with the token the dropped client's
+// ResumeToken returned. The session keeps its client id, room and
+// objects; Resume returns the room as its join lines (a full snapshot)
+// describe it, and ID and ResumeToken are those of the resumed session. A
+// refused token is a *ServerError with code bad_token: log in and join
+// again instead.
+func (c *Client) Resume(ctx context.Context, user, token string) (*JoinResult, error) {
+	if err := checkName("user", user); err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if err := checkName("token", token); err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	v, err := c.call(ctx, &waiter{num: protocol.NumResume}, string(protocol.AppendResumeCmd(nil, user, token)))
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", user, err)
+	}
+	r := v.(RoomView)
+	return &r, nil
 }
 
 // ListRooms lists the public rooms, and the private ones password opens.

@@ -158,9 +158,13 @@ func TestParseLine(t *testing.T) {
 		{"14:3.1:17", OwnershipDenied{ID: id, Owner: 17}},
 		{"16:3.1:9:jump:high", ObjectMessageReceived{ID: id, From: 9, Text: "jump:high"}},
 		{"17:lobby:1", RoomReady{Room: "lobby", Objects: 1}},
-		{"5:lobby:3=alice,9=bob", whoLine{room: "lobby", members: []Member{{3, "alice"}, {9, "bob"}}}},
+		{"5:lobby:3=alice,9=bob", whoLine{room: "lobby", members: []Member{{ID: 3, Name: "alice"}, {ID: 9, Name: "bob"}}}},
+		{"5:lobby:3=alice=inactive,9=bob", whoLine{room: "lobby", members: []Member{{ID: 3, Name: "alice", Inactive: true}, {ID: 9, Name: "bob"}}}},
 		{"7:abc", pongLine{token: "abc"}},
-		{"0:17", sessionLine{17}},
+		{"0:17", sessionLine{id: 17}},
+		{"0:17::Zm9vYmFy", sessionLine{id: 17, resumeToken: "Zm9vYmFy"}},
+		{"20:17:inactive", MemberActivity{ID: 17}},
+		{"20:17:active", MemberActivity{ID: 17, Active: true}},
 	}
 	for _, tt := range tests {
 		got, err := parseLine(tt.line)
@@ -174,10 +178,48 @@ func TestParseLine(t *testing.T) {
 		Life: netobj.LifetimePlayer, Prefab: "Avatar", Token: "a1", State: o.State}, o)
 	assert.Equal(t, uint64(3), o.State.Mask)
 
-	for _, bad := range []string{"", "x", "+2:1:a", "2:0:room", "4:-3", "10:1.1:1:1:t:p:A:t:3:AaF4:extra", "11:1.1:0:1:ww==", "11:1.1:1:1:!!", "17:lobby", "42:x"} {
+	for _, bad := range []string{"", "x", "+2:1:a", "2:0:room", "4:-3", "10:1.1:1:1:t:p:A:t:3:AaF4:extra", "11:1.1:0:1:ww==", "11:1.1:1:1:!!", "17:lobby", "42:x", "0:17:tok", "20:17:asleep", "20:17", "5:r:3=a=away"} {
 		_, err := parseLine(bad)
 		assert.Error(t, err, "%q", bad)
 	}
+}
+
+// TestResumeAndActivityLines feeds a resume's lines straight to the
+// reader's handler: the session line takes the id and the new token, the
+// join lines rebuild the view, and 20 lines mark members inactive.
+func TestResumeAndActivityLines(t *testing.T) {
+	c := &Client{waiters: map[int][]*waiter{}, events: make(chan Event, 16)}
+	c.world.reset("")
+	w := &waiter{num: protocol.NumResume, done: make(chan struct{})}
+	c.waiters[protocol.NumResume] = []*waiter{w}
+	assert.Nil(t, c.handle("0:5::tok2"))
+	assert.Equal(t, int64(5), c.ID())
+	assert.Equal(t, "tok2", c.ResumeToken())
+	for _, line := range []string{"2:5:r", "2:3:r", "2:9:r", "20:9:inactive", "4:3", "10:5.1:5:2:t:p:Avatar:a:1:AQ=="} {
+		require.NotNil(t, c.handle(line), line)
+	}
+	select {
+	case <-w.done:
+		t.Fatal("resume answered before 17")
+	default:
+	}
+	require.NotNil(t, c.handle("17:r:1"))
+	<-w.done
+	require.NoError(t, w.err)
+	v := w.val.(RoomView)
+	assert.Equal(t, "r", v.Room)
+	assert.Equal(t, int64(3), v.Master)
+	assert.Equal(t, []int64{9}, v.Inactive)
+	require.Len(t, v.Objects, 1)
+	assert.Equal(t, uint32(2), v.Objects[0].Gen)
+
+	require.NotNil(t, c.handle("20:9:active"))
+	assert.Empty(t, c.View().Inactive)
+	require.NotNil(t, c.handle("20:3:inactive"))
+	require.NotNil(t, c.handle("2:3:"))
+	assert.Empty(t, c.View().Inactive, "a member that left is not inactive")
+	require.NotNil(t, c.handle("20:42:inactive"))
+	assert.Empty(t, c.View().Inactive, "not a member")
 }
 
 // TestStaleUpdateDropped feeds lines straight to the reader's handler: a
@@ -263,7 +305,7 @@ func TestJoinLeave(t *testing.T) {
 
 	who, err := a.Who(ctxT(t), "", "")
 	require.NoError(t, err)
-	assert.Equal(t, []Member{{a.ID(), "alice"}, {b.ID(), "bob"}}, who)
+	assert.Equal(t, []Member{{ID: a.ID(), Name: "alice"}, {ID: b.ID(), Name: "bob"}}, who)
 	eventuallyListed(t, b, "", RoomCount{"my-room", 2})
 
 	// The master leaves: bob is told, and becomes master.
@@ -299,7 +341,7 @@ func TestJoinLeave(t *testing.T) {
 	}
 	who, err = a.Who(ctxT(t), "private", "s3cret")
 	require.NoError(t, err)
-	assert.Equal(t, []Member{{b.ID(), "bob"}}, who)
+	assert.Equal(t, []Member{{ID: b.ID(), Name: "bob"}}, who)
 	rooms, err := a.ListRooms(ctxT(t), "")
 	require.NoError(t, err)
 	assert.NotContains(t, rooms, RoomCount{"private", 1}, "private rooms need their password")
@@ -651,7 +693,7 @@ func TestAbandonedCallKeepsItsAnswer(t *testing.T) {
 	assert.Equal(t, "5", lines.Text())
 	_, err := io.WriteString(serverEnd, "9:5:not_in_room:no room \"gone\"\n5:r:7=bob\n")
 	require.NoError(t, err)
-	assert.Equal(t, []Member{{7, "bob"}}, <-second)
+	assert.Equal(t, []Member{{ID: 7, Name: "bob"}}, <-second)
 	e := waitFor[ErrorReceived](t, c, nil)
 	assert.Equal(t, protocol.CodeNotInRoom, e.Err.Code, "the abandoned call's error becomes an event")
 }

@@ -23,6 +23,15 @@ type MemberJoined struct {
 // confirmation of your leave.
 type MemberLeft struct{ ID int64 }
 
+// MemberActivity is "20:<id>:inactive" or "20:<id>:active": the member's
+// connection dropped and it waits in the room for a resume, or it resumed.
+// A join lists the inactive members this way right after their
+// MemberJoined.
+type MemberActivity struct {
+	ID     int64
+	Active bool
+}
+
 // MasterChanged is "4:<id>".
 type MasterChanged struct{ ID int64 }
 
@@ -112,6 +121,7 @@ type BadLine struct {
 
 func (MemberJoined) event()          {}
 func (MemberLeft) event()            {}
+func (MemberActivity) event()        {}
 func (MasterChanged) event()         {}
 func (MessageReceived) event()       {}
 func (ObjectSpawned) event()         {}
@@ -150,17 +160,19 @@ type RoomCount struct {
 
 // Member is one entry of a "5" member list.
 type Member struct {
-	ID   int64
-	Name string
+	ID       int64
+	Name     string
+	Inactive bool // dropped, waiting in the room for a resume
 }
 
 // RoomView is the client's view of its room. Members are in join order
 // (the longest present first); Objects are sorted by id.
 type RoomView struct {
-	Room    string
-	Master  int64
-	Members []int64
-	Objects []Object
+	Room     string
+	Master   int64
+	Members  []int64
+	Inactive []int64 // the members that are inactive, in join order
+	Objects  []Object
 }
 
 // JoinResult is the room as it stood at the join's "17" line.

@@ -12,9 +12,12 @@ import (
 
 // Answers that only complete a waiting call; they are not events.
 type (
-	sessionLine struct{ id int64 }
-	roomsLine   struct{ rooms []RoomCount }
-	whoLine     struct {
+	sessionLine struct {
+		id          int64
+		resumeToken string // "" when the server sent none
+	}
+	roomsLine struct{ rooms []RoomCount }
+	whoLine   struct {
 		room    string
 		members []Member
 	}
@@ -37,9 +40,17 @@ func parseLine(line string) (any, error) {
 		return nil, fmt.Errorf("message %d without fields", num)
 	}
 	switch num {
-	case protocol.NumLogin:
-		id, err := parseClient(rest)
-		return sessionLine{id}, err
+	case protocol.NumLogin: // "0:<id>" or "0:<id>:<session token>:<resume token>"
+		f := strings.Split(rest, ":")
+		if len(f) != 1 && len(f) != 3 {
+			return nil, fmt.Errorf("session line with %d fields", len(f))
+		}
+		id, err := parseClient(f[0])
+		s := sessionLine{id: id}
+		if len(f) == 3 {
+			s.resumeToken = f[2]
+		}
+		return s, err
 	case protocol.NumRooms:
 		rooms, err := parseRoomList(rest)
 		return roomsLine{rooms}, err
@@ -106,6 +117,22 @@ func parseLine(line string) (any, error) {
 		}
 		from, err := parseClient(f[1])
 		return ObjectMessageReceived{ID: id, From: from, Text: f[2]}, err
+	case protocol.NumActivity: // "20:<id>:inactive|active"
+		f, err := fields(rest, 2)
+		if err != nil {
+			return nil, err
+		}
+		id, err := parseClient(f[0])
+		if err != nil {
+			return nil, err
+		}
+		switch f[1] {
+		case protocol.ActivityInactive:
+			return MemberActivity{ID: id, Active: false}, nil
+		case protocol.ActivityActive:
+			return MemberActivity{ID: id, Active: true}, nil
+		}
+		return nil, fmt.Errorf("member activity %q", f[1])
 	case protocol.NumReady: // "17:<room>:<count>"
 		f, err := fields(rest, 2)
 		if err != nil {
@@ -178,7 +205,8 @@ func parseRoomList(s string) ([]RoomCount, error) {
 	return out, nil
 }
 
-// parseWho reads "<room>:<id>=<name>,...".
+// parseWho reads "<room>:<id>=<name>,...", an inactive member as
+// "<id>=<name>=inactive".
 func parseWho(s string) (whoLine, error) {
 	room, list, ok := strings.Cut(s, ":")
 	if !ok {
@@ -194,7 +222,14 @@ func parseWho(s string) (whoLine, error) {
 		if !ok || err != nil {
 			return whoLine{}, fmt.Errorf("member entry %q", entry)
 		}
-		w.members = append(w.members, Member{ID: id, Name: name})
+		m := Member{ID: id, Name: name}
+		if n, flag, ok := strings.Cut(name, "="); ok {
+			if flag != protocol.ActivityInactive {
+				return whoLine{}, fmt.Errorf("member entry %q: unknown flag", entry)
+			}
+			m.Name, m.Inactive = n, true
+		}
+		w.members = append(w.members, m)
 	}
 	return w, nil
 }

@@ -37,8 +37,12 @@ func (c *Client) handle(line string) Event {
 	switch p := parsed.(type) {
 	case sessionLine:
 		if w := c.head(protocol.NumLogin); w != nil {
-			c.id = p.id
+			c.id, c.resumeToken = p.id, p.resumeToken
 			c.complete(w, p.id, nil)
+		} else if w := c.head(protocol.NumResume); w != nil && !w.resumed {
+			// The join lines of the resumed room follow; Resume waits for "17".
+			c.id, c.resumeToken = p.id, p.resumeToken
+			w.resumed = true
 		}
 		return nil
 	case roomsLine:
@@ -90,7 +94,9 @@ func (c *Client) answer(ev Event) {
 			c.complete(w, nil, nil)
 		}
 	case RoomReady:
-		if w := c.head(protocol.NumJoin); w != nil && !w.leave {
+		if w := c.head(protocol.NumResume); w != nil && w.resumed {
+			c.complete(w, c.world.view(), nil)
+		} else if w := c.head(protocol.NumJoin); w != nil && !w.leave {
 			c.complete(w, c.world.view(), nil)
 		}
 	case ObjectSpawned:

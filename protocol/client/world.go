@@ -13,8 +13,10 @@ type world struct {
 	room    string // "" outside a room
 	master  int64
 	members []int64
-	objects map[netobj.ID]*object
-	joining bool // between our own join line and its "17"
+	// inactive holds the members whose connection dropped (20:<id>:inactive).
+	inactive map[int64]bool
+	objects  map[netobj.ID]*object
+	joining  bool // between our own join line and its "17"
 }
 
 type object struct {
@@ -23,7 +25,7 @@ type object struct {
 }
 
 func (w *world) reset(room string) {
-	*w = world{room: room, objects: make(map[netobj.ID]*object)}
+	*w = world{room: room, objects: make(map[netobj.ID]*object), inactive: make(map[int64]bool)}
 }
 
 // apply changes the view for one event and reports whether the event is
@@ -48,6 +50,13 @@ func (w *world) apply(self int64, ev Event) (keep bool, stale bool) {
 			w.reset("")
 		} else {
 			w.members = slices.DeleteFunc(w.members, func(id int64) bool { return id == ev.ID })
+			delete(w.inactive, ev.ID)
+		}
+	case MemberActivity:
+		if ev.Active {
+			delete(w.inactive, ev.ID)
+		} else if slices.Contains(w.members, ev.ID) {
+			w.inactive[ev.ID] = true
 		}
 	case RoomClosed:
 		if ev.Room == w.room {
@@ -90,6 +99,11 @@ func (o *object) copy() Object {
 
 func (w *world) view() RoomView {
 	v := RoomView{Room: w.room, Master: w.master, Members: slices.Clone(w.members)}
+	for _, id := range w.members {
+		if w.inactive[id] {
+			v.Inactive = append(v.Inactive, id)
+		}
+	}
 	for _, o := range w.objects {
 		v.Objects = append(v.Objects, o.copy())
 	}

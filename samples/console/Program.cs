@@ -4,6 +4,8 @@
 //
 //   mono Console.exe HOST PORT USER PASSWORD ROOM [--say TEXT] [--seconds N]
 //                    [--room-password PW] [--all-updates]
+//   mono Console.exe URL USER PASSWORD ROOM [...]
+//     URL: tcp://host:7777, tls://host:7777, ws://host:7780/ws or wss://host:7780/ws
 //
 // It runs until --seconds have passed (from the start) or Ctrl-C, then disconnects.
 // Exit status: 0 after a normal run, 1 when logging in or joining failed or the server
@@ -32,7 +34,7 @@ static class TandemConsole
 
     sealed class Options
     {
-        public string Host, User, Password, Room, RoomPassword, Say;
+        public string Host, Url, User, Password, Room, RoomPassword, Say;
         public int Port;
         public double Seconds = -1; // < 0: until Ctrl-C
         public bool AllUpdates;
@@ -53,6 +55,7 @@ static class TandemConsole
         {
             Console.Error.WriteLine(error);
             Console.Error.WriteLine("usage: mono Console.exe HOST PORT USER PASSWORD ROOM [--say TEXT] [--seconds N] [--room-password PW] [--all-updates]");
+            Console.Error.WriteLine("   or: mono Console.exe URL USER PASSWORD ROOM [...]   (URL: tcp://host:7777, tls://host:7777, ws://host:7780/ws, wss://...)");
             return 2;
         }
 
@@ -64,10 +67,11 @@ static class TandemConsole
 
         client = new TandemClient(new TandemClientOptions { AutoReconnect = false });
         Subscribe();
-        Print("connecting to " + opt.Host + ":" + opt.Port + " as " + opt.User);
+        Print("connecting to " + (opt.Url ?? opt.Host + ":" + opt.Port) + " as " + opt.User);
         try
         {
-            client.Connect(opt.Host, opt.Port);
+            if (opt.Url != null) client.Connect(opt.Url);
+            else client.Connect(opt.Host, opt.Port);
             client.Login(opt.User, opt.Password);
         }
         catch (ArgumentException e)
@@ -145,9 +149,26 @@ static class TandemConsole
             }
             positional.Add(a);
         }
+        if (positional.Count == 4 && positional[0].Contains("://"))
+        {
+            // URL USER PASSWORD ROOM: tcp://, tls://, ws:// or wss:// picks the transport.
+            try
+            {
+                o.Url = Tandem.Transport.ServerAddress.Parse(positional[0]).ToString();
+            }
+            catch (FormatException e)
+            {
+                error = e.Message;
+                return null;
+            }
+            o.User = positional[1];
+            o.Password = positional[2];
+            o.Room = positional[3];
+            return o;
+        }
         if (positional.Count != 5)
         {
-            error = "expected HOST PORT USER PASSWORD ROOM, got " + positional.Count + " argument(s)";
+            error = "expected HOST PORT USER PASSWORD ROOM (or URL USER PASSWORD ROOM), got " + positional.Count + " argument(s)";
             return null;
         }
         o.Host = positional[0];
@@ -230,7 +251,7 @@ static class TandemConsole
         };
         client.ProtocolViolation += (line, reason) => Print("ignored a bad server line (" + reason + ")");
 
-        NetObjectRegistry registry = client.Objects;
+        ObjectRegistry registry = client.Objects;
         registry.Spawned += o => Print((o.FromSnapshot ? "object (snapshot) " : "spawned ") + Describe(o) + " " + FormatState(o.State));
         registry.Updated += (o, delta) => PrintUpdate(o, delta);
         registry.OwnerChanged += (o, previous) =>
@@ -245,7 +266,7 @@ static class TandemConsole
         };
     }
 
-    static void PrintUpdate(NetObject o, Delta delta)
+    static void PrintUpdate(ObjectRecord o, Delta delta)
     {
         string text = "update " + o.Id + " (generation " + o.Generation + ") " + FormatDelta(delta);
         if (opt.AllUpdates)
@@ -277,7 +298,7 @@ static class TandemConsole
         return (n ?? "player") + " #" + id;
     }
 
-    static string Describe(NetObject o)
+    static string Describe(ObjectRecord o)
     {
         return o.Id + " " + o.Prefab + " (" + (o.Mode == OwnershipMode.Takeover ? "takeover" : o.Mode == OwnershipMode.Fixed ? "fixed" : "request") +
                ", " + (o.Lifetime == ObjectLifetime.Player ? "player" : "room") + " object, owner " + Who(o.Owner) + ", generation " + o.Generation + ")";

@@ -139,18 +139,28 @@ func (s *Server) Stop() error {
 
 // Client is a test client speaking raw protocol lines.
 type Client struct {
-	t     testing.TB
-	Conn  net.Conn
-	ID    int64
-	lines chan string
-	w     *bufio.Writer
-	gate  *sync.Mutex // held while paused: the reader stops reading the socket
+	t    testing.TB
+	Conn net.Conn
+	ID   int64
+	// ResumeToken is the resume token of the last "0:" answer Login,
+	// Resume or ReadSession read ("" when the server sent none).
+	ResumeToken string
+	lines       chan string
+	w           *bufio.Writer
+	gate        *sync.Mutex // held while paused: the reader stops reading the socket
 }
 
 // Dial connects a client without logging in.
 func (s *Server) Dial(t testing.TB) *Client {
 	t.Helper()
-	nc, err := net.Dial("tcp", s.Addr)
+	return s.DialAt(t, s.Addr)
+}
+
+// DialAt connects a client to addr (a Proxy in front of the server, say)
+// without logging in.
+func (s *Server) DialAt(t testing.TB, addr string) *Client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	return s.Wrap(t, nc)
 }
@@ -197,19 +207,51 @@ func (c *Client) Resume() { c.gate.Unlock() }
 // the client with its id set.
 func (s *Server) Login(t testing.TB, user string) *Client {
 	t.Helper()
-	return s.LoginOn(t, s.Dial(t), user)
+	return s.LoginAt(t, s.Addr, user)
+}
+
+// LoginAt is Login through addr (a Proxy in front of the server, say).
+func (s *Server) LoginAt(t testing.TB, addr, user string) *Client {
+	t.Helper()
+	return s.LoginOn(t, s.DialAt(t, addr), user)
 }
 
 // LoginOn logs user in on an unauthenticated client c (of any transport).
 func (s *Server) LoginOn(t testing.TB, c *Client, user string) *Client {
 	t.Helper()
 	c.Send("0:" + user + ":pw-" + user)
-	line := c.Next()
-	require.True(t, strings.HasPrefix(line, "0:"), "login of %s answered %q", user, line)
-	id, err := strconv.ParseInt(line[2:], 10, 64)
-	require.NoError(t, err)
-	c.ID = id
+	c.ReadSession()
 	return c
+}
+
+// ReadSession reads the "0:<id>[:<session token>:<resume token>]" answer
+// of a login or resume and sets ID and ResumeToken from it.
+func (c *Client) ReadSession() {
+	c.t.Helper()
+	line := c.Next()
+	id, token, err := ParseSession(line)
+	require.NoError(c.t, err, "answered %q", line)
+	c.ID, c.ResumeToken = id, token
+}
+
+// ParseSession reads a "0:" answer: the client id and the resume token
+// (empty when the server sent none).
+func ParseSession(line string) (id int64, resumeToken string, err error) {
+	rest, ok := strings.CutPrefix(line, "0:")
+	if !ok {
+		return 0, "", fmt.Errorf("not a session line: %q", line)
+	}
+	f := strings.Split(rest, ":")
+	if len(f) != 1 && len(f) != 3 {
+		return 0, "", fmt.Errorf("session line with %d fields: %q", len(f), line)
+	}
+	if id, err = strconv.ParseInt(f[0], 10, 64); err != nil {
+		return 0, "", fmt.Errorf("session line %q: %w", line, err)
+	}
+	if len(f) == 3 {
+		resumeToken = f[2]
+	}
+	return id, resumeToken, nil
 }
 
 // Join makes c join room and consumes its join lines up to "17".

@@ -16,7 +16,7 @@ namespace Tandem.Editor
             DrawDefaultInspector();
             if (!Application.isPlaying) return;
             var no = (NetworkObject)target;
-            NetObject core = no.Core;
+            ObjectRecord core = no.Record;
             EditorGUILayout.Space();
             EditorGUILayout.LabelField("Network", EditorStyles.boldLabel);
             if (core == null)
@@ -54,6 +54,6 @@ namespace Tandem.Editor
 
     static class NetObjectEditorExtensions
     {
-        public static bool IsSpawned(this NetObject core) { return !core.IsPending && !core.IsDestroyed; }
+        public static bool IsSpawned(this ObjectRecord core) { return !core.IsPending && !core.IsDestroyed; }
     }
 }

@@ -1029,8 +1029,10 @@ var TandemClient = class extends EventTarget {
     });
   }
   async login(user, password) {
-    const id = await this.request(0, `0:${user}:${password}`);
+    const answer = await this.request(0, `0:${user}:${password}`);
+    const [id, , resumeToken = ""] = answer.split(":");
     this.id = Number(id);
+    this.resumeToken = resumeToken;
     return this.id;
   }
   // listRooms resolves to [{name, count}] of the public rooms.

@@ -88,8 +88,11 @@ export class TandemClient extends EventTarget {
   }
 
   async login(user, password) {
-    const id = await this.request(0, `0:${user}:${password}`);
+    // "0:<id>" or "0:<id>:<session token>:<resume token>" (PROTOCOL.md).
+    const answer = await this.request(0, `0:${user}:${password}`);
+    const [id, , resumeToken = ""] = answer.split(":");
     this.id = Number(id);
+    this.resumeToken = resumeToken;
     return this.id;
   }
 

@@ -1,4 +1,4 @@
 using System.Runtime.CompilerServices;
 
 // The tests feed server lines straight into the inbox (TandemClient.InjectServerLine).
-[assembly: InternalsVisibleTo("Tandem.Tests")]
+[assembly: InternalsVisibleTo("Tandem.Tests.Editor")]

@@ -1,5 +1,5 @@
-using System;
 using Tandem.MessagePack;
+using Tandem.Sync;
 using UnityEngine;
 
 namespace Tandem.Unity
@@ -9,11 +9,12 @@ namespace Tandem.Unity
     /// fields (numbered 0..FieldCount-1 locally; the <see cref="NetworkObject"/> maps them to
     /// the object's 64 wire fields). The owner calls <see cref="SetDirty"/> when a field
     /// changes; at the object's send rate the dirty fields are serialized and sent, and every
-    /// other client deserializes them.
+    /// other client deserializes them. The dirty flags and the send logic live in Core
+    /// (<see cref="ReplicatedFields"/>, <see cref="ObjectSync"/>); this component adapts them.
     /// </summary>
-    public abstract class NetworkBehaviour : MonoBehaviour
+    public abstract class NetworkBehaviour : MonoBehaviour, IReplicated
     {
-        ulong dirty;
+        ReplicatedFields fields;
 
         /// <summary>The object this behaviour belongs to (set when the object collects its behaviours).</summary>
         public NetworkObject NetworkObject { get; internal set; }
@@ -24,27 +25,32 @@ namespace Tandem.Unity
         /// <summary>How many state fields this behaviour uses (0..64 in total per object).</summary>
         public abstract int FieldCount { get; }
 
-        /// <summary>The wire field number of this behaviour's local field 0.</summary>
-        public int FieldOffset { get; internal set; }
-
-        /// <summary>Local fields changed since the last send (bit i = local field i).</summary>
-        public ulong DirtyMask { get { return dirty; } }
-
-        /// <summary>Every local field (bits 0..FieldCount-1).</summary>
-        public ulong AllFieldsMask { get { return FieldCount >= 64 ? ulong.MaxValue : (1UL << FieldCount) - 1; } }
-
-        /// <summary>Marks a local field as changed: it goes out with the next send.</summary>
-        protected void SetDirty(int fieldIndex)
+        /// <summary>Its dirty flags and place among the object's wire fields.</summary>
+        public ReplicatedFields Fields
         {
-            if (fieldIndex < 0 || fieldIndex >= FieldCount)
-                throw new ArgumentOutOfRangeException("fieldIndex", "field " + fieldIndex + " is outside 0.." + (FieldCount - 1) + " of " + GetType().Name);
-            dirty |= 1UL << fieldIndex;
+            get
+            {
+                if (fields == null) fields = new ReplicatedFields(FieldCount);
+                return fields;
+            }
         }
 
-        /// <summary>Marks every field as changed (for example after becoming the owner).</summary>
-        protected void SetAllDirty() { dirty = AllFieldsMask; }
+        bool IReplicated.IsActive { get { return isActiveAndEnabled; } }
 
-        internal void ClearDirty(ulong mask) { dirty &= ~mask; }
+        /// <summary>The wire field number of this behaviour's local field 0.</summary>
+        public int FieldOffset { get { return Fields.Offset; } }
+
+        /// <summary>Local fields changed since the last send (bit i = local field i).</summary>
+        public ulong DirtyMask { get { return Fields.DirtyMask; } }
+
+        /// <summary>Every local field (bits 0..FieldCount-1).</summary>
+        public ulong AllFieldsMask { get { return Fields.AllMask; } }
+
+        /// <summary>Marks a local field as changed: it goes out with the next send.</summary>
+        protected void SetDirty(int fieldIndex) { Fields.SetDirty(fieldIndex); }
+
+        /// <summary>Marks every field as changed (for example after becoming the owner).</summary>
+        protected void SetAllDirty() { Fields.SetAllDirty(); }
 
         /// <summary>
         /// Writes one MessagePack value per set bit of <paramref name="mask"/>, in ascending

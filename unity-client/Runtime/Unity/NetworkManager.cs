@@ -4,6 +4,9 @@ using System.Diagnostics;
 using Tandem.Protocol;
 using UnityEngine;
 using UnityEngine.Events;
+using Tandem.Sync;
+using Tandem.Transport;
+using Object = UnityEngine.Object;
 using Debug = UnityEngine.Debug;
 
 namespace Tandem.Unity
@@ -11,7 +14,10 @@ namespace Tandem.Unity
     /// <summary>
     /// Connects to a Tandem server, logs in, joins a room and keeps the room's network
     /// objects in sync with GameObjects. Drives the <see cref="TandemClient"/> every frame
-    /// (all events fire in Update, on the main thread). One per game: with
+    /// (all events fire in Update, on the main thread): subscribe to <see cref="Client"/>'s
+    /// events, or subclass and override the <c>On...</c> hooks (as with Mirror's
+    /// NetworkManager). What it decides about objects is Core's <see cref="RoomSync"/>; this
+    /// component creates and destroys the GameObjects. One per game: with
     /// <c>dontDestroyOnLoad</c> (the default) it survives scene loads, and a NetworkManager in a
     /// scene loaded later is a duplicate: only that component is destroyed (its GameObject and
     /// the other scripts on it stay). Reach the manager through <see cref="Instance"/>.
@@ -19,9 +25,10 @@ namespace Tandem.Unity
     [DisallowMultipleComponent]
     [DefaultExecutionOrder(-1000)]
     [AddComponentMenu("Tandem/Network Manager")]
-    public sealed class NetworkManager : MonoBehaviour
+    public class NetworkManager : MonoBehaviour
     {
         [Header("Server")]
+        [Tooltip("Host name or address (with Port and Use Tls), or a full URL: tcp://host:7777, tls://host:7777, ws://host:7780/ws, wss://host/ws. A WebGL build needs ws:// or wss:// (the server's --ws-listen).")]
         [SerializeField] string address = "127.0.0.1";
         [SerializeField] int port = 7777;
         [SerializeField] bool useTls = false;
@@ -70,37 +77,11 @@ namespace Tandem.Unity
         public static NetworkManager Instance { get; private set; }
 
         readonly Stopwatch clock = Stopwatch.StartNew();
-        readonly List<NetworkObject> objects = new List<NetworkObject>();
-        readonly DeltaWriter initialState = new DeltaWriter();
         TandemClient client;
+        RoomSync roomSync;
         bool duplicate;        // a second manager that removes itself in Awake
         bool keptAcrossLoads;  // DontDestroyOnLoad was applied
 
-        // C# events (mirrors of the UnityEvents, plus object events).
-        public event Action<long> LoggedIn;
-        public event Action<string> RoomJoined;
-        public event Action<string> RoomReady;
-        public event Action<string> RoomLeft;
-        /// <summary>A player joined; also raised while we join for each player already there (see <see cref="MemberJoined"/>).</summary>
-        public event Action<long> PlayerJoined;
-        /// <summary>A player left; raised before it is removed, so <see cref="GetMemberName"/> still works.</summary>
-        public event Action<long> PlayerLeft;
-        /// <summary>A player joined, with its name (if known yet) and whether it is a new arrival or was already there when we joined.</summary>
-        public event Action<MemberEventArgs> MemberJoined;
-        /// <summary>A player left, with its last known name.</summary>
-        public event Action<MemberEventArgs> MemberLeft;
-        /// <summary>A member's name became known (names follow the join lines with the <c>5</c> reply).</summary>
-        public event Action<MemberEventArgs> MemberNamed;
-        /// <summary>Member names were refreshed.</summary>
-        public event Action MembersChanged;
-        public event Action<long> MasterChanged;
-        /// <summary>A room list, with the password of the request it answers (<see cref="ListRooms"/>).</summary>
-        public event Action<RoomListReply> RoomListReplied;
-        /// <summary>The answer to <see cref="ListPublicAndPrivateRooms"/>.</summary>
-        public event Action<RoomLists> RoomListsReceived;
-        public event Action<long, string> MessageReceived;
-        public event Action<TandemError> Error;
-        public event Action<DisconnectInfo> Disconnected;
         /// <summary>A network object appeared: a remote one was created, or ours was confirmed.</summary>
         public event Action<NetworkObject> ObjectSpawned;
         /// <summary>A network object is about to be destroyed.</summary>
@@ -117,13 +98,23 @@ namespace Tandem.Unity
         /// <summary>Our ownership request was denied (object, owner).</summary>
         public event Action<NetworkObject, long> OwnershipDenied;
 
-        /// <summary>The core client (commands, state, raw events).</summary>
+        /// <summary>The core client: commands, state, and every connection, room and member event.</summary>
         public TandemClient Client
         {
             get
             {
                 if (client == null) CreateClient();
                 return client;
+            }
+        }
+
+        /// <summary>Core's object logic for the room (spawn, despawn, snapshots, ticks).</summary>
+        public RoomSync Sync
+        {
+            get
+            {
+                if (client == null) CreateClient();
+                return roomSync;
             }
         }
 
@@ -140,8 +131,10 @@ namespace Tandem.Unity
         /// <summary>Seconds on a steady clock (used for send rates and interpolation timestamps).</summary>
         public double NetworkTime { get { return clock.Elapsed.TotalSeconds; } }
 
+        /// <summary>Host, or a URL (tcp://, tls://, ws://, wss://) that then decides port and transport.</summary>
         public string Address { get { return address; } set { address = value; } }
         public int Port { get { return port; } set { port = value; } }
+        public bool UseTls { get { return useTls; } set { useTls = value; } }
         public string User { get { return user; } set { user = value; } }
         public string Password { get { return password; } set { password = value; } }
         public string Room { get { return room; } set { room = value; } }
@@ -157,51 +150,55 @@ namespace Tandem.Unity
         public bool AutoApproveOwnershipRequests
         {
             get { return autoApproveOwnershipRequests; }
-            set { autoApproveOwnershipRequests = value; }
+            set
+            {
+                autoApproveOwnershipRequests = value;
+                if (roomSync != null) roomSync.AutoApproveOwnershipRequests = value;
+            }
         }
 
         public ClientState State { get { return client != null ? client.State : ClientState.Disconnected; } }
         public long ClientId { get { return client != null ? client.ClientId : 0; } }
         public string CurrentRoom { get { return client != null ? client.CurrentRoom : null; } }
-        /// <summary>A room whose join was sent but not yet confirmed or refused, or null.</summary>
-        public string JoiningRoom { get { return client != null ? client.JoiningRoom : null; } }
-        /// <summary>True once the join snapshot is complete (RoomReady was raised).</summary>
+        /// <summary>True once the join snapshot is complete.</summary>
         public bool IsRoomReady { get { return client != null && client.IsRoomReady; } }
         public bool IsMaster { get { return client != null && client.IsMaster; } }
+
+        /// <summary>A room whose join was sent but not yet confirmed or refused, or null.</summary>
+        public string JoiningRoom { get { return client != null ? client.JoiningRoom : null; } }
         /// <summary>The room's master client (0 if none).</summary>
         public long MasterId { get { return client != null ? client.MasterId : 0; } }
-
         /// <summary>Member ids in join order (the longest present first; see <see cref="TandemClient.MemberIds"/>).</summary>
         public IList<long> MemberIds { get { return Client.MemberIds; } }
-
         /// <summary>A member's user name, or null while not known.</summary>
         public string GetMemberName(long clientId) { return client != null ? client.GetMemberName(clientId) : null; }
 
         /// <summary>The network objects this manager created or bound.</summary>
-        public IList<NetworkObject> Objects { get { return objects.AsReadOnly(); } }
-
-        public NetworkObject GetObject(string id)
+        public IList<NetworkObject> Objects
         {
-            if (id == null) return null;
-            foreach (var o in objects)
-                if (o != null && o.Id == id) return o;
-            return null;
+            get
+            {
+                var list = new List<NetworkObject>();
+                if (roomSync != null)
+                    foreach (var s in roomSync.Objects)
+                    {
+                        var no = s.View as NetworkObject;
+                        if (no != null) list.Add(no);
+                    }
+                return list;
+            }
         }
+
+        public NetworkObject GetObject(string id) { return roomSync != null ? View(roomSync.Find(id)) : null; }
 
         /// <summary>
         /// The network object an error is about: by <see cref="TandemError.ObjectId"/>, or for a
         /// refused instantiate by its <see cref="TandemError.Token"/> (inside the Error handler,
         /// before the pending object is dropped). Null when none.
         /// </summary>
-        public NetworkObject GetObject(TandemError error)
-        {
-            if (error == null) return null;
-            if (error.ObjectId != null) return GetObject(error.ObjectId);
-            if (error.Token == null) return null;
-            foreach (var o in objects)
-                if (o != null && o.Core != null && o.Core.IsPending && o.Core.Token == error.Token) return o;
-            return null;
-        }
+        public NetworkObject GetObject(TandemError error) { return roomSync != null ? View(roomSync.Find(error)) : null; }
+
+        static NetworkObject View(ObjectSync sync) { return sync != null ? sync.View as NetworkObject : null; }
 
         // Enter Play Mode without a domain reload keeps statics: start each play session afresh.
         [RuntimeInitializeOnLoadMethod(RuntimeInitializeLoadType.SubsystemRegistration)]
@@ -210,7 +207,7 @@ namespace Tandem.Unity
             Instance = null;
         }
 
-        void Awake()
+        protected virtual void Awake()
         {
             if (Instance != null && Instance != this)
             {
@@ -247,13 +244,13 @@ namespace Tandem.Unity
             if (client == null) CreateClient();
         }
 
-        void Start()
+        protected virtual void Start()
         {
             if (duplicate) return;
             if (autoConnect) Connect();
         }
 
-        void Update()
+        protected virtual void Update()
         {
             if (client == null || duplicate) return;
             try
@@ -264,25 +261,15 @@ namespace Tandem.Unity
             {
                 Debug.LogException(e.InnerException ?? e, this);
             }
-            double now = NetworkTime;
-            for (int i = objects.Count - 1; i >= 0; i--)
-            {
-                var o = objects[i];
-                if (o == null)
-                {
-                    objects.RemoveAt(i);
-                    continue;
-                }
-                o.NetworkTick(now);
-            }
+            roomSync.Tick(NetworkTime);
         }
 
-        void OnApplicationQuit()
+        protected virtual void OnApplicationQuit()
         {
             if (client != null && !duplicate) client.Disconnect();
         }
 
-        void OnDestroy()
+        protected virtual void OnDestroy()
         {
             if (Instance == this) Instance = null;
             // Also a manager that another one replaced as Instance: its connection ends with it.
@@ -294,18 +281,32 @@ namespace Tandem.Unity
         /// <summary>Connects with the inspector settings, logs in, and joins the room once logged in.</summary>
         public void Connect()
         {
-            Connect(address, port);
+            if (address != null && address.Contains("://")) Connect(address);
+            else Connect(address, port);
         }
 
+        /// <summary>Connects over TCP (TLS with the Use Tls setting).</summary>
         public void Connect(string host, int serverPort)
         {
             address = host;
             port = serverPort;
+            Connect(ServerAddress.Tcp(host, serverPort, useTls));
+        }
+
+        /// <summary>Connects to a URL: tcp://host:7777, tls://host:7777, ws://host:7780/ws or wss://host/ws.</summary>
+        public void Connect(string url)
+        {
+            address = url;
+            Connect(ServerAddress.Parse(url));
+        }
+
+        void Connect(ServerAddress server)
+        {
             Client.Options.AutoReconnect = autoReconnect;
             if (client.State != ClientState.Disconnected) client.Disconnect();
             // A second login of the same user ends the first session, so every copy needs its own name.
             if (string.IsNullOrEmpty(user)) user = "player-" + new System.Random().Next(100000, 1000000);
-            client.Connect(host, serverPort, useTls);
+            client.Connect(server);
             client.Login(user, password);
         }
 
@@ -327,29 +328,17 @@ namespace Tandem.Unity
             Client.LeaveRoom();
         }
 
-        /// <summary>Lists rooms (with a password also the private ones it opens): <see cref="RoomListReplied"/> tells which request an answer is for.</summary>
-        public void ListRooms(string listPassword = null)
-        {
-            Client.ListRooms(listPassword);
-        }
+        /// <summary>Lists rooms (with a password also the private ones it opens); answers arrive as <c>Client.RoomListReplied</c>.</summary>
+        public void ListRooms(string listPassword = null) { Client.ListRooms(listPassword); }
 
-        /// <summary>Lists public and private rooms apart (two requests): <see cref="RoomListsReceived"/>.</summary>
-        public void ListPublicAndPrivateRooms(string listPassword)
-        {
-            Client.ListPublicAndPrivateRooms(listPassword);
-        }
+        /// <summary>Lists public and private rooms apart (two requests); the answer arrives as <c>Client.RoomListsReceived</c>.</summary>
+        public void ListPublicAndPrivateRooms(string listPassword) { Client.ListPublicAndPrivateRooms(listPassword); }
 
         /// <summary>A room message (text; use base64 for binary).</summary>
-        public void Send(string message, SendTarget target = SendTarget.Others)
-        {
-            Client.Send(message, target);
-        }
+        public void Send(string message, SendTarget target = SendTarget.Others) { Client.Send(message, target); }
 
         /// <summary>A message to the listed members only (<c>3:4</c>, or <c>3:5</c> ordered); it cannot contain ':'.</summary>
-        public void SendTo(IList<long> clientIds, string message, bool ordered = false)
-        {
-            Client.SendTo(clientIds, message, ordered);
-        }
+        public void SendTo(IList<long> clientIds, string message, bool ordered = false) { Client.SendTo(clientIds, message, ordered); }
 
         // ---- spawning -----------------------------------------------------------------
 
@@ -369,36 +358,70 @@ namespace Tandem.Unity
                 Destroy(go);
                 throw new ArgumentException("prefab '" + prefabKey + "' has no NetworkObject component", "prefabKey");
             }
-            NetObject core;
             try
             {
-                no.Prepare(this);
-                initialState.Clear();
-                no.WriteFullState(initialState);
-                core = client.Objects.Instantiate(prefabKey, mode, lifetime, initialState);
+                no.SetManager(this);
+                roomSync.Instantiate(prefabKey, mode, lifetime, no.Sync);
             }
             catch (Exception)
             {
                 Destroy(go); // nothing was sent: do not leave a local-only copy behind
                 throw;
             }
-            no.Attach(core, this);
-            objects.Add(no);
             return no;
         }
 
         internal void ForgetObject(NetworkObject no)
         {
-            objects.Remove(no);
-            NetObject core = no.Core;
-            no.Detach();
-            // Destroying our own live object's GameObject destroys it on the network too.
-            if (core != null && !core.IsDestroyed && !core.IsPending && core.IsMine && client != null && client.IsInRoom)
-            {
-                try { client.Objects.Destroy(core); }
-                catch (InvalidOperationException) { }
-            }
+            if (roomSync != null) roomSync.Forget(no.Sync);
         }
+
+        // ---- hooks (override in a subclass; call the base method where it does something) ----
+
+        /// <summary>The transport is up (not logged in yet).</summary>
+        protected virtual void OnClientConnected() { }
+
+        /// <summary>Logged in. The base method joins the inspector's room unless a join is already under way.</summary>
+        protected virtual void OnLoggedIn(long clientId)
+        {
+            if (!string.IsNullOrEmpty(room) && client.CurrentRoom == null && client.JoiningRoom == null)
+                client.JoinRoom(room, roomPassword);
+            onLoggedIn.Invoke(clientId);
+        }
+
+        /// <summary>We are in a room; its snapshot follows.</summary>
+        protected virtual void OnRoomJoined(string roomName) { onRoomJoined.Invoke(roomName); }
+
+        /// <summary>The join snapshot is complete.</summary>
+        protected virtual void OnRoomReady(string roomName, int objectCount) { onRoomReady.Invoke(roomName); }
+
+        /// <summary>We left the room (or the connection ended).</summary>
+        protected virtual void OnRoomLeft(string roomName) { }
+
+        /// <summary>A player joined (<see cref="MemberEventArgs.IsNewArrival"/> is false for players already there when we joined).</summary>
+        protected virtual void OnPlayerJoined(MemberEventArgs player) { onPlayerJoined.Invoke(player.ClientId); }
+
+        /// <summary>A player left (its name is still known).</summary>
+        protected virtual void OnPlayerLeft(MemberEventArgs player) { onPlayerLeft.Invoke(player.ClientId); }
+
+        /// <summary>A room message.</summary>
+        protected virtual void OnMessage(long senderId, string message) { onMessage.Invoke(senderId, message); }
+
+        /// <summary>A request failed. The base method logs a warning.</summary>
+        protected virtual void OnClientError(TandemError error)
+        {
+            Debug.LogWarning("[Tandem] " + error, this);
+            onError.Invoke(error.Code);
+        }
+
+        /// <summary>The connection ended (<see cref="DisconnectInfo.WillReconnect"/> says whether it comes back).</summary>
+        protected virtual void OnClientDisconnected(DisconnectInfo info) { onDisconnected.Invoke(info.Reason); }
+
+        /// <summary>A network object appeared here (remote, from the snapshot, or ours confirmed).</summary>
+        protected virtual void OnObjectSpawned(NetworkObject networkObject) { }
+
+        /// <summary>A network object is about to be destroyed here.</summary>
+        protected virtual void OnObjectDespawned(NetworkObject networkObject) { }
 
         // ---- wiring -------------------------------------------------------------------
 
@@ -406,169 +429,116 @@ namespace Tandem.Unity
         {
             var options = new TandemClientOptions { AutoReconnect = autoReconnect };
             if (logEvents) options.Log = s => Debug.Log("[Tandem] " + s);
+#if UNITY_WEBGL && !UNITY_EDITOR
+            // No sockets and no threads in the browser: its WebSocket, polled from Update.
+            options.TransportFactory = BrowserWebSocket.CreateTransport;
+#endif
             client = new TandemClient(options);
-
+            client.Connected += OnClientConnected;
             client.LoggedIn += id =>
             {
                 Log("logged in as " + id);
-                if (!string.IsNullOrEmpty(room) && client.CurrentRoom == null && client.JoiningRoom == null)
-                    client.JoinRoom(room, roomPassword);
-                if (LoggedIn != null) LoggedIn(id);
-                onLoggedIn.Invoke(id);
+                OnLoggedIn(id);
             };
             client.RoomJoined += r =>
             {
                 Log("joined " + r);
-                if (RoomJoined != null) RoomJoined(r);
-                onRoomJoined.Invoke(r);
+                OnRoomJoined(r);
             };
             client.RoomReady += (r, n) =>
             {
                 Log("room " + r + " ready with " + n + " object(s)");
-                if (RoomReady != null) RoomReady(r);
-                onRoomReady.Invoke(r);
+                OnRoomReady(r, n);
             };
-            client.RoomLeft += r =>
-            {
-                if (RoomLeft != null) RoomLeft(r);
-            };
-            client.PlayerJoined += id =>
-            {
-                if (PlayerJoined != null) PlayerJoined(id);
-                onPlayerJoined.Invoke(id);
-            };
-            client.PlayerLeft += id =>
-            {
-                if (PlayerLeft != null) PlayerLeft(id);
-                onPlayerLeft.Invoke(id);
-            };
-            client.MemberJoined += e =>
-            {
-                if (MemberJoined != null) MemberJoined(e);
-            };
-            client.MemberLeft += e =>
-            {
-                if (MemberLeft != null) MemberLeft(e);
-            };
-            client.MemberNamed += e =>
-            {
-                if (MemberNamed != null) MemberNamed(e);
-            };
-            client.MembersChanged += () =>
-            {
-                if (MembersChanged != null) MembersChanged();
-            };
-            client.RoomListReplied += r =>
-            {
-                if (RoomListReplied != null) RoomListReplied(r);
-            };
-            client.RoomListsReceived += r =>
-            {
-                if (RoomListsReceived != null) RoomListsReceived(r);
-            };
-            client.MasterChanged += id =>
-            {
-                if (MasterChanged != null) MasterChanged(id);
-            };
-            client.MessageReceived += (sender, msg) =>
-            {
-                if (MessageReceived != null) MessageReceived(sender, msg);
-                onMessage.Invoke(sender, msg);
-            };
-            client.Error += e =>
-            {
-                Debug.LogWarning("[Tandem] " + e, this);
-                if (Error != null) Error(e);
-                onError.Invoke(e.Code);
-            };
+            client.RoomLeft += OnRoomLeft;
+            client.MemberJoined += OnPlayerJoined;
+            client.MemberLeft += OnPlayerLeft;
+            client.MessageReceived += OnMessage;
+            client.Error += OnClientError;
             client.Closing += (code, text) => Debug.LogWarning("[Tandem] server closing the connection: " + code + ": " + text, this);
             client.Disconnected += d =>
             {
                 Log("disconnected: " + d);
-                if (Disconnected != null) Disconnected(d);
-                onDisconnected.Invoke(d.Reason);
+                OnClientDisconnected(d);
             };
             client.ProtocolViolation += (line, reason) => Debug.LogWarning("[Tandem] ignored a bad server line: " + reason, this);
 
-            NetObjectRegistry reg = client.Objects;
-            reg.Spawned += OnSpawned;
-            reg.Updated += (core, delta) =>
+            roomSync = new RoomSync(client, new PrefabFactory(this)) { AutoApproveOwnershipRequests = autoApproveOwnershipRequests };
+            roomSync.ObjectApprovesRequests = s => { var no = View(s); return no == null || no.AutoApproveOwnershipRequests; };
+            roomSync.ObjectRequestHandlers = s => { var no = View(s); return no != null ? no.RequestHandlers : null; };
+            roomSync.Problem += p => Debug.LogError("[Tandem] " + p, this);
+            roomSync.Spawned += s =>
             {
-                var no = core.Tag as NetworkObject;
-                if (no != null && !core.IsMine) no.ApplyDelta(delta);
-            };
-            reg.OwnerChanged += (core, previous) =>
-            {
-                var no = core.Tag as NetworkObject;
+                var no = View(s);
                 if (no == null) return;
-                try
-                {
-                    no.HandleOwnerChanged(previous);
-                }
-                finally
-                {
-                    if (OwnerChanged != null) OwnerChanged(no, previous, core.Owner);
-                }
+                OnObjectSpawned(no);
+                if (ObjectSpawned != null) ObjectSpawned(no);
             };
-            reg.OwnershipRequested += (core, requester) =>
+            roomSync.Despawned += s =>
             {
-                var no = core.Tag as NetworkObject;
-                if (no != null) no.HandleOwnershipRequested(requester, OwnershipRequested, autoApproveOwnershipRequests);
-            };
-            reg.OwnershipDenied += (core, owner) =>
-            {
-                var no = core.Tag as NetworkObject;
+                var no = View(s);
                 if (no == null) return;
-                try
-                {
-                    no.HandleOwnershipDenied(owner);
-                }
-                finally
-                {
-                    if (OwnershipDenied != null) OwnershipDenied(no, owner);
-                }
-            };
-            reg.MessageReceived += (core, sender, msg) =>
-            {
-                var no = core.Tag as NetworkObject;
-                if (no != null) no.HandleMessage(sender, msg);
-            };
-            reg.Destroyed += core =>
-            {
-                var no = core.Tag as NetworkObject;
-                if (no == null) return;
+                OnObjectDespawned(no);
                 if (ObjectDespawned != null) ObjectDespawned(no);
-                objects.Remove(no);
-                no.Detach(); // before Destroy, so OnDestroy does not send a 15 of its own
-                Destroy(no.gameObject);
+            };
+            roomSync.OwnerChanged += (s, previous, owner) =>
+            {
+                var no = View(s);
+                if (no == null) return;
+                try { no.RaiseOwnerChanged(previous); }
+                finally { if (OwnerChanged != null) OwnerChanged(no, previous, owner); }
+            };
+            roomSync.OwnershipRequested += (s, requester) =>
+            {
+                var no = View(s);
+                if (no != null && OwnershipRequested != null) OwnershipRequested(no, requester);
+            };
+            roomSync.OwnershipDenied += (s, owner) =>
+            {
+                var no = View(s);
+                if (no == null) return;
+                try { no.RaiseOwnershipDenied(owner); }
+                finally { if (OwnershipDenied != null) OwnershipDenied(no, owner); }
+            };
+            roomSync.MessageReceived += (s, sender, text) =>
+            {
+                var no = View(s);
+                if (no != null) no.RaiseMessage(sender, text);
             };
         }
 
-        void OnSpawned(NetObject core)
+        // Creates remote objects from the prefab registry and destroys them.
+        sealed class PrefabFactory : IObjectViewFactory
         {
-            var no = core.Tag as NetworkObject;
-            if (no == null)
+            readonly NetworkManager manager;
+
+            public PrefabFactory(NetworkManager manager) { this.manager = manager; }
+
+            public ObjectSync Create(string prefab, ObjectRecord record, out string problem)
             {
-                // Another client's object, or one from the join snapshot.
-                GameObject go = Prefabs.Create(core.Prefab, Vector3.zero, Quaternion.identity);
+                problem = null;
+                GameObject go = manager.Prefabs.Create(prefab, Vector3.zero, Quaternion.identity);
                 if (go == null)
                 {
-                    Debug.LogError("[Tandem] no prefab registered for key '" + core.Prefab + "' (object " + core.Id + ")", this);
-                    return;
+                    problem = "no prefab registered for key '" + prefab + "' (object " + record.Id + ")";
+                    return null;
                 }
-                no = go.GetComponent<NetworkObject>();
+                var no = go.GetComponent<NetworkObject>();
                 if (no == null)
                 {
-                    Debug.LogError("[Tandem] prefab '" + core.Prefab + "' has no NetworkObject component", go);
-                    Destroy(go);
-                    return;
+                    problem = "prefab '" + prefab + "' has no NetworkObject component";
+                    Object.Destroy(go);
+                    return null;
                 }
-                no.Attach(core, this);
-                objects.Add(no);
-                if (!core.IsMine) no.ApplyState(core.State);
+                no.SetManager(manager);
+                return no.Sync;
             }
-            no.NotifySpawned();
-            if (ObjectSpawned != null) ObjectSpawned(no);
+
+            public void Destroy(ObjectSync sync)
+            {
+                var no = View(sync);
+                if (no != null) Object.Destroy(no.gameObject);
+            }
         }
 
         void Log(string s)

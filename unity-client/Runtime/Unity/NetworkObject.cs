@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Tandem.MessagePack;
+using Tandem.Sync;
 using UnityEngine;
 
 namespace Tandem.Unity
@@ -26,14 +26,7 @@ namespace Tandem.Unity
         [SerializeField] bool approveRequests = true;
 
         readonly List<NetworkBehaviour> behaviours = new List<NetworkBehaviour>();
-        readonly DeltaWriter deltaWriter = new DeltaWriter();
-        readonly MsgPackReader reader = new MsgPackReader();
-        readonly MsgPackWriter scratch = new MsgPackWriter(256);
-        double nextSendTime;
-        bool collected;
-        bool spawnedNotified;
-        long answering;       // the requester whose OwnershipRequested handlers are running
-        bool answered;        // ...and a handler approved or denied it
+        ObjectSync sync;
 
         /// <summary>Owner changed: previous owner, new owner.</summary>
         public event Action<long, long> OwnerChanged;
@@ -53,28 +46,38 @@ namespace Tandem.Unity
         /// <summary>An object message (RPC): sender id, message.</summary>
         public event Action<long, string> MessageReceived;
 
-        /// <summary>The core object (id, owner, generation, merged state); null before spawning.</summary>
-        public NetObject Core { get; private set; }
+        /// <summary>Core's record of this object (id, owner, generation, merged state); null before spawning.</summary>
+        public ObjectRecord Record { get { return sync != null ? sync.Record : null; } }
+
+        /// <summary>Core's logic of this object (field ranges, send rate, applying state), created with its behaviours.</summary>
+        public ObjectSync Sync
+        {
+            get
+            {
+                CollectBehaviours();
+                return sync;
+            }
+        }
 
         public NetworkManager Manager { get; private set; }
 
         /// <summary>The network id (for example "17.4"), or null until the server confirmed the spawn.</summary>
-        public string Id { get { return Core != null ? Core.Id : null; } }
+        public string Id { get { return Record != null ? Record.Id : null; } }
 
-        public long OwnerId { get { return Core != null ? Core.Owner : 0; } }
+        public long OwnerId { get { return Record != null ? Record.Owner : 0; } }
 
-        public long Generation { get { return Core != null ? Core.Generation : 0; } }
+        public long Generation { get { return Record != null ? Record.Generation : 0; } }
 
-        public string PrefabKey { get { return Core != null ? Core.Prefab : null; } }
+        public string PrefabKey { get { return Record != null ? Record.Prefab : null; } }
 
         /// <summary>Who may take it (chosen at instantiate; <see cref="OwnershipMode.Takeover"/> before spawning).</summary>
-        public OwnershipMode Mode { get { return Core != null ? Core.Mode : OwnershipMode.Takeover; } }
+        public OwnershipMode Mode { get { return Record != null ? Record.Mode : OwnershipMode.Takeover; } }
 
         /// <summary>What happens when its creator leaves (chosen at instantiate; <see cref="ObjectLifetime.Player"/> before spawning).</summary>
-        public ObjectLifetime Lifetime { get { return Core != null ? Core.Lifetime : ObjectLifetime.Player; } }
+        public ObjectLifetime Lifetime { get { return Record != null ? Record.Lifetime : ObjectLifetime.Player; } }
 
         /// <summary>True if this client created it (also while our own instantiate is pending).</summary>
-        public bool IsLocalSpawn { get { return Core != null && Core.IsLocalSpawn; } }
+        public bool IsLocalSpawn { get { return Record != null && Record.IsLocalSpawn; } }
 
         /// <summary>
         /// Request mode: approve ownership requests automatically (default on). Requests are
@@ -90,21 +93,29 @@ namespace Tandem.Unity
         }
 
         /// <summary>True if this client owns it (also while our own instantiate is pending).</summary>
-        public bool IsMine { get { return Core != null && Core.IsMine; } }
+        public bool IsMine { get { return Record != null && Record.IsMine; } }
 
         /// <summary>True once the server confirmed it (it has an id).</summary>
-        public bool IsSpawned { get { return Core != null && !Core.IsPending && !Core.IsDestroyed; } }
+        public bool IsSpawned { get { return Record != null && !Record.IsPending && !Record.IsDestroyed; } }
 
         public float SendRate
         {
             get { return sendRate; }
-            set { sendRate = Mathf.Clamp(value, 0.1f, 120f); }
+            set
+            {
+                sendRate = Mathf.Clamp(value, 0.1f, 120f);
+                if (sync != null) sync.SendRate = sendRate;
+            }
         }
 
         public bool OrderedUpdates
         {
             get { return orderedUpdates; }
-            set { orderedUpdates = value; }
+            set
+            {
+                orderedUpdates = value;
+                if (sync != null) sync.OrderedUpdates = value;
+            }
         }
 
         /// <summary>The replicated behaviours in field order.</summary>
@@ -130,19 +141,22 @@ namespace Tandem.Unity
         // same on every client that spawns the same prefab.
         void CollectBehaviours()
         {
-            if (collected) return;
+            if (sync != null) return;
             behaviours.Clear();
             GetComponentsInChildren(true, behaviours);
-            int offset = 0;
-            foreach (var b in behaviours)
+            foreach (var b in behaviours) b.NetworkObject = this;
+            try
             {
-                b.NetworkObject = this;
-                b.FieldOffset = offset;
-                offset += b.FieldCount;
+                sync = new ObjectSync(behaviours.ConvertAll(b => (IReplicated)b));
             }
-            if (offset > Delta.MaxFields)
-                throw new InvalidOperationException(name + ": its network behaviours use " + offset + " state fields; a network object has at most 64");
-            collected = true;
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException(name + ": " + e.Message);
+            }
+            sync.View = this;
+            sync.SendRate = sendRate;
+            sync.OrderedUpdates = orderedUpdates;
+            sync.ReadProblem = (part, why) => Debug.LogWarning(part.GetType().Name + " on " + name + " " + why, this);
         }
 
         // ---- ownership and commands --------------------------------------------------
@@ -153,211 +167,78 @@ namespace Tandem.Unity
         /// <see cref="RequestOwnership"/>. The result arrives as <see cref="OwnerChanged"/>,
         /// <see cref="OwnershipDenied"/> or an error.
         /// </summary>
-        public void TakeOwnership() { Registry().TakeOwnership(Core); }
+        public void TakeOwnership() { Registry().TakeOwnership(Record); }
 
         /// <summary>
         /// Asks the owner for the object (request mode); the owner approves or denies. This sends
         /// the same take as <see cref="TakeOwnership"/>, so on a takeover-mode object it simply
         /// takes it, and on a fixed one it is refused (<c>ownership_fixed</c>).
         /// </summary>
-        public void RequestOwnership() { Registry().TakeOwnership(Core); }
+        public void RequestOwnership() { Registry().TakeOwnership(Record); }
 
         /// <summary>Takes it only if <paramref name="expectedOwner"/> still owns it (no ping-pong under contention).</summary>
-        public void TakeOwnershipIf(long expectedOwner) { Registry().TakeOwnershipIf(Core, expectedOwner); }
+        public void TakeOwnershipIf(long expectedOwner) { Registry().TakeOwnershipIf(Record, expectedOwner); }
 
-        public void GiveOwnership(long clientId) { Registry().GiveOwnership(Core, clientId); }
+        public void GiveOwnership(long clientId) { Registry().GiveOwnership(Record, clientId); }
 
         /// <summary>Owner, request mode: gives the object to a client that asked for it.</summary>
         public void ApproveOwnership(long requesterId)
         {
-            Registry().ApproveOwnership(Core, requesterId);
-            if (requesterId == answering) answered = true;
+            Registry();
+            sync.Approve(requesterId);
         }
 
         /// <summary>Owner, request mode: keeps the object; the requester gets <see cref="OwnershipDenied"/>.</summary>
         public void DenyOwnership(long requesterId)
         {
-            Registry().DenyOwnership(Core, requesterId);
-            if (requesterId == answering) answered = true;
+            Registry();
+            sync.Deny(requesterId);
         }
 
         /// <summary>Asks the server to destroy it (owner or master); every client then destroys its copy.</summary>
-        public void Destroy() { Registry().Destroy(Core); }
+        public void Destroy() { Registry().Destroy(Record); }
 
         /// <summary>Sends an object message (RPC); the message may contain ':' but no line breaks.</summary>
         public void SendObjectMessage(string message, ObjectMessageTarget target = ObjectMessageTarget.All)
         {
-            Registry().SendObjectMessage(Core, target, message);
+            Registry().SendObjectMessage(Record, target, message);
         }
 
-        NetObjectRegistry Registry()
+        ObjectRegistry Registry()
         {
-            if (Core == null || Manager == null) throw new InvalidOperationException(name + " is not spawned on the network");
-            return Core.Registry;
+            if (Record == null || Manager == null) throw new InvalidOperationException(name + " is not spawned on the network");
+            return Record.Registry;
         }
 
         // ---- driven by NetworkManager ------------------------------------------------
 
-        /// <summary>Before the first serialization: behaviours need the manager's clock.</summary>
-        internal void Prepare(NetworkManager manager)
+        internal void SetManager(NetworkManager manager)
         {
             CollectBehaviours();
             Manager = manager;
         }
 
-        internal void Attach(NetObject core, NetworkManager manager)
+        internal void RaiseOwnerChanged(long previous)
         {
-            Prepare(manager);
-            Core = core;
-            core.Tag = this;
-        }
-
-        /// <summary>The full state of every behaviour, for the instantiate line.</summary>
-        internal void WriteFullState(DeltaWriter writer)
-        {
-            CollectBehaviours();
-            foreach (var b in behaviours)
-            {
-                ulong local = b.AllFieldsMask;
-                if (b.FieldCount == 0) continue;
-                b.Serialize(writer.Writer, local);
-                writer.AddWrittenFields(local << b.FieldOffset);
-                b.ClearDirty(local);
-            }
-        }
-
-        internal void NotifySpawned()
-        {
-            if (spawnedNotified) return;
-            spawnedNotified = true;
-            foreach (var b in behaviours) b.OnNetworkSpawn();
-        }
-
-        /// <summary>Remote copy: applies the full merged state (spawn, snapshot).</summary>
-        internal void ApplyState(ObjectState state)
-        {
-            foreach (var b in behaviours)
-            {
-                ulong local = (state.Mask >> b.FieldOffset) & b.AllFieldsMask;
-                if (local == 0) continue;
-                scratch.Clear();
-                for (int i = 0; i < b.FieldCount; i++)
-                    if ((local & (1UL << i)) != 0) scratch.WriteRaw(state.GetField(b.FieldOffset + i));
-                reader.Reset(scratch.Buffer, 0, scratch.Length);
-                DeserializeInto(b, local);
-            }
-        }
-
-        /// <summary>Remote copy: applies a delta (only the behaviours whose fields it carries).</summary>
-        internal void ApplyDelta(Delta delta)
-        {
-            foreach (var b in behaviours)
-            {
-                ulong local = (delta.Mask >> b.FieldOffset) & b.AllFieldsMask;
-                if (local == 0) continue;
-                reader.Reset(delta.GetFieldRange(b.FieldOffset, b.FieldOffset + b.FieldCount - 1));
-                DeserializeInto(b, local);
-            }
-        }
-
-        void DeserializeInto(NetworkBehaviour b, ulong local)
-        {
-            try
-            {
-                b.Deserialize(reader, local);
-                if (!reader.IsAtEnd)
-                    Debug.LogWarning(b.GetType().Name + " on " + name + " left " + reader.Remaining + " byte(s) unread: its Deserialize does not match its Serialize", this);
-            }
-            catch (MsgPackException e)
-            {
-                Debug.LogError(b.GetType().Name + " on " + name + " could not read its state: " + e.Message, this);
-            }
-        }
-
-        internal void HandleOwnerChanged(long previous)
-        {
-            bool mine = IsMine;
-            nextSendTime = 0; // a new owner sends at once
-            foreach (var b in behaviours) b.OnOwnershipChanged(mine);
             if (OwnerChanged != null) OwnerChanged(previous, OwnerId);
         }
 
-        /// <summary>
-        /// Raises our handlers and the manager's (<paramref name="managerHandlers"/>), then answers
-        /// automatically unless a handler did (see <see cref="AutoApproveOwnershipRequests"/>).
-        /// </summary>
-        internal void HandleOwnershipRequested(long requester, Action<NetworkObject, long> managerHandlers, bool managerAutoApprove)
-        {
-            bool handled = OwnershipRequested != null || managerHandlers != null;
-            long outer = answering;
-            bool outerAnswered = answered;
-            answering = requester;
-            answered = false;
-            try
-            {
-                if (OwnershipRequested != null) OwnershipRequested(requester);
-                if (managerHandlers != null) managerHandlers(this, requester);
-            }
-            finally
-            {
-                bool done = answered;
-                answering = outer;
-                answered = outerAnswered;
-                if (!done && Core != null && IsMine && !Core.IsDestroyed)
-                {
-                    if (approveRequests && managerAutoApprove) ApproveOwnership(requester);
-                    else if (!handled) DenyOwnership(requester); // nobody will answer: do not leave them waiting
-                }
-            }
-        }
+        /// <summary>This object's own OwnershipRequested handlers, or null.</summary>
+        internal Action<long> RequestHandlers { get { return OwnershipRequested; } }
 
-        internal void HandleOwnershipDenied(long owner)
+        internal void RaiseOwnershipDenied(long owner)
         {
             if (OwnershipDenied != null) OwnershipDenied(owner);
         }
 
-        internal void HandleMessage(long sender, string message)
+        internal void RaiseMessage(long sender, string message)
         {
             if (MessageReceived != null) MessageReceived(sender, message);
         }
 
-        /// <summary>Owner side: at the send rate, sends the dirty fields of every behaviour as one update.</summary>
-        internal void NetworkTick(double now)
-        {
-            if (Core == null || !IsMine || Core.IsPending || Core.IsDestroyed) return; // pending: dirty flags wait
-            if (now < nextSendTime) return;
-            nextSendTime = now + 1.0 / Math.Max(0.1f, sendRate);
-            deltaWriter.Clear();
-            foreach (var b in behaviours)
-            {
-                if (!b.isActiveAndEnabled) continue;
-                b.OnBeforeSend();
-                ulong local = b.DirtyMask & b.AllFieldsMask;
-                if (local == 0) continue;
-                b.Serialize(deltaWriter.Writer, local);
-                deltaWriter.AddWrittenFields(local << b.FieldOffset);
-                b.ClearDirty(local);
-            }
-            if (deltaWriter.IsEmpty) return;
-            try
-            {
-                Core.Registry.SendUpdate(Core, deltaWriter, orderedUpdates);
-            }
-            catch (BadDeltaException e)
-            {
-                Debug.LogError(name + ": a NetworkBehaviour's Serialize wrote a different number of values than its mask has bits: " + e.Message, this);
-            }
-        }
-
-        internal void Detach()
-        {
-            if (Core != null) Core.Tag = null;
-            Core = null;
-        }
-
         void OnDestroy()
         {
-            if (Manager != null) Manager.ForgetObject(this);
+            if (Manager != null && sync != null) Manager.ForgetObject(this);
         }
     }
 }

@@ -1,8 +1,11 @@
 // Headless end-to-end client for Tandem, built from Tandem.Core only. It plays a scripted
 // role against a live server and prints "E2E OK" (exit 0) or "E2E FAIL: reason" (exit 1).
 //
-//   mono E2EClient.exe [--tls CERT.pem] HOST PORT ROLE USER ROOM
+//   mono E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE USER ROOM
 //
+// --url: connect to this address instead of tcp://HOST:PORT (ws://..., wss://... for the
+//   WebSocket transport; --tls then pins the wss certificate the same way).
+// --polled: with a ws:// URL, use Core's PolledTransport, which WebGL builds use (see PolledSocket.cs).
 // --tls: connect with TLS and trust exactly the certificate(s) in CERT.pem (pinning; the
 //   host name must still match), not the system store.
 //
@@ -11,6 +14,9 @@
 //   writes are refused after the hand-over, and that it receives B's updates at generation 2.
 // Role B: joins late, checks the join snapshot holds exactly A's final state, takes ownership,
 //   sends updates at the new generation, and waits for A to confirm it saw them.
+// Roles MOVER and WATCHER: the Unity layer's logic (Tandem.Sync, see SyncRoles.cs) on two
+//   clients: MOVER moves an object, WATCHER interpolates it, takes it over mid-motion and
+//   moves on; neither may see it jump.
 // Every wait is bounded; a watchdog ends the process after 28 s whatever happens.
 using System;
 using System.Collections.Generic;
@@ -19,7 +25,7 @@ using System.Threading;
 using Tandem;
 using Tandem.MessagePack;
 
-static class E2EClient
+static partial class E2EClient
 {
     const string Prefab = "Cube";
     static TandemClient client;
@@ -28,19 +34,22 @@ static class E2EClient
 
     static int Main(string[] argv)
     {
-        string tlsPem = null;
+        string tlsPem = null, url = null;
+        bool polled = false;
         var args = new List<string>();
         for (int i = 0; i < argv.Length; i++)
         {
             if (argv[i] == "--tls" && i + 1 < argv.Length) tlsPem = argv[++i];
+            else if (argv[i] == "--url" && i + 1 < argv.Length) url = argv[++i];
+            else if (argv[i] == "--polled") polled = true;
             else args.Add(argv[i]);
         }
         if (args.Count != 5)
         {
-            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] HOST PORT ROLE(A|B) USER ROOM");
+            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE(A|B|MOVER|WATCHER) USER ROOM");
             return 2;
         }
-        var watchdog = new Timer(_ => Finish(false, "watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
+        var watchdog = new Timer(_ => Abandon("watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
         try
         {
             string host = args[0], role = args[2].ToUpperInvariant(), user = args[3], room = args[4];
@@ -51,17 +60,26 @@ static class E2EClient
                 phase = "load " + tlsPem;
                 options.TrustedCertificates = TandemTls.LoadCertificates(tlsPem);
             }
+            if (polled)
+            {
+                options.TransportFactory = (address, opts) => new Tandem.Transport.PolledTransport(address, new PolledSocket(opts), opts);
+                Console.Error.WriteLine("[" + role + "] polled transport (as on WebGL)");
+            }
             client = new TandemClient(options);
             client.Error += e => { lock (errors) errors.Add(e); Console.Error.WriteLine("[" + role + "] " + e); };
 
             phase = "login";
-            client.Connect(host, port, tlsPem != null);
+            if (url != null) client.Connect(url);
+            else client.Connect(host, port, tlsPem != null);
+            Console.Error.WriteLine("[" + role + "] connecting to " + client.ServerAddress);
             client.Login(user, "pw-" + user);
             WaitFor(() => client.IsLoggedIn, 10000, "login");
             Console.Error.WriteLine("[" + role + "] logged in as " + client.ClientId);
 
             if (role == "A") RoleA(room);
             else if (role == "B") RoleB(room);
+            else if (role == "MOVER") Mover(room);
+            else if (role == "WATCHER") Watcher(room);
             else Finish(false, "unknown role " + role);
             Finish(true, null);
         }
@@ -100,7 +118,7 @@ static class E2EClient
         init.BeginField(0).Write(0);
         init.BeginField(1).Write("A");
         init.BeginField(2).Write(0.0f);
-        NetObject obj = client.Objects.Instantiate(Prefab, OwnershipMode.Takeover, ObjectLifetime.Room, init);
+        ObjectRecord obj = client.Objects.Instantiate(Prefab, OwnershipMode.Takeover, ObjectLifetime.Room, init);
         WaitFor(() => !obj.IsPending, 10000, "instantiate echo");
         Check(obj.Id == client.ClientId + ".1", "first object id must be <me>.1, got " + obj.Id);
         Check(obj.Owner == client.ClientId && obj.Generation == 1, "creator owns generation 1");
@@ -128,14 +146,15 @@ static class E2EClient
         Console.WriteLine("READY");
         Console.Out.Flush();
 
+        // Subscribed before waiting for B: B's join and its take can arrive in one batch.
+        long previousOwner = 0;
+        client.Objects.OwnerChanged += (o, prev) => { if (o == obj) previousOwner = prev; };
         phase = "wait for B";
         long b = 0;
         client.PlayerJoined += id => b = id;
         WaitFor(() => b != 0, 20000, "B to join");
 
         phase = "wait for takeover";
-        long previousOwner = 0;
-        client.Objects.OwnerChanged += (o, prev) => { if (o == obj) previousOwner = prev; };
         WaitFor(() => obj.Owner == b, 10000, "B to take ownership");
         Check(previousOwner == me, "previous owner reported as " + previousOwner);
         Check(obj.Generation == 2, "generation after the takeover is " + obj.Generation + ", want 2");
@@ -160,7 +179,7 @@ static class E2EClient
     {
         phase = "join";
         int readyObjects = -1;
-        var snapshot = new List<NetObject>();
+        var snapshot = new List<ObjectRecord>();
         client.Objects.Spawned += o => { if (o.FromSnapshot) snapshot.Add(o); };
         client.RoomReady += (r, n) => readyObjects = n;
         // Subscribed before anything can arrive: A answers while B is still sending.
@@ -171,7 +190,7 @@ static class E2EClient
 
         phase = "check snapshot";
         Check(readyObjects == 1 && snapshot.Count == 1, "snapshot must hold A's one object: 17 said " + readyObjects + ", got " + snapshot.Count);
-        NetObject obj = snapshot[0];
+        ObjectRecord obj = snapshot[0];
         long a = client.MasterId;
         Check(a != 0 && a != client.ClientId, "A (the creator) must be master");
         Check(obj.Id == a + ".1" && obj.Owner == a && obj.Generation == 1, "snapshot object " + obj + " must be A's at generation 1");
@@ -209,21 +228,21 @@ static class E2EClient
     {
         lock (errors)
             foreach (TandemError e in errors)
-                if (e.CommandNumber == command && (e.Code == "not_owner" || e.Code == "stale_generation")) return e;
+                if (e.CommandNumber == command && (e.Code == Tandem.Protocol.ErrorCode.NotOwner || e.Code == Tandem.Protocol.ErrorCode.StaleGeneration)) return e;
         return null;
     }
 
-    static long ReadInt(NetObject o, int field)
+    static long ReadInt(ObjectRecord o, int field)
     {
         return o.State.HasField(field) ? new MsgPackReader(o.State.GetField(field)).ReadInt64() : long.MinValue;
     }
 
-    static string ReadString(NetObject o, int field)
+    static string ReadString(ObjectRecord o, int field)
     {
         return o.State.HasField(field) ? new MsgPackReader(o.State.GetField(field)).ReadString() : null;
     }
 
-    static string Describe(NetObject o)
+    static string Describe(ObjectRecord o)
     {
         var parts = new List<string>();
         for (int i = 0; i < 64; i++)
@@ -267,8 +286,27 @@ static class E2EClient
         {
             Console.WriteLine(ok ? "E2E OK" : "E2E FAIL: " + reason);
             Console.Out.Flush();
-            try { if (client != null) client.Disconnect(); } catch (Exception) { }
+            // A clean disconnect must not take long: a hang here is a failure of its own.
+            var disconnect = new Thread(() =>
+            {
+                try { if (client != null) client.Disconnect(); } catch (Exception) { }
+            }) { IsBackground = true };
+            disconnect.Start();
+            if (!disconnect.Join(5000))
+            {
+                Console.WriteLine("E2E FAIL: Disconnect did not return within 5 s");
+                Console.Out.Flush();
+                Environment.Exit(1);
+            }
             Environment.Exit(ok ? 0 : 1);
         }
+    }
+
+    // The watchdog: no lock (Finish may be the one that hangs), no disconnect.
+    static void Abandon(string reason)
+    {
+        Console.WriteLine("E2E FAIL: " + reason);
+        Console.Out.Flush();
+        Environment.Exit(1);
     }
 }

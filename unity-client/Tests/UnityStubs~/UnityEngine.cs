@@ -325,9 +325,19 @@ namespace UnityEngine
         public Material material { get; set; }
     }
 
+    // As in Unity: a material is made from a shader or copied from another; there is no
+    // parameterless constructor.
     public partial class Material : Object
     {
+        public Material(Shader shader) { }
+        public Material(Material source) { }
         public Color color { get; set; }
+    }
+
+    public sealed partial class Shader : Object
+    {
+        Shader() { }
+        public static Shader Find(string name) { return null; }
     }
 
     public sealed partial class Camera : Behaviour

@@ -99,7 +99,9 @@ func dialTandem(ctx context.Context, dial dialer, user, password string, readBuf
 		}
 	}
 	if err == nil {
-		c.id, err = strconv.ParseInt(line[2:], 10, 64)
+		// "0:<id>" or "0:<id>:<session token>:<resume token>"
+		idText, _, _ := strings.Cut(line[2:], ":")
+		c.id, err = strconv.ParseInt(idText, 10, 64)
 	}
 	if err != nil {
 		nc.Close()

@@ -67,41 +67,43 @@ namespace Tandem.Samples
         void Start()
         {
             SamplePrefabs.CreateGround();
-            manager.LoggedIn += OnLoggedIn;
-            manager.RoomJoined += OnRoomJoined;
-            manager.RoomLeft += OnRoomLeft;
-            manager.MemberJoined += OnMemberJoined;
-            manager.MemberNamed += OnMemberNamed;
-            manager.MemberLeft += OnMemberLeft;
-            manager.MasterChanged += OnMasterChanged;
-            manager.MessageReceived += OnMessage;
-            manager.Error += OnError;
-            manager.Disconnected += OnDisconnected;
-            manager.RoomListsReceived += OnRoomLists;
+            manager.Client.LoggedIn += OnLoggedIn;
+            manager.Client.RoomJoined += OnRoomJoined;
+            manager.Client.RoomLeft += OnRoomLeft;
+            manager.Client.MemberJoined += OnMemberJoined;
+            manager.Client.MemberNamed += OnMemberNamed;
+            manager.Client.MemberLeft += OnMemberLeft;
+            manager.Client.MasterChanged += OnMasterChanged;
+            manager.Client.MessageReceived += OnMessage;
+            manager.Client.Error += OnError;
+            manager.Client.Disconnected += OnDisconnected;
+            manager.Client.RoomListsReceived += OnRoomLists;
         }
 
         void OnDestroy()
         {
             if (manager == null) return;
-            manager.LoggedIn -= OnLoggedIn;
-            manager.RoomJoined -= OnRoomJoined;
-            manager.RoomLeft -= OnRoomLeft;
-            manager.MemberJoined -= OnMemberJoined;
-            manager.MemberNamed -= OnMemberNamed;
-            manager.MemberLeft -= OnMemberLeft;
-            manager.MasterChanged -= OnMasterChanged;
-            manager.MessageReceived -= OnMessage;
-            manager.Error -= OnError;
-            manager.Disconnected -= OnDisconnected;
-            manager.RoomListsReceived -= OnRoomLists;
+            manager.Client.LoggedIn -= OnLoggedIn;
+            manager.Client.RoomJoined -= OnRoomJoined;
+            manager.Client.RoomLeft -= OnRoomLeft;
+            manager.Client.MemberJoined -= OnMemberJoined;
+            manager.Client.MemberNamed -= OnMemberNamed;
+            manager.Client.MemberLeft -= OnMemberLeft;
+            manager.Client.MasterChanged -= OnMasterChanged;
+            manager.Client.MessageReceived -= OnMessage;
+            manager.Client.Error -= OnError;
+            manager.Client.Disconnected -= OnDisconnected;
+            manager.Client.RoomListsReceived -= OnRoomLists;
         }
 
         // ---- commands -------------------------------------------------------------------
 
         void Connect()
         {
-            int port;
-            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < 1 || port > 65535)
+            string server = address.Trim();
+            bool url = server.Contains("://"); // ws://host:7780/ws and the like carry their own port
+            int port = 0;
+            if (!url && !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < 1 || port > 65535)
             {
                 status = "The port must be a number from 1 to 65535.";
                 return;
@@ -111,7 +113,7 @@ namespace Tandem.Samples
             manager.Password = password;
             manager.Room = ""; // this scene joins rooms itself
             // A name or password the protocol cannot carry throws after the socket was opened.
-            if (!Try(() => manager.Connect(address.Trim(), port))) manager.Disconnect();
+            if (!Try(() => { if (url) manager.Connect(server); else manager.Connect(server, port); })) manager.Disconnect();
         }
 
         void RefreshRooms()

@@ -54,27 +54,27 @@ namespace Tandem.Samples
             view = Camera.main;
             SamplePrefabs.CreateGround();
             manager.AutoApproveOwnershipRequests = autoApprove;
-            manager.RoomReady += OnRoomReady;
+            manager.Client.RoomReady += OnRoomReady;
             // The manager's ownership events cover every network object, also ones spawned later.
             manager.OwnerChanged += OnOwnerChanged;
             manager.OwnershipRequested += OnOwnershipRequested;
             manager.OwnershipDenied += OnOwnershipDenied;
-            manager.Error += OnError;
+            manager.Client.Error += OnError;
         }
 
         void OnDestroy()
         {
             if (manager == null) return;
-            manager.RoomReady -= OnRoomReady;
+            manager.Client.RoomReady -= OnRoomReady;
             manager.OwnerChanged -= OnOwnerChanged;
             manager.OwnershipRequested -= OnOwnershipRequested;
             manager.OwnershipDenied -= OnOwnershipDenied;
-            manager.Error -= OnError;
+            manager.Client.Error -= OnError;
         }
 
         // ---- room setup ---------------------------------------------------------------------
 
-        void OnRoomReady(string room)
+        void OnRoomReady(string room, int objectCount)
         {
             // The snapshot is in: create the crates only if the room has none of a kind yet (the
             // first player in does it; bots started first make three takeover crates themselves).
@@ -256,7 +256,7 @@ namespace Tandem.Samples
 
         static bool IsCrate(NetworkObject o)
         {
-            return o != null && o.Core != null && o.PrefabKey == SamplePrefabs.Crate;
+            return o != null && o.Record != null && o.PrefabKey == SamplePrefabs.Crate;
         }
 
         void Log(string line)
@@ -271,7 +271,7 @@ namespace Tandem.Samples
         {
             foreach (NetworkObject o in manager.Objects)
             {
-                if (o == null || o.Core == null) continue;
+                if (o == null || o.Record == null) continue;
                 string owner = SampleGui.PlayerName(manager, o.OwnerId);
                 if (IsCrate(o))
                     SampleGui.LabelAbove(view, o.transform.position + Vector3.up * 1.2f, owner + (o.Mode == OwnershipMode.Request ? " (ask)" : ""));

@@ -40,18 +40,18 @@ namespace Tandem.Samples
         {
             view = Camera.main;
             SamplePrefabs.CreateGround();
-            manager.RoomReady += OnRoomReady;
-            manager.Error += OnError;
+            manager.Client.RoomReady += OnRoomReady;
+            manager.Client.Error += OnError;
         }
 
         void OnDestroy()
         {
             if (manager == null) return;
-            manager.RoomReady -= OnRoomReady;
-            manager.Error -= OnError;
+            manager.Client.RoomReady -= OnRoomReady;
+            manager.Client.Error -= OnError;
         }
 
-        void OnRoomReady(string room)
+        void OnRoomReady(string room, int objectCount)
         {
             // Ready: joined, and every object already in the room exists here. Also raised after
             // an automatic reconnect; the old avatar went with the old session.
@@ -85,7 +85,7 @@ namespace Tandem.Samples
             // Names above the avatars, in every copy of the game.
             foreach (NetworkObject o in manager.Objects)
             {
-                if (o == null || o.Core == null) continue;
+                if (o == null || o.Record == null) continue;
                 if (o.PrefabKey == SamplePrefabs.Avatar)
                     SampleGui.LabelAbove(view, o.transform.position + Vector3.up * 2.4f, SampleGui.PlayerName(manager, o.OwnerId));
             }

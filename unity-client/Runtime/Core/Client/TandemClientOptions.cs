@@ -14,7 +14,7 @@ namespace Tandem
         /// <summary>Drop the connection when nothing was received for this long.</summary>
         public TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(45);
 
-        /// <summary>Give up a TCP connect (and TLS handshake) after this long.</summary>
+        /// <summary>Give up a connect (TCP and TLS handshake, or WebSocket handshake) after this long.</summary>
         public TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
         /// <summary>After an unexpected disconnect, connect again, log in again and rejoin the last room.</summary>
@@ -58,6 +58,13 @@ namespace Tandem
 
         /// <summary>TLS versions offered (default: 1.2 and, where the runtime has it, 1.3; never older).</summary>
         public SslProtocols TlsProtocols = TandemTls.DefaultProtocols;
+
+        /// <summary>
+        /// Creates the transport for an address; null: the built-in ones (TCP, TLS, .NET WebSocket).
+        /// The Unity layer sets this on WebGL, where the browser's WebSocket is the only way out
+        /// and no thread may be started.
+        /// </summary>
+        public Func<Transport.ServerAddress, TandemClientOptions, Transport.ITransport> TransportFactory;
 
         /// <summary>Diagnostics (called on the dispatching thread or a socket thread; keep it thread safe). Null: silent.</summary>
         public Action<string> Log;

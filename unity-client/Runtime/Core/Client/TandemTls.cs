@@ -85,6 +85,24 @@ namespace Tandem
         // ---- the check -----------------------------------------------------------------
 
         /// <summary>
+        /// The certificate check a transport installs: <see cref="TandemClientOptions.CertificateValidation"/>
+        /// when set, else <see cref="Check"/> against <see cref="TandemClientOptions.TrustedCertificates"/>
+        /// (or the system store). <paramref name="rejected"/> receives why the built-in check refused.
+        /// </summary>
+        public static RemoteCertificateValidationCallback Validator(TandemClientOptions options, string targetHost, Action<string> rejected)
+        {
+            if (options.CertificateValidation != null) return options.CertificateValidation;
+            var trusted = options.TrustedCertificates;
+            return (sender, certificate, chain, errors) =>
+            {
+                string reason;
+                if (Check(certificate, chain, errors, targetHost, trusted, out reason)) return true;
+                if (rejected != null) rejected(reason);
+                return false;
+            };
+        }
+
+        /// <summary>
         /// Decides whether the server certificate <paramref name="certificate"/> (with the
         /// runtime's <paramref name="chain"/> and <paramref name="errors"/>, as a
         /// RemoteCertificateValidationCallback receives them) is acceptable for

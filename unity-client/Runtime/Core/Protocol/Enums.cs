@@ -3,20 +3,20 @@ namespace Tandem
     /// <summary>Recipients of a room message (<c>3:&lt;target&gt;:...</c>).</summary>
     public enum SendTarget
     {
-        Others = 0,
-        All = 1,
-        OthersOrdered = 2,
-        AllOrdered = 3,
+        Others = Protocol.Target.Others,
+        All = Protocol.Target.All,
+        OthersOrdered = Protocol.Target.OthersOrdered,
+        AllOrdered = Protocol.Target.AllOrdered,
     }
 
     /// <summary>Recipients of an object message (<c>16:&lt;id&gt;:&lt;target&gt;:...</c>).</summary>
     public enum ObjectMessageTarget
     {
-        Others = 0,
-        All = 1,
-        OthersOrdered = 2,
-        AllOrdered = 3,
-        Owner = 4,
+        Others = Protocol.ObjTarget.Others,
+        All = Protocol.ObjTarget.All,
+        OthersOrdered = Protocol.ObjTarget.OthersOrdered,
+        AllOrdered = Protocol.ObjTarget.AllOrdered,
+        Owner = Protocol.ObjTarget.Owner,
     }
 
     /// <summary>Who may take a network object (<c>t</c>, <c>f</c>, <c>r</c>).</summary>

@@ -19,19 +19,24 @@ namespace Tandem.Protocol
         public override string ToString() { return Name + "-" + MemberCount; }
     }
 
-    /// <summary>A member in a <c>5</c> list: client id and user name.</summary>
+    /// <summary>A member in a <c>5</c> list: client id, user name, and whether it waits for a resume.</summary>
     public struct MemberInfo
     {
         public readonly long ClientId;
         public readonly string Name;
+        /// <summary>Its connection dropped and it may resume (<c>id=name=inactive</c>).</summary>
+        public readonly bool Inactive;
 
-        public MemberInfo(long clientId, string name)
+        public MemberInfo(long clientId, string name) : this(clientId, name, false) { }
+
+        public MemberInfo(long clientId, string name, bool inactive)
         {
             ClientId = clientId;
             Name = name;
+            Inactive = inactive;
         }
 
-        public override string ToString() { return ClientId + "=" + Name; }
+        public override string ToString() { return ClientId + "=" + Name + (Inactive ? "=" + Activity.Inactive : ""); }
     }
 
     /// <summary>
@@ -41,13 +46,60 @@ namespace Tandem.Protocol
     /// </summary>
     public static class LineCodec
     {
-        // min/max field counts after the message number, server to client, indexed by number.
-        // -1 means the number is not sent by the server.
-        static readonly int[] ServerMin = { 1, 1, 2, 2, 1, 2, -1, 0, 2, 3, 9, 4, 3, 2, 2, 1, 3, 2 };
-        static readonly int[] ServerMax = { 1, 1, 2, 2, 1, 2, -1, 1, 2, 3, 9, 4, 3, 2, 2, 1, 3, 2 };
-        // client to server; 3 is special (4 and 5 list recipients).
-        static readonly int[] ClientMin = { 2, 0, 1, 2, -1, 0, -1, 0, -1, -1, 6, 5, 2, -1, -1, 1, 3 };
-        static readonly int[] ClientMax = { 2, 1, 2, 2, -1, 2, -1, 1, -1, -1, 6, 5, 3, -1, -1, 1, 3 };
+        // How many fields follow the message number, per direction; the last field keeps any
+        // ':' ("rest of line"). -1: that side never sends the number. One row per message.
+        struct Shape
+        {
+            public int ServerMin, ServerMax, ClientMin, ClientMax;
+        }
+
+        static readonly Shape[] Shapes = BuildShapes();
+
+        static Shape[] BuildShapes()
+        {
+            var s = new Shape[MessageNumber.Max + 1];
+            for (int i = 0; i < s.Length; i++) s[i] = new Shape { ServerMin = -1, ServerMax = -1, ClientMin = -1, ClientMax = -1 };
+            //    number                        server  client
+            Row(s, MessageNumber.Login,         1, 3,   2, 2);  // 0:<id>[:<session token>:<resume token>] / 0:<user>:<password>
+            Row(s, MessageNumber.Rooms,         1, 1,   0, 1);  // 1:<list> / 1[:<password>]
+            Row(s, MessageNumber.Join,          2, 2,   1, 3);  // 2:<id>:<room> / 2:<room>[:<password>[:<rejoin seconds>]]
+            Row(s, MessageNumber.Message,       2, 2,   2, 2);  // 3:<sender>:<msg> / 3:<target>:<msg> (4, 5: see SplitClientFields)
+            Row(s, MessageNumber.Master,        1, 1,  -1, -1); // 4:<id>
+            Row(s, MessageNumber.Who,           2, 2,   0, 2);  // 5:<room>:<list> / 5[:<room>[:<password>]]
+            Row(s, MessageNumber.Ping,          0, 1,   0, 1);  // 7[:<token>]
+            Row(s, MessageNumber.Closing,       2, 2,  -1, -1); // 8:<code>:<text>
+            Row(s, MessageNumber.Error,         3, 3,  -1, -1); // 9:<command>:<code>:<text>
+            Row(s, MessageNumber.Instantiate,   9, 9,   6, 6);
+            Row(s, MessageNumber.Update,        4, 4,   5, 5);
+            Row(s, MessageNumber.Ownership,     3, 3,   2, 3);
+            Row(s, MessageNumber.OwnRequest,    2, 2,  -1, -1);
+            Row(s, MessageNumber.OwnDenied,     2, 2,  -1, -1);
+            Row(s, MessageNumber.Destroy,       1, 1,   1, 1);
+            Row(s, MessageNumber.ObjMessage,    3, 3,   3, 3);
+            Row(s, MessageNumber.Ready,         2, 2,  -1, -1); // 17:<room>:<count>
+            Row(s, MessageNumber.Resume,       -1, -1,  2, 2);  // 19:<user>:<resume token>
+            Row(s, MessageNumber.Activity,      2, 2,  -1, -1); // 20:<id>:inactive|active
+            Row(s, MessageNumber.System,        1, 1,  -1, -1); // 22:<text>
+            Row(s, MessageNumber.RoomClosed,    3, 3,  -1, -1); // 23:<room>:<code>:<text>
+            return s;
+        }
+
+        static void Row(Shape[] s, int number, int serverMin, int serverMax, int clientMin, int clientMax)
+        {
+            s[number] = new Shape { ServerMin = serverMin, ServerMax = serverMax, ClientMin = clientMin, ClientMax = clientMax };
+        }
+
+        /// <summary>True if the server sends lines with this message number.</summary>
+        public static bool IsServerMessage(int number)
+        {
+            return number >= 0 && number < Shapes.Length && Shapes[number].ServerMin >= 0;
+        }
+
+        /// <summary>True if a client sends lines with this message number.</summary>
+        public static bool IsClientMessage(int number)
+        {
+            return number >= 0 && number < Shapes.Length && Shapes[number].ClientMin >= 0;
+        }
 
         /// <summary>Splits a server line into its message number and fields.</summary>
         /// <exception cref="ProtocolException">unknown number or wrong field count.</exception>
@@ -55,9 +107,9 @@ namespace Tandem.Protocol
         {
             int rest;
             number = ParseMessageNumber(line, out rest);
-            if (number >= ServerMin.Length || ServerMin[number] < 0)
+            if (!IsServerMessage(number))
                 throw new ProtocolException("server message number " + number + " is not defined");
-            return SplitRest(line, rest, ServerMin[number], ServerMax[number], number);
+            return SplitRest(line, rest, Shapes[number].ServerMin, Shapes[number].ServerMax, number);
         }
 
         /// <summary>Splits a client line into its message number and fields (used by tests and fake servers).</summary>
@@ -65,22 +117,23 @@ namespace Tandem.Protocol
         {
             int rest;
             number = ParseMessageNumber(line, out rest);
-            if (number == 3)
+            if (number == MessageNumber.Message)
             {
                 // 3:<target>:... : targets 4 and 5 list recipient ids, every field split.
-                string[] head = SplitRest(line, rest, 2, 2, 3);
-                if (head[0] == "4" || head[0] == "5")
+                string[] head = SplitRest(line, rest, 2, 2, number);
+                long target;
+                if (TryParseLong(head[0], out target) && (target == Target.Listed || target == Target.ListedOrdered))
                 {
                     string[] all = rest < 0 ? new string[0] : line.Substring(rest).Split(':');
                     if (all.Length < 3)
-                        throw new ProtocolException("3:" + head[0] + " needs at least one recipient and a message");
+                        throw new ProtocolException(number + ":" + head[0] + " needs at least one recipient and a message");
                     return all;
                 }
                 return head;
             }
-            if (number >= ClientMin.Length || ClientMin[number] < 0)
+            if (!IsClientMessage(number))
                 throw new ProtocolException("client message number " + number + " is not defined");
-            return SplitRest(line, rest, ClientMin[number], ClientMax[number], number);
+            return SplitRest(line, rest, Shapes[number].ClientMin, Shapes[number].ClientMax, number);
         }
 
         // Returns the number and sets rest to the index after the first ':' (or -1 when there is none).
@@ -137,25 +190,32 @@ namespace Tandem.Protocol
             string[] f = SplitServerFields(line, out n);
             switch (n)
             {
-                case 0: return new SessionStartedLine(ParseId(f[0]));
-                case 1: return new RoomListLine(ParseRoomList(f[0]));
-                case 2: return new MemberLine(ParseId(f[0]), f[1]);
-                case 3: return new MessageLine(ParseId(f[0]), f[1]);
-                case 4: return new MasterLine(ParseId(f[0]));
-                case 5: return new WhoLine(f[0], ParseWhoList(f[1]));
-                case 7: return new PongLine(f.Length == 0 ? null : f[0]);
-                case 8: return new ClosingLine(f[0], f[1]);
-                case 9: return new ErrorLine(f[0], f[1], f[2]);
-                case 10:
+                case MessageNumber.Login:
+                    return new SessionStartedLine(ParseId(f[0]), f.Length > 1 ? f[1] : "", f.Length > 2 ? f[2] : "");
+                case MessageNumber.Rooms: return new RoomListLine(ParseRoomList(f[0]));
+                case MessageNumber.Join: return new MemberLine(ParseId(f[0]), f[1]);
+                case MessageNumber.Message: return new MessageLine(ParseId(f[0]), f[1]);
+                case MessageNumber.Master: return new MasterLine(ParseId(f[0]));
+                case MessageNumber.Who: return new WhoLine(f[0], ParseWhoList(f[1]));
+                case MessageNumber.Ping: return new PongLine(f.Length == 0 ? null : f[0]);
+                case MessageNumber.Closing: return new ClosingLine(f[0], f[1]);
+                case MessageNumber.Error: return new ErrorLine(f[0], f[1], f[2]);
+                case MessageNumber.Instantiate:
                     return new SpawnLine(CheckObjectId(f[0]), ParseId(f[1]), ParseLong(f[2], "generation"),
                                          ProtocolCodes.ParseMode(f[3]), ProtocolCodes.ParseLifetime(f[4]), f[5], f[6], f[7], f[8]);
-                case 11: return new UpdateLine(CheckObjectId(f[0]), ParseLong(f[1], "generation"), f[2], f[3]);
-                case 12: return new OwnerLine(CheckObjectId(f[0]), ParseId(f[1]), ParseLong(f[2], "generation"));
-                case 13: return new OwnershipRequestLine(CheckObjectId(f[0]), ParseId(f[1]));
-                case 14: return new OwnershipDeniedLine(CheckObjectId(f[0]), ParseId(f[1]));
-                case 15: return new DestroyLine(CheckObjectId(f[0]));
-                case 16: return new ObjectMessageLine(CheckObjectId(f[0]), ParseId(f[1]), f[2]);
-                case 17: return new RoomReadyLine(f[0], (int)ParseLong(f[1], "object count"));
+                case MessageNumber.Update: return new UpdateLine(CheckObjectId(f[0]), ParseLong(f[1], "generation"), f[2], f[3]);
+                case MessageNumber.Ownership: return new OwnerLine(CheckObjectId(f[0]), ParseId(f[1]), ParseLong(f[2], "generation"));
+                case MessageNumber.OwnRequest: return new OwnershipRequestLine(CheckObjectId(f[0]), ParseId(f[1]));
+                case MessageNumber.OwnDenied: return new OwnershipDeniedLine(CheckObjectId(f[0]), ParseId(f[1]));
+                case MessageNumber.Destroy: return new DestroyLine(CheckObjectId(f[0]));
+                case MessageNumber.ObjMessage: return new ObjectMessageLine(CheckObjectId(f[0]), ParseId(f[1]), f[2]);
+                case MessageNumber.Ready: return new RoomReadyLine(f[0], (int)ParseLong(f[1], "object count"));
+                case MessageNumber.Activity:
+                    if (f[1] != Activity.Inactive && f[1] != Activity.Active)
+                        throw new ProtocolException("unknown activity '" + Truncate(f[1]) + "'");
+                    return new ActivityLine(ParseId(f[0]), f[1] == Activity.Active);
+                case MessageNumber.System: return new SystemMessageLine(f[0]);
+                case MessageNumber.RoomClosed: return new RoomClosedLine(f[0], f[1], f[2]);
             }
             throw new ProtocolException("server message number " + n + " is not defined");
         }
@@ -187,7 +247,18 @@ namespace Tandem.Protocol
                 int eq = entry.IndexOf('=');
                 if (eq <= 0)
                     throw new ProtocolException("member list entry '" + entry + "' has no id=name form");
-                members.Add(new MemberInfo(ParseId(entry.Substring(0, eq)), entry.Substring(eq + 1)));
+                // id=name, or id=name=inactive for a member waiting for a resume (names hold no '=').
+                string name = entry.Substring(eq + 1);
+                bool inactive = false;
+                int flag = name.IndexOf('=');
+                if (flag >= 0)
+                {
+                    if (name.Substring(flag + 1) != Activity.Inactive)
+                        throw new ProtocolException("member list entry '" + entry + "' has an unknown flag");
+                    name = name.Substring(0, flag);
+                    inactive = true;
+                }
+                members.Add(new MemberInfo(ParseId(entry.Substring(0, eq)), name, inactive));
             }
             return members;
         }
@@ -211,7 +282,7 @@ namespace Tandem.Protocol
             for (int i = 0; i < members.Count; i++)
             {
                 if (i > 0) sb.Append(',');
-                sb.Append(members[i].ClientId).Append('=').Append(members[i].Name);
+                sb.Append(members[i]);
             }
             return sb.ToString();
         }

@@ -12,15 +12,38 @@ namespace Tandem.Protocol
         public abstract string ToLine();
 
         public override string ToString() { return ToLine(); }
+
+        // A line that is only its message number, such as "7".
+        protected static string Bare(int number) { return number.ToString(System.Globalization.CultureInfo.InvariantCulture); }
     }
 
-    /// <summary><c>0:&lt;client id&gt;</c>: logged in.</summary>
+    /// <summary>
+    /// <c>0:&lt;client id&gt;</c>, or <c>0:&lt;client id&gt;:&lt;session token&gt;:&lt;resume token&gt;</c>
+    /// from a server that offers resuming: logged in.
+    /// </summary>
     public sealed class SessionStartedLine : ServerLine
     {
         public readonly long ClientId;
-        public SessionStartedLine(long clientId) { ClientId = clientId; }
-        public override int Number { get { return 0; } }
-        public override string ToLine() { return "0:" + ClientId; }
+        /// <summary>Reserved (empty today); "" when the server sent the short form.</summary>
+        public readonly string SessionToken;
+        /// <summary>The token to resume this session with (<c>19</c>); "" when the server sent the short form.</summary>
+        public readonly string ResumeToken;
+        public SessionStartedLine(long clientId) : this(clientId, "", "") { }
+
+        public SessionStartedLine(long clientId, string sessionToken, string resumeToken)
+        {
+            ClientId = clientId;
+            SessionToken = sessionToken ?? "";
+            ResumeToken = resumeToken ?? "";
+        }
+
+        public override int Number { get { return MessageNumber.Login; } }
+
+        public override string ToLine()
+        {
+            string line = MessageNumber.Login + ":" + ClientId;
+            return SessionToken.Length > 0 || ResumeToken.Length > 0 ? line + ":" + SessionToken + ":" + ResumeToken : line;
+        }
     }
 
     /// <summary><c>1:&lt;name&gt;-&lt;count&gt;,...</c>: room list.</summary>
@@ -28,8 +51,8 @@ namespace Tandem.Protocol
     {
         public readonly List<RoomInfo> Rooms;
         public RoomListLine(List<RoomInfo> rooms) { Rooms = rooms; }
-        public override int Number { get { return 1; } }
-        public override string ToLine() { return "1:" + LineCodec.FormatRoomList(Rooms); }
+        public override int Number { get { return MessageNumber.Rooms; } }
+        public override string ToLine() { return MessageNumber.Rooms + ":" + LineCodec.FormatRoomList(Rooms); }
     }
 
     /// <summary><c>2:&lt;id&gt;:&lt;room&gt;</c> member joined, or <c>2:&lt;id&gt;:</c> member left.</summary>
@@ -40,8 +63,8 @@ namespace Tandem.Protocol
         public readonly string Room;
         public MemberLine(long clientId, string room) { ClientId = clientId; Room = room ?? ""; }
         public bool IsLeave { get { return Room.Length == 0; } }
-        public override int Number { get { return 2; } }
-        public override string ToLine() { return "2:" + ClientId + ":" + Room; }
+        public override int Number { get { return MessageNumber.Join; } }
+        public override string ToLine() { return MessageNumber.Join + ":" + ClientId + ":" + Room; }
     }
 
     /// <summary><c>3:&lt;sender&gt;:&lt;msg&gt;</c>: a room message.</summary>
@@ -50,8 +73,8 @@ namespace Tandem.Protocol
         public readonly long SenderId;
         public readonly string Text;
         public MessageLine(long senderId, string text) { SenderId = senderId; Text = text; }
-        public override int Number { get { return 3; } }
-        public override string ToLine() { return "3:" + SenderId + ":" + Text; }
+        public override int Number { get { return MessageNumber.Message; } }
+        public override string ToLine() { return MessageNumber.Message + ":" + SenderId + ":" + Text; }
     }
 
     /// <summary><c>4:&lt;id&gt;</c>: the room's master client.</summary>
@@ -59,8 +82,8 @@ namespace Tandem.Protocol
     {
         public readonly long ClientId;
         public MasterLine(long clientId) { ClientId = clientId; }
-        public override int Number { get { return 4; } }
-        public override string ToLine() { return "4:" + ClientId; }
+        public override int Number { get { return MessageNumber.Master; } }
+        public override string ToLine() { return MessageNumber.Master + ":" + ClientId; }
     }
 
     /// <summary><c>5:&lt;room&gt;:&lt;id&gt;=&lt;name&gt;,...</c>: who is in a room, in join order.</summary>
@@ -69,8 +92,8 @@ namespace Tandem.Protocol
         public readonly string Room;
         public readonly List<MemberInfo> Members;
         public WhoLine(string room, List<MemberInfo> members) { Room = room; Members = members; }
-        public override int Number { get { return 5; } }
-        public override string ToLine() { return "5:" + Room + ":" + LineCodec.FormatWhoList(Members); }
+        public override int Number { get { return MessageNumber.Who; } }
+        public override string ToLine() { return MessageNumber.Who + ":" + Room + ":" + LineCodec.FormatWhoList(Members); }
     }
 
     /// <summary><c>7</c> or <c>7:&lt;token&gt;</c>: pong.</summary>
@@ -79,8 +102,8 @@ namespace Tandem.Protocol
         /// <summary>The token of the ping, or null for a bare <c>7</c>.</summary>
         public readonly string Token;
         public PongLine(string token) { Token = token; }
-        public override int Number { get { return 7; } }
-        public override string ToLine() { return Token == null ? "7" : "7:" + Token; }
+        public override int Number { get { return MessageNumber.Ping; } }
+        public override string ToLine() { return Token == null ? Bare(MessageNumber.Ping) : MessageNumber.Ping + ":" + Token; }
     }
 
     /// <summary><c>8:&lt;code&gt;:&lt;text&gt;</c>: the server is closing the connection.</summary>
@@ -89,8 +112,8 @@ namespace Tandem.Protocol
         public readonly string Code;
         public readonly string Text;
         public ClosingLine(string code, string text) { Code = code; Text = text; }
-        public override int Number { get { return 8; } }
-        public override string ToLine() { return "8:" + Code + ":" + Text; }
+        public override int Number { get { return MessageNumber.Closing; } }
+        public override string ToLine() { return MessageNumber.Closing + ":" + Code + ":" + Text; }
     }
 
     /// <summary><c>9:&lt;command&gt;:&lt;code&gt;:&lt;text&gt;</c>: a request failed.</summary>
@@ -112,8 +135,8 @@ namespace Tandem.Protocol
             }
         }
 
-        public override int Number { get { return 9; } }
-        public override string ToLine() { return "9:" + Command + ":" + Code + ":" + Text; }
+        public override int Number { get { return MessageNumber.Error; } }
+        public override string ToLine() { return MessageNumber.Error + ":" + Command + ":" + Code + ":" + Text; }
     }
 
     /// <summary><c>10:&lt;id&gt;:&lt;owner&gt;:&lt;gen&gt;:&lt;mode&gt;:&lt;life&gt;:&lt;prefab&gt;:&lt;token&gt;:&lt;mask&gt;:&lt;data&gt;</c>: object spawned.</summary>
@@ -136,11 +159,11 @@ namespace Tandem.Protocol
             Prefab = prefab; Token = token ?? ""; Mask = mask; Data = data ?? "";
         }
 
-        public override int Number { get { return 10; } }
+        public override int Number { get { return MessageNumber.Instantiate; } }
 
         public override string ToLine()
         {
-            return "10:" + ObjectId + ":" + Owner + ":" + Generation + ":" + ProtocolCodes.ModeCode(Mode) + ":" +
+            return MessageNumber.Instantiate + ":" + ObjectId + ":" + Owner + ":" + Generation + ":" + ProtocolCodes.ModeCode(Mode) + ":" +
                    ProtocolCodes.LifetimeCode(Lifetime) + ":" + Prefab + ":" + Token + ":" + Mask + ":" + Data;
         }
     }
@@ -156,8 +179,8 @@ namespace Tandem.Protocol
         {
             ObjectId = objectId; Generation = generation; Mask = mask; Data = data ?? "";
         }
-        public override int Number { get { return 11; } }
-        public override string ToLine() { return "11:" + ObjectId + ":" + Generation + ":" + Mask + ":" + Data; }
+        public override int Number { get { return MessageNumber.Update; } }
+        public override string ToLine() { return MessageNumber.Update + ":" + ObjectId + ":" + Generation + ":" + Mask + ":" + Data; }
     }
 
     /// <summary><c>12:&lt;id&gt;:&lt;owner&gt;:&lt;gen&gt;</c>: owner changed.</summary>
@@ -167,8 +190,8 @@ namespace Tandem.Protocol
         public readonly long Owner;
         public readonly long Generation;
         public OwnerLine(string objectId, long owner, long generation) { ObjectId = objectId; Owner = owner; Generation = generation; }
-        public override int Number { get { return 12; } }
-        public override string ToLine() { return "12:" + ObjectId + ":" + Owner + ":" + Generation; }
+        public override int Number { get { return MessageNumber.Ownership; } }
+        public override string ToLine() { return MessageNumber.Ownership + ":" + ObjectId + ":" + Owner + ":" + Generation; }
     }
 
     /// <summary><c>13:&lt;id&gt;:&lt;requester&gt;</c>: a player asks the owner for the object.</summary>
@@ -177,8 +200,8 @@ namespace Tandem.Protocol
         public readonly string ObjectId;
         public readonly long RequesterId;
         public OwnershipRequestLine(string objectId, long requesterId) { ObjectId = objectId; RequesterId = requesterId; }
-        public override int Number { get { return 13; } }
-        public override string ToLine() { return "13:" + ObjectId + ":" + RequesterId; }
+        public override int Number { get { return MessageNumber.OwnRequest; } }
+        public override string ToLine() { return MessageNumber.OwnRequest + ":" + ObjectId + ":" + RequesterId; }
     }
 
     /// <summary><c>14:&lt;id&gt;:&lt;owner&gt;</c>: the owner denied our request.</summary>
@@ -187,8 +210,8 @@ namespace Tandem.Protocol
         public readonly string ObjectId;
         public readonly long OwnerId;
         public OwnershipDeniedLine(string objectId, long ownerId) { ObjectId = objectId; OwnerId = ownerId; }
-        public override int Number { get { return 14; } }
-        public override string ToLine() { return "14:" + ObjectId + ":" + OwnerId; }
+        public override int Number { get { return MessageNumber.OwnDenied; } }
+        public override string ToLine() { return MessageNumber.OwnDenied + ":" + ObjectId + ":" + OwnerId; }
     }
 
     /// <summary><c>15:&lt;id&gt;</c>: object destroyed.</summary>
@@ -196,8 +219,8 @@ namespace Tandem.Protocol
     {
         public readonly string ObjectId;
         public DestroyLine(string objectId) { ObjectId = objectId; }
-        public override int Number { get { return 15; } }
-        public override string ToLine() { return "15:" + ObjectId; }
+        public override int Number { get { return MessageNumber.Destroy; } }
+        public override string ToLine() { return MessageNumber.Destroy + ":" + ObjectId; }
     }
 
     /// <summary><c>16:&lt;id&gt;:&lt;sender&gt;:&lt;msg&gt;</c>: object message (RPC).</summary>
@@ -207,8 +230,8 @@ namespace Tandem.Protocol
         public readonly long SenderId;
         public readonly string Text;
         public ObjectMessageLine(string objectId, long senderId, string text) { ObjectId = objectId; SenderId = senderId; Text = text; }
-        public override int Number { get { return 16; } }
-        public override string ToLine() { return "16:" + ObjectId + ":" + SenderId + ":" + Text; }
+        public override int Number { get { return MessageNumber.ObjMessage; } }
+        public override string ToLine() { return MessageNumber.ObjMessage + ":" + ObjectId + ":" + SenderId + ":" + Text; }
     }
 
     /// <summary><c>17:&lt;room&gt;:&lt;count&gt;</c>: end of the join snapshot; the room is ready.</summary>
@@ -217,7 +240,38 @@ namespace Tandem.Protocol
         public readonly string Room;
         public readonly int ObjectCount;
         public RoomReadyLine(string room, int objectCount) { Room = room; ObjectCount = objectCount; }
-        public override int Number { get { return 17; } }
-        public override string ToLine() { return "17:" + Room + ":" + ObjectCount; }
+        public override int Number { get { return MessageNumber.Ready; } }
+        public override string ToLine() { return MessageNumber.Ready + ":" + Room + ":" + ObjectCount; }
+    }
+
+    /// <summary><c>22:&lt;text&gt;</c>: a system message from the server's operator.</summary>
+    public sealed class SystemMessageLine : ServerLine
+    {
+        public readonly string Text;
+        public SystemMessageLine(string text) { Text = text; }
+        public override int Number { get { return MessageNumber.System; } }
+        public override string ToLine() { return MessageNumber.System + ":" + Text; }
+    }
+
+    /// <summary><c>23:&lt;room&gt;:&lt;code&gt;:&lt;text&gt;</c>: the room is closed for you; you are no longer in it.</summary>
+    public sealed class RoomClosedLine : ServerLine
+    {
+        public readonly string Room;
+        /// <summary>A <see cref="RoomClosedCode"/>.</summary>
+        public readonly string Code;
+        public readonly string Text;
+        public RoomClosedLine(string room, string code, string text) { Room = room; Code = code; Text = text; }
+        public override int Number { get { return MessageNumber.RoomClosed; } }
+        public override string ToLine() { return MessageNumber.RoomClosed + ":" + Room + ":" + Code + ":" + Text; }
+    }
+
+    /// <summary><c>20:&lt;id&gt;:inactive</c> or <c>20:&lt;id&gt;:active</c>: a member's connection dropped (it may resume), or it resumed.</summary>
+    public sealed class ActivityLine : ServerLine
+    {
+        public readonly long ClientId;
+        public readonly bool Active;
+        public ActivityLine(long clientId, bool active) { ClientId = clientId; Active = active; }
+        public override int Number { get { return MessageNumber.Activity; } }
+        public override string ToLine() { return MessageNumber.Activity + ":" + ClientId + ":" + (Active ? Activity.Active : Activity.Inactive); }
     }
 }
