@@ -289,7 +289,7 @@ func TestAccounts(t *testing.T) {
 
 	dave := r.srv.Dial(t)
 	dave.Send("0:dave:first")
-	id := dave.ExpectPrefix("0:")[2:]
+	id, _, _ := strings.Cut(dave.ExpectPrefix("0:")[2:], ":")
 
 	var found struct {
 		Sessions []admin.Session

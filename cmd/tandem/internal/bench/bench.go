@@ -102,7 +102,7 @@ func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	fs.DurationVar(&c.drain, "drain", 3*time.Second, "longest wait after the load for messages still in flight")
 	fs.StringVar(&c.mix, "mix", "unordered", "what players send: unordered (3:0), ordered (3:2), update (11, unordered object updates) or mixed (5 updates, 3 unordered, 2 ordered in 10)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "Tandem server pid for CPU and RSS (default: the process listening on --addr)")
-	fs.StringVar(&c.systems, "systems", "", "comma-separated systems to run, of tandem, tandem-ws, nats, nats-raw (default: tandem, tandem-ws with --ws, and the --nats-client ones with --nats)")
+	fs.StringVar(&c.systems, "systems", "", "comma-separated systems to run, of tandem, tandem-ws, nats, nats-raw; idle mode: tandem, tandem-ws, nats (default: tandem, tandem-ws with --ws, and with --nats the --nats-client ones, or nats in idle mode)")
 	fs.StringVar(&c.natsClient, "nats-client", "natsgo", "NATS load client: natsgo (the nats.go library), raw (a minimal protocol client built like the Tandem one), or both")
 	fs.IntVar(&c.natsPID, "nats-pid", 0, "NATS server pid (default: the process listening on --nats)")
 	fs.IntVar(&c.rounds, "rounds", 1, "load mode: run the systems this many times, taking turns")
@@ -169,18 +169,22 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitcode.Usage
 	}
 	var systems []loadSystem
-	if cfg.idle == 0 {
-		if systems, err = cfg.loadSystems(); err != nil {
-			fmt.Fprintf(stderr, "tandem bench: %v\n%s\n", err, cmdline.HelpHint("bench"))
-			return exitcode.Usage
-		}
+	var idleSystems []idleSystem
+	if cfg.idle > 0 {
+		idleSystems, err = cfg.idleSystems()
+	} else {
+		systems, err = cfg.loadSystems()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tandem bench: %v\n%s\n", err, cmdline.HelpHint("bench"))
+		return exitcode.Usage
 	}
 	live := &liveFigures{}
 	status := progress.Start(stderr, 250*time.Millisecond, live.render)
 	defer status.Stop()
 	logf := func(format string, a ...any) { status.Logf("bench: "+format, a...) }
 	if cfg.idle > 0 {
-		return runIdleBench(ctx, cfg, stdout, live, status, logf)
+		return runIdleBench(ctx, cfg, idleSystems, stdout, live, status, logf)
 	}
 	var results []*loadResult
 	for round := 1; round <= cfg.rounds; round++ {

@@ -295,6 +295,8 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--addr", "127.0.0.1:7777,"}, `--addr: "" is not HOST:PORT`},
 		{[]string{"--nats-client", "grpc"}, `--nats-client must be natsgo, raw or both, not "grpc"`},
 		{[]string{"--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"--idle", "3", "--systems", "nats-raw"}, `unknown idle-mode system "nats-raw" (tandem, tandem-ws, nats)`},
+		{[]string{"--idle", "3", "--systems", "tandem-ws"}, "system tandem-ws needs --ws"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

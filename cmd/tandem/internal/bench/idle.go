@@ -130,14 +130,37 @@ func goMemory(addr string) (heap, stack, goroutines float64, err error) {
 	return heap, stack, goroutines, nil
 }
 
-func runIdleBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live *liveFigures, status *progress.Status, logf func(string, ...any)) int {
-	systems := []idleSystem{&tandemIdle{tandemSystem{cfg: cfg}}}
+// idleSystems returns the systems idle mode holds connections to, in order.
+func (cfg *benchConfig) idleSystems() ([]idleSystem, error) {
+	names := []string{"tandem"}
 	if cfg.wsURL != "" {
-		systems = append(systems, &tandemIdle{tandemSystem{cfg: cfg, websocket: true}})
+		names = append(names, "tandem-ws")
 	}
 	if cfg.natsAddr != "" {
-		systems = append(systems, &natsIdle{cfg: cfg})
+		names = append(names, "nats")
 	}
+	if cfg.systems != "" {
+		names = strings.Split(cfg.systems, ",")
+	}
+	var out []idleSystem
+	for _, n := range names {
+		switch {
+		case n == "tandem":
+			out = append(out, &tandemIdle{tandemSystem{cfg: cfg}})
+		case n == "tandem-ws" && cfg.wsURL != "":
+			out = append(out, &tandemIdle{tandemSystem{cfg: cfg, websocket: true}})
+		case n == "nats" && cfg.natsAddr != "":
+			out = append(out, &natsIdle{cfg: cfg})
+		case n == "tandem-ws" || n == "nats":
+			return nil, fmt.Errorf("system %s needs --%s", n, strings.TrimPrefix(n, "tandem-"))
+		default:
+			return nil, fmt.Errorf("unknown idle-mode system %q (tandem, tandem-ws, nats)", n)
+		}
+	}
+	return out, nil
+}
+
+func runIdleBench(ctx context.Context, cfg *benchConfig, systems []idleSystem, stdout io.Writer, live *liveFigures, status *progress.Status, logf func(string, ...any)) int {
 	var results []*idleResult
 	for _, sys := range systems {
 		res := runIdle(ctx, cfg, sys, live, logf)

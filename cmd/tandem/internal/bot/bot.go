@@ -14,6 +14,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -309,7 +311,7 @@ func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, 
 	b.c = c
 	b.events.Go(b.countEvents) // until finish closes the client
 	user := fmt.Sprintf("%s%d", cfg.prefix, n+1)
-	if _, err := c.Login(ctx, user, cfg.password); err != nil {
+	if err := login(ctx, c, user, cfg.password); err != nil {
 		return err
 	}
 	room, err := c.Join(ctx, cfg.room, "")
@@ -333,6 +335,52 @@ func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, 
 		}
 	}
 	return b.chat("hello from " + user)
+}
+
+// login logs in, and comes back when the server asks to (its account
+// store is busy, as when a dev server creates many accounts at once, or it
+// is over its login load), as a player's client would, until ctx ends.
+func login(ctx context.Context, c *client.Client, user, password string) error {
+	for attempt := 1; ; attempt++ {
+		_, err := c.Login(ctx, user, password)
+		wait, retry := retryAfter(err, attempt)
+		if !retry {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// codeServerBusy is the agreed "9:<cmd>:server_busy:<retry ms> <text>"
+// answer of an overloaded server; the protocol package gains its constant
+// with the server work that sends it.
+const codeServerBusy protocol.Code = "server_busy"
+
+// retryAfter says whether err asks to try again, and after how long: the
+// delay a server_busy answer starts with, or a growing back-off.
+func retryAfter(err error, attempt int) (time.Duration, bool) {
+	var se *client.ServerError
+	if !errors.As(err, &se) {
+		return 0, false
+	}
+	backoff := time.Duration(min(attempt, 10)) * 100 * time.Millisecond
+	switch se.Code {
+	case protocol.CodeStoreUnavailable:
+		return backoff, true
+	case codeServerBusy:
+		ms, _, _ := strings.Cut(se.Text, " ")
+		if v, err := strconv.Atoi(ms); err == nil && v >= 0 {
+			return time.Duration(v) * time.Millisecond, true
+		}
+		return backoff, true
+	}
+	return 0, false
 }
 
 func hasPrefab(objs []client.Object, prefab string) bool {

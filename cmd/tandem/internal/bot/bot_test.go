@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,9 +20,12 @@ import (
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/progress/ptytest"
 	"github.com/tandemnet/tandem/netobj"
+	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/protocol/client"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
+	"github.com/tandemnet/tandem/server/store"
+	"github.com/tandemnet/tandem/server/store/sqlitestore"
 )
 
 // position decodes field 0 of a transform with an independent MessagePack
@@ -184,6 +189,91 @@ func TestBotBadCredentialsHint(t *testing.T) {
 	assert.Contains(t, msg, "echo PASSWORD | tandem user add zed1")
 	assert.Equal(t, 1, strings.Count(msg, "bad_credentials"), "one explanation, not one per bot: %s", msg)
 	assert.Contains(t, stdout.String(), "3 errors")
+}
+
+func TestRetryAfter(t *testing.T) {
+	busy := func(code protocol.Code, text string) error {
+		return fmt.Errorf("login bot1: %w", &client.ServerError{Command: 0, Code: code, Text: text})
+	}
+	tests := []struct {
+		name    string
+		err     error
+		attempt int
+		wait    time.Duration
+		retry   bool
+	}{
+		{"store busy, first", busy(protocol.CodeStoreUnavailable, "try again later"), 1, 100 * time.Millisecond, true},
+		{"store busy, third", busy(protocol.CodeStoreUnavailable, "try again later"), 3, 300 * time.Millisecond, true},
+		{"store busy, back-off capped", busy(protocol.CodeStoreUnavailable, "try again later"), 50, time.Second, true},
+		{"server busy names its delay", busy("server_busy", "1250 too many logins"), 1, 1250 * time.Millisecond, true},
+		{"server busy without a delay", busy("server_busy", "soon"), 2, 200 * time.Millisecond, true},
+		{"bad credentials: no", busy(protocol.CodeBadCredentials, "unknown user"), 1, 0, false},
+		{"not a server answer: no", errors.New("dial: refused"), 1, 0, false},
+		{"no error: no", nil, 1, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wait, retry := retryAfter(tt.err, tt.attempt)
+			assert.Equal(t, tt.retry, retry)
+			assert.Equal(t, tt.wait, wait)
+		})
+	}
+}
+
+// flakyStore is a real SQLite store whose first client-id allocations
+// fail, as a store busy with many first logins does.
+type flakyStore struct {
+	store.Store
+	failures atomic.Int32
+}
+
+func (f *flakyStore) NextClientID(ctx context.Context) (int64, error) {
+	if f.failures.Add(-1) >= 0 {
+		return 0, errors.New("injected: database is locked")
+	}
+	return f.Store.NextClientID(ctx)
+}
+
+// A login the server answers with store_unavailable is tried again, and
+// the bot gets in.
+func TestBotRetriesBusyStore(t *testing.T) {
+	st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "tandem.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	flaky := &flakyStore{Store: st}
+	srv := startServer(t, servertest.WithStore(flaky))
+	ctx, cancel := context.WithTimeout(t.Context(), 4*servertest.Timeout)
+	defer cancel()
+	obs, err := client.Dial(ctx, srv.Addr)
+	require.NoError(t, err)
+	defer obs.Close()
+	self, err := obs.Login(ctx, "observer", "pw")
+	require.NoError(t, err)
+	_, err = obs.Join(ctx, "busy", "")
+	require.NoError(t, err)
+
+	flaky.failures.Store(2) // the bot's first two logins fail
+	botCtx, stopBots := context.WithCancel(ctx)
+	defer stopBots()
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(botCtx, append([]string{"--addr", srv.Addr, "--room", "busy"}, slowSetup...), &stdout, &stderr)
+	}()
+	for code := -1; code < 0; {
+		select {
+		case ev := <-obs.Events():
+			if j, ok := ev.(client.MemberJoined); ok && j.ID != self {
+				stopBots()
+			}
+		case code = <-done:
+			assert.Equal(t, exitcode.OK, code, "stderr: %s", stderr.String())
+		case <-ctx.Done():
+			t.Fatal("the bot neither got in nor failed")
+		}
+	}
+	assert.Equal(t, int32(-1), flaky.failures.Load(), "both injected failures were met, then one success")
+	assert.Empty(t, stderr.String())
 }
 
 // --tls-ca trusts a self-signed server; without it (or --tls-insecure) the
