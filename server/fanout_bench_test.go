@@ -260,6 +260,7 @@ func BenchmarkFanoutWriters(b *testing.B) {
 			i := 0
 			perDelivery(b, n, func() {
 				r.relay(&sender.client.self, false, false, benchPayload)
+				sender.out.flush() // the end of the sender's read buffer
 				if i++; i%32 == 0 {
 					waitQueues(ms, 16<<10)
 				}
