@@ -73,6 +73,16 @@ func (o *Object) Update(by int64, gen uint32, d Delta, maxBytes int) error {
 	if gen != o.gen {
 		return fmt.Errorf("update %s at generation %d: current is %d: %w", o.ID, gen, o.gen, ErrStaleGeneration)
 	}
+	size, err := o.state.SizeAfter(d)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", o.ID, err)
+	}
+	growth := size - o.state.Size()
+	if o.reg != nil && (maxBytes <= 0 || size <= maxBytes) {
+		if err := o.reg.reserveState(growth); err != nil {
+			return fmt.Errorf("update %s: %w", o.ID, err)
+		}
+	}
 	if err := o.state.Merge(d, maxBytes); err != nil {
 		return fmt.Errorf("update %s: %w", o.ID, err)
 	}
@@ -100,7 +110,7 @@ func (o *Object) StateSize() int {
 // error). Errors, checked in this order: ErrOwnerChanged when conditional
 // and the owner is not expectedOwner (so of several racing conditional
 // takes exactly one wins, whatever the mode), ErrOwnershipFixed,
-// ErrAlreadyOwner.
+// ErrAlreadyOwner, ErrTooManyObjects (a takeover by a client at its limit).
 func (o *Object) Take(by, expectedOwner int64) (TakeResult, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -122,13 +132,17 @@ func (o *Object) Take(by, expectedOwner int64) (TakeResult, error) {
 		}
 		return TakeRequested, nil
 	}
+	if err := o.mayOwnLocked("take", by); err != nil {
+		return 0, err
+	}
 	o.setOwnerLocked(by)
 	return TakeChanged, nil
 }
 
 // Give is "12:<id>:give:<to>": the owner hands the object to another
 // client, in any mode. The caller checks that to is a room member. Errors:
-// ErrNotOwner, ErrAlreadyOwner (to is the owner), ErrBadCommand (to <= 0).
+// ErrNotOwner, ErrAlreadyOwner (to is the owner), ErrBadCommand (to <= 0),
+// ErrTooManyObjects (to owns MaxObjectsPerClient objects already).
 func (o *Object) Give(by, to int64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -141,13 +155,16 @@ func (o *Object) Give(by, to int64) error {
 	if to == o.owner {
 		return fmt.Errorf("give %s: %d already owns it: %w", o.ID, to, ErrAlreadyOwner)
 	}
+	if err := o.mayOwnLocked("give", to); err != nil {
+		return err
+	}
 	o.setOwnerLocked(to)
 	return nil
 }
 
 // Approve is "12:<id>:approve:<requester>": the owner grants a pending
 // request, which changes the owner as Give does. Errors: ErrNotOwner,
-// ErrNoRequest.
+// ErrNoRequest, ErrTooManyObjects.
 func (o *Object) Approve(by, requester int64) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -156,6 +173,9 @@ func (o *Object) Approve(by, requester int64) error {
 	}
 	if !slices.Contains(o.pending, requester) {
 		return fmt.Errorf("approve %s: no request from %d: %w", o.ID, requester, ErrNoRequest)
+	}
+	if err := o.mayOwnLocked("approve", requester); err != nil {
+		return err
 	}
 	o.setOwnerLocked(requester)
 	return nil
@@ -198,6 +218,18 @@ func (o *Object) ownerCheckLocked(op string, by int64) error {
 	}
 	if by != o.owner {
 		return fmt.Errorf("%s %s by %d: owner is %d: %w", op, o.ID, by, o.owner, ErrNotOwner)
+	}
+	return nil
+}
+
+// mayOwnLocked checks the new owner's object limit before op moves the
+// object to it.
+func (o *Object) mayOwnLocked(op string, to int64) error {
+	if o.reg == nil {
+		return nil
+	}
+	if err := o.reg.mayOwnMore(to); err != nil {
+		return fmt.Errorf("%s %s: %w", op, o.ID, err)
 	}
 	return nil
 }

@@ -5,13 +5,17 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
+
+	"github.com/tandemnet/tandem/protocol/text"
 )
 
 // Limits bounds a room's objects. A limit of zero or less is no limit.
 type Limits struct {
 	MaxObjectsPerRoom   int // live objects in the room
-	MaxObjectsPerClient int // live objects a client owns, checked at instantiate
+	MaxObjectsPerClient int // live objects a client owns, checked whenever a client gains one
 	MaxStateBytes       int // merged state of one object, in MessagePack bytes
+	MaxRoomStateBytes   int // merged state of all live objects, which a join snapshot carries
 }
 
 // Token and prefab rules (PROTOCOL.md, "10 instantiate").
@@ -37,6 +41,11 @@ type Registry struct {
 	// counts have their own lock (always taken after an Object's).
 	ownedMu sync.Mutex
 	owned   map[int64]int
+
+	// stateBytes is the merged state of all live objects. Updates of
+	// different objects run concurrently, so it is reserved atomically
+	// before a merge may grow it.
+	stateBytes atomic.Int64
 }
 
 // NewRegistry returns an empty registry with the given limits.
@@ -79,6 +88,9 @@ func (r *Registry) Instantiate(creator int64, token, prefab string, mode Mode, l
 	counter++
 	var st State
 	if err := st.Merge(initial, r.limits.MaxStateBytes); err != nil {
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	if err := r.reserveState(st.Size()); err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	r.seq++
@@ -142,10 +154,12 @@ func ValidatePrefab[T ~string | ~[]byte](prefab T) error {
 	if len(prefab) == 0 || len(prefab) > MaxPrefabLen {
 		return fmt.Errorf("prefab is %d bytes, must be 1 to %d: %w", len(prefab), MaxPrefabLen, ErrBadCommand)
 	}
+	if err := text.Validate([]byte(prefab)); err != nil {
+		return fmt.Errorf("prefab %w: %w", err, ErrBadCommand)
+	}
 	for i := 0; i < len(prefab); i++ {
-		// ':' splits wire fields; a line break would split the echoed line.
-		if c := prefab[i]; c == ':' || c == '\n' || c == '\r' {
-			return fmt.Errorf("prefab may not contain ':' or line breaks: %w", ErrBadCommand)
+		if prefab[i] == ':' { // ':' splits wire fields
+			return fmt.Errorf("prefab may not contain ':': %w", ErrBadCommand)
 		}
 	}
 	return nil
@@ -195,6 +209,7 @@ func (o *Object) destroyLocked() {
 	o.pending = nil
 	if o.reg != nil {
 		o.reg.moveOwned(o.owner, 0)
+		_ = o.reg.reserveState(-o.state.Size())
 	}
 }
 
@@ -274,6 +289,38 @@ func (r *Registry) HandleLeave(left, master int64, isMember func(int64) bool) []
 	clear(r.order[len(keep):]) // drop references to destroyed objects
 	r.order = keep
 	return changes
+}
+
+// StateBytes returns the merged state of all live objects.
+func (r *Registry) StateBytes() int { return int(r.stateBytes.Load()) }
+
+// reserveState adds n bytes to the room's state, refusing growth past
+// MaxRoomStateBytes with ErrStateTooLarge. A negative n always succeeds.
+func (r *Registry) reserveState(n int) error {
+	max := int64(r.limits.MaxRoomStateBytes)
+	for {
+		cur := r.stateBytes.Load()
+		next := cur + int64(n)
+		if n > 0 && max > 0 && next > max {
+			return fmt.Errorf("the room's objects hold %d bytes of state, limit %d: %w", cur, max, ErrStateTooLarge)
+		}
+		if r.stateBytes.CompareAndSwap(cur, next) {
+			return nil
+		}
+	}
+}
+
+// mayOwnMore refuses to hand client one more object when it owns
+// MaxObjectsPerClient already (ErrTooManyObjects): the limit holds at
+// every ownership change a client can refuse, not only at instantiate.
+// Hand-overs at a leave are exempt (someone must own the object).
+func (r *Registry) mayOwnMore(client int64) error {
+	if max := r.limits.MaxObjectsPerClient; max > 0 {
+		if n := r.ownedCount(client); n >= max {
+			return fmt.Errorf("client %d owns %d objects, limit %d: %w", client, n, max, ErrTooManyObjects)
+		}
+	}
+	return nil
 }
 
 // OwnedBy returns the number of live objects client owns.

@@ -138,20 +138,55 @@ func TestLimits(t *testing.T) {
 		_, err = r.Instantiate(2, "", "P", ModeTakeover, LifetimeRoom, Delta{})
 		require.ErrorIs(t, err, ErrTooManyObjects)
 
-		// A take may exceed the limit (it is checked at instantiate only),
-		// and blocks the taker's next instantiate.
+		// Every ownership change the new owner could refuse respects the
+		// limit too: take, give and approve to a client at it are refused.
 		_, err = b.Take(2, 0)
+		require.ErrorIs(t, err, ErrTooManyObjects)
+		require.ErrorIs(t, b.Give(1, 2), ErrTooManyObjects)
+		assert.Equal(t, int64(1), b.Owner(), "a refused change changes nothing")
+		req := spawn(t, r, 3, ModeRequest, LifetimeRoom)
+		res, err := req.Take(2, 0)
 		require.NoError(t, err)
-		assert.Equal(t, 3, r.OwnedBy(2))
-		assert.Equal(t, 1, r.OwnedBy(1))
-		spawn(t, r, 1, ModeTakeover, LifetimeRoom)
-
-		// Destroy by the master releases the owner's count, not the master's.
-		_, err = r.Destroy(b.ID, 1, true)
-		require.NoError(t, err)
+		require.Equal(t, TakeRequested, res)
+		require.ErrorIs(t, req.Approve(3, 2), ErrTooManyObjects)
 		assert.Equal(t, 2, r.OwnedBy(2))
 		assert.Equal(t, 2, r.OwnedBy(1))
+
+		// A leave hands objects over whatever the limit: someone must own
+		// them. The heir's next instantiate is then refused.
+		r.HandleLeave(1, 2, nil)
+		assert.Equal(t, 4, r.OwnedBy(2))
+		_, err = r.Instantiate(2, "", "P", ModeTakeover, LifetimeRoom, Delta{})
+		require.ErrorIs(t, err, ErrTooManyObjects)
+
+		// Destroy by the master releases the owner's count, not the master's.
+		_, err = r.Destroy(b.ID, 3, true)
+		require.NoError(t, err)
+		assert.Equal(t, 3, r.OwnedBy(2))
+		assert.Equal(t, 1, r.OwnedBy(3))
 	})
+}
+
+func TestRoomStateLimit(t *testing.T) {
+	r := NewRegistry(Limits{MaxRoomStateBytes: 10})
+	six := Delta{Mask: 1, Fields: [][]byte{{0xa5, 'a', 'b', 'c', 'd', 'e'}}}
+	a, err := r.Instantiate(1, "", "P", ModeTakeover, LifetimeRoom, six)
+	require.NoError(t, err)
+	_, err = r.Instantiate(1, "", "P", ModeTakeover, LifetimeRoom, six)
+	require.ErrorIs(t, err, ErrStateTooLarge, "6 + 6 bytes is over 10")
+	b, err := r.Instantiate(1, "", "P", ModeTakeover, LifetimeRoom, Delta{})
+	require.NoError(t, err)
+	require.ErrorIs(t, b.Update(1, 1, six, 0), ErrStateTooLarge, "an update may not grow past it either")
+	assert.Equal(t, 6, r.StateBytes())
+	// Shrinking and destroying give the bytes back.
+	require.NoError(t, a.Update(1, 1, Delta{Mask: 1, Fields: [][]byte{{0xa1, 'a'}}}, 0))
+	assert.Equal(t, 2, r.StateBytes())
+	require.NoError(t, b.Update(1, 1, six, 0))
+	_, err = r.Destroy(a.ID, 1, false)
+	require.NoError(t, err)
+	assert.Equal(t, 6, r.StateBytes())
+	r.HandleLeave(1, 0, nil)
+	assert.Equal(t, 6, r.StateBytes(), "room objects stay with an empty room")
 }
 
 func TestDestroy(t *testing.T) {

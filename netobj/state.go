@@ -23,18 +23,12 @@ func (s *State) Mask() uint64 { return s.mask }
 // which is what --max-state-bytes limits.
 func (s *State) Size() int { return s.size }
 
-// Merge applies d field by field, the value in d replacing the stored one.
-// When maxBytes > 0 and the merged state would exceed it, Merge returns an
-// error wrapping ErrStateTooLarge and changes nothing; a Delta whose Fields
-// do not match its Mask is ErrBadDelta, also changing nothing.
-//
-// Values are copied, reusing the stored value's memory when it fits, so a
-// steady stream of same-sized updates does not allocate.
-func (s *State) Merge(d Delta, maxBytes int) error {
+// SizeAfter returns the size the state would have after merging d
+// (ErrBadDelta when d's Fields do not match its Mask).
+func (s *State) SizeAfter(d Delta) (int, error) {
 	if err := d.check(); err != nil {
-		return err
+		return 0, err
 	}
-	// First pass: the resulting size, so a refusal happens before any change.
 	size := s.size
 	j := 0
 	for m := d.Mask; m != 0; m &= m - 1 {
@@ -44,6 +38,22 @@ func (s *State) Merge(d Delta, maxBytes int) error {
 		}
 		size += len(d.Fields[j])
 		j++
+	}
+	return size, nil
+}
+
+// Merge applies d field by field, the value in d replacing the stored one.
+// When maxBytes > 0 and the merged state would exceed it, Merge returns an
+// error wrapping ErrStateTooLarge and changes nothing; a Delta whose Fields
+// do not match its Mask is ErrBadDelta, also changing nothing.
+//
+// Values are copied, reusing the stored value's memory when it fits, so a
+// steady stream of same-sized updates does not allocate.
+func (s *State) Merge(d Delta, maxBytes int) error {
+	// First pass: the resulting size, so a refusal happens before any change.
+	size, err := s.SizeAfter(d)
+	if err != nil {
+		return err
 	}
 	if maxBytes > 0 && size > maxBytes {
 		return fmt.Errorf("state would be %d bytes, limit %d: %w", size, maxBytes, ErrStateTooLarge)
@@ -60,7 +70,7 @@ func (s *State) Merge(d Delta, maxBytes int) error {
 	}
 	// Values that do not fit their old storage share one new block.
 	need := 0
-	j = 0
+	j := 0
 	for m := d.Mask; m != 0; m &= m - 1 {
 		if f := d.Fields[j]; cap(s.vals[rank(s.mask, uint(bits.TrailingZeros64(m)))]) < len(f) {
 			need += len(f)

@@ -34,7 +34,7 @@ func ErrorCodes() []Code {
 		CodeUnknownRecipient, CodeRateLimited, CodeSlowConsumer,
 		CodeNoSuchObject, CodeNotOwner, CodeStaleGeneration, CodeNotAuthorized, CodeOwnershipFixed,
 		CodeOwnerChanged, CodeAlreadyOwner, CodeNoRequest, CodeBadDelta, CodeTooManyObjects,
-		CodeStateTooLarge, CodeBanned, CodeBadToken,
+		CodeStateTooLarge, CodeBanned, CodeBadToken, CodeServerBusy,
 	}
 }
 
@@ -48,5 +48,5 @@ func ClosingCodes() []Code {
 
 // RoomClosedCodes returns every code of "23" room-closed lines.
 func RoomClosedCodes() []Code {
-	return []Code{RoomClosedByOperator}
+	return []Code{RoomClosedByOperator, RoomClosedHomeLost}
 }

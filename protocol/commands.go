@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/tandemnet/tandem/netobj"
@@ -75,8 +76,8 @@ func parseObject(c *Command) *ParseError {
 	a.ID = id
 	switch c.Num {
 	case NumUpdate:
-		g, err := strconv.ParseUint(string(c.Fields[1]), 10, 32)
-		if err != nil || g == 0 {
+		g, err := ParseInt(c.Fields[1])
+		if err != nil || g == 0 || g > math.MaxUint32 {
 			return fail("generation " + strconv.Quote(string(c.Fields[1])) + " is not a positive number")
 		}
 		a.Gen = uint32(g)

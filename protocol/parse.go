@@ -173,9 +173,10 @@ func LineNumber(line []byte) int {
 	return -1
 }
 
-// parseSmall reads a message number or target: 1 to 3 decimal digits.
+// parseSmall reads a message number or target: 1 to 3 decimal digits, no
+// leading zero.
 func parseSmall(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 3 {
+	if len(b) == 0 || len(b) > 3 || (len(b) > 1 && b[0] == '0') {
 		return 0, false
 	}
 	n := 0
@@ -188,11 +189,15 @@ func parseSmall(b []byte) (int, bool) {
 	return n, true
 }
 
-// ParseInt reads a non-negative decimal without sign, at most 18 digits so
-// it cannot overflow int64.
+// ParseInt reads a non-negative decimal without sign or leading zero
+// (one number, one spelling), at most 18 digits so it cannot overflow
+// int64.
 func ParseInt(b []byte) (int64, error) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, fmt.Errorf("%q is not a number", b)
+	}
+	if len(b) > 1 && b[0] == '0' {
+		return 0, fmt.Errorf("%q has a leading zero", b)
 	}
 	var n int64
 	for _, ch := range b {

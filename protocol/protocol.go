@@ -86,6 +86,10 @@ const (
 
 	// CodeBanned refuses a login: "9:0:banned:<text naming the end in RFC 3339>".
 	CodeBanned Code = "banned"
+
+	// CodeServerBusy: the text starts with a retry delay in whole
+	// milliseconds (already jittered) and a space.
+	CodeServerBusy Code = "server_busy"
 )
 
 // Closing codes (PROTOCOL.md, "8 closing"); rate_limited and slow_consumer
@@ -105,4 +109,7 @@ const (
 const (
 	// RoomClosedByOperator: an operator closed the room (admin console).
 	RoomClosedByOperator Code = "closed"
+	// RoomClosedHomeLost: the cluster node holding the room died or
+	// became unreachable (or shut down); join again to start it afresh.
+	RoomClosedHomeLost Code = "home_lost"
 )

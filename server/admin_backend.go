@@ -232,31 +232,40 @@ func (s *Server) SystemMessage(roomName, text string) (int, bool) {
 	return len(ms), true
 }
 
-// Throttle reports the login back-off of an account and an address.
+// Throttle reports the login back-off of an account and an address. With
+// both given, the account's state is its back-off from that address (the
+// one that holds back a guesser; see throttle.go), else its own ceiling.
 func (s *Server) Throttle(user, address string) (admin.ThrottleState, admin.ThrottleState) {
 	t := s.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	state := func(m map[string]*failures, key string) admin.ThrottleState {
+	now := t.now()
+	state := func(key string, f *failures) admin.ThrottleState {
 		st := admin.ThrottleState{Key: key}
-		if f := m[key]; key != "" && f != nil {
+		if key != "" && f != nil {
 			st.Failures, st.LastFailure = f.count, f.last
-			if f.until.After(t.now()) {
+			if f.until.After(now) {
 				st.BlockedUntil = f.until
 			}
 		}
 		return st
 	}
-	return state(t.accounts, user), state(t.addresses, address)
+	account := state(user, t.accounts[user])
+	if user != "" && address != "" {
+		account = state(user, t.pairs[pairKey{user, address}])
+	}
+	return account, state(address, t.addresses[address])
 }
 
-// ClearThrottle forgets the failures of an account and an address.
+// ClearThrottle forgets the failures of an account and an address, and of
+// the account from that address.
 func (s *Server) ClearThrottle(user, address string) {
 	t := s.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.accounts, user)
 	delete(t.addresses, address)
+	delete(t.pairs, pairKey{user, address})
 }
 
 // loginBan returns the refusal text when user is banned now. It has a

@@ -15,6 +15,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"runtime"
 	"time"
@@ -54,6 +55,33 @@ type Limits struct {
 	RejoinGrace    time.Duration
 	MaxRejoinGrace time.Duration
 	MaxInactive    int
+
+	// Abuse resistance (PROTOCOL.md "Limits"): what one client's commands
+	// may cost others.
+	FanoutBytesPerSecond float64 // bytes a client's commands may cause to be queued for others (and its join snapshots), per second
+	FanoutByteBurst      int
+	PreLoginStrikes      int     // rate-limit errors (over-long lines included) before a client that has not logged in is closed
+	MaxRoomStateBytes    int     // merged state of all objects of one room; keeps a join snapshot far below OutboundHardBytes
+	JoinsPerSecond       float64 // 2:<room> per connection, token bucket rate
+	JoinBurst            int
+
+	// Logins (loginguard.go): decided before any password is hashed.
+	LoginsInFlightPerAccount  int           // attempts being checked at once per account
+	LoginsInFlightPerAddress  int           // attempts being checked at once per client address
+	LoginsPerAccountPerSecond float64       // successful logins per account (a second one replaces the first)
+	LoginAccountBurst         int           //
+	LoginsPerAddressPerSecond float64       // successful logins per client address
+	LoginAddressBurst         int           //
+	LoginQueueWait            time.Duration // longest wait for a hashing slot before server_busy
+	LoginQueueMax             int           // attempts waiting for a hashing slot before server_busy at once
+
+	RoomPasswordFailures int     // wrong room passwords per connection before it backs off
+	RoomGuessesPerSecond float64 // wrong passwords per room (bucket); when empty, connections that guessed wrong wait
+	RoomGuessBurst       int
+
+	RoomListTTL    time.Duration // how stale a "1" / "5" answer from the store may be
+	ListsPerSecond float64       // "1" and "5" per connection
+	ListBurst      int
 }
 
 // DefaultLimits are sane for a small game server on one machine.
@@ -82,6 +110,33 @@ func DefaultLimits() Limits {
 		RejoinGrace:      20 * time.Second,
 		MaxRejoinGrace:   5 * time.Minute,
 		MaxInactive:      10000,
+
+		FanoutBytesPerSecond: 8 << 20,
+		FanoutByteBurst:      16 << 20,
+		PreLoginStrikes:      3,
+		// Base64 makes 1 MiB of state about 1.4 MiB of snapshot, plus
+		// per-object line overhead: well under the 4 MiB OutboundHardBytes.
+		MaxRoomStateBytes: 1 << 20,
+		JoinsPerSecond:    2,
+		JoinBurst:         5,
+
+		LoginsInFlightPerAccount:  1,
+		LoginsInFlightPerAddress:  32,
+		LoginsPerAccountPerSecond: 0.5,
+		LoginAccountBurst:         5,
+		// Generous: many players may share an address (NAT, a LAN party).
+		LoginsPerAddressPerSecond: 20,
+		LoginAddressBurst:         300,
+		LoginQueueWait:            5 * time.Second, // below LoginTimeout, so a queued client gets an answer
+		LoginQueueMax:             256,
+
+		RoomPasswordFailures: 5,
+		RoomGuessesPerSecond: 1,
+		RoomGuessBurst:       10,
+
+		RoomListTTL:    time.Second,
+		ListsPerSecond: 10,
+		ListBurst:      50,
 	}
 }
 
@@ -125,7 +180,50 @@ func (l Limits) withDefaults() Limits {
 	setDur(&l.RejoinGrace, d.RejoinGrace)
 	setDur(&l.MaxRejoinGrace, d.MaxRejoinGrace)
 	setInt(&l.MaxInactive, d.MaxInactive)
+	setF(&l.FanoutBytesPerSecond, d.FanoutBytesPerSecond)
+	setInt(&l.FanoutByteBurst, d.FanoutByteBurst)
+	setInt(&l.PreLoginStrikes, d.PreLoginStrikes)
+	setInt(&l.MaxRoomStateBytes, d.MaxRoomStateBytes)
+	setF(&l.JoinsPerSecond, d.JoinsPerSecond)
+	setInt(&l.JoinBurst, d.JoinBurst)
+	setInt(&l.LoginsInFlightPerAccount, d.LoginsInFlightPerAccount)
+	setInt(&l.LoginsInFlightPerAddress, d.LoginsInFlightPerAddress)
+	setF(&l.LoginsPerAccountPerSecond, d.LoginsPerAccountPerSecond)
+	setInt(&l.LoginAccountBurst, d.LoginAccountBurst)
+	setF(&l.LoginsPerAddressPerSecond, d.LoginsPerAddressPerSecond)
+	setInt(&l.LoginAddressBurst, d.LoginAddressBurst)
+	setDur(&l.LoginQueueWait, d.LoginQueueWait)
+	setInt(&l.LoginQueueMax, d.LoginQueueMax)
+	setInt(&l.RoomPasswordFailures, d.RoomPasswordFailures)
+	setF(&l.RoomGuessesPerSecond, d.RoomGuessesPerSecond)
+	setInt(&l.RoomGuessBurst, d.RoomGuessBurst)
+	setDur(&l.RoomListTTL, d.RoomListTTL)
+	setF(&l.ListsPerSecond, d.ListsPerSecond)
+	setInt(&l.ListBurst, d.ListBurst)
 	return l
+}
+
+// snapshotLineOverhead bounds what a join snapshot line adds to an
+// object's state: ids, owner, generation, a 128-byte prefab key, a 64-byte
+// token, the mask.
+const snapshotLineOverhead = 280
+
+// MaxSnapshotBytes is the largest join snapshot the object limits allow:
+// every object at its line overhead, and the room's whole state in base64.
+func (l Limits) MaxSnapshotBytes() int {
+	return l.MaxObjectsPerRoom*snapshotLineOverhead + (l.MaxRoomStateBytes+2)/3*4
+}
+
+// Check refuses limits that contradict each other: a join snapshot must
+// fit in half of OutboundHardBytes, so that joining a full room never cuts
+// the joiner as a slow consumer, even with other traffic queued.
+func (l Limits) Check() error {
+	l = l.withDefaults()
+	if snap := l.MaxSnapshotBytes(); snap > l.OutboundHardBytes/2 {
+		return fmt.Errorf("a join snapshot may reach %d bytes (--max-objects-per-room x %d + --max-room-state-bytes x 4/3), more than half of --outbound-hard (%d): lower those or raise --outbound-hard",
+			snap, snapshotLineOverhead, l.OutboundHardBytes)
+	}
+	return nil
 }
 
 // Config configures a Server.
@@ -137,4 +235,7 @@ type Config struct {
 	Dev    bool
 	Limits Limits
 	Logger *slog.Logger
+	// Cluster, when set, makes this node one of a cluster (cluster.go);
+	// the store must then be PostgreSQL, shared by every node.
+	Cluster *ClusterConfig
 }

@@ -66,11 +66,15 @@ type conn struct {
 	client  *client // runs the parsed commands
 	long    []byte  // assembles lines longer than the read buffer
 	limMsgs *rate.Limiter
-	limByte *rate.Limiter
+	inBytes *byteBudget // inbound line bytes, discarded over-long lines included
 	strikes int
 	// out collects the recipients of this reader's relays until its read
 	// buffer is drained (deliver.go).
 	out deliveryBatch
+
+	// fanout is charged for what this client's commands queue for others
+	// and for its join snapshots (budget.go); any goroutine.
+	fanout *byteBudget
 
 	// Outbound queue, guarded by mu.
 	mu           sync.Mutex
@@ -109,7 +113,8 @@ func newConn(s *Server, nc net.Conn) *conn {
 		park:        make(chan struct{}, 1),
 		writerDone:  make(chan struct{}),
 		limMsgs:     rate.NewLimiter(rate.Limit(lim.MessagesPerSecond), lim.MessageBurst),
-		limByte:     rate.NewLimiter(rate.Limit(lim.BytesPerSecond), lim.ByteBurst),
+		inBytes:     newByteBudget(lim.BytesPerSecond, lim.ByteBurst, s.clock.Load()),
+		fanout:      newByteBudget(lim.FanoutBytesPerSecond, lim.FanoutByteBurst, s.clock.Load()),
 	}
 	c.log = s.log.With("remote", c.remote)
 	c.tr = s.tcpTransport
@@ -162,7 +167,7 @@ func (c *conn) readLoop() {
 			line, err = c.readLong(br, line, max)
 		}
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, errFloodedLong) {
 				c.log.Debug("read ended", "err", err)
 			}
 			if transportViolation(err) {
@@ -181,8 +186,10 @@ func (c *conn) readLoop() {
 		c.srv.metrics.BytesIn.Add(float64(len(line)))
 		c.tr.bytesIn.Add(float64(len(line)))
 		switch {
-		case line == nil: // discarded oversize line
-			c.sendError(num, protocol.CodeLineTooLong, "line over the maximum length was discarded")
+		case line == nil: // discarded oversize line, already charged
+			if !c.strike(num, protocol.CodeLineTooLong, "line over the maximum length was discarded") {
+				return
+			}
 		case !c.allow(line):
 			if c.isClosing() {
 				return
@@ -207,11 +214,31 @@ func (c *conn) readLoop() {
 func (c *conn) readLong(br lineSource, first []byte, max int) ([]byte, error) {
 	c.long = append(c.long[:0], first...)
 	tooLong := len(c.long) > max
+	discarded := 0 // bytes of a too-long line not yet charged
+	if tooLong {
+		discarded = len(first)
+	}
 	for {
 		part, err := br.ReadSlice('\n')
 		if !tooLong {
 			c.long = append(c.long, part...)
-			tooLong = len(c.long) > max+1
+			if tooLong = len(c.long) > max+1; tooLong {
+				discarded = len(c.long)
+			}
+		} else {
+			discarded += len(part)
+		}
+		if tooLong && (discarded >= 8*readBufferSize || err == nil) {
+			// A discarded line costs its sender as if it had been read:
+			// the bytes are charged as they come, and a sender deep in
+			// debt is cut without waiting for the line's end.
+			if c.inBytes.charge(c.srv.clock.Load(), discarded) < -float64(c.srv.cfg.Limits.ByteBurst) {
+				c.srv.metrics.RateLimited.Inc()
+				c.client.flooded()
+				c.closeWith(protocol.CodeRateLimited, "over-long lines beyond the byte rate; logins from you wait a while")
+				return nil, errFloodedLong
+			}
+			discarded = 0
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
@@ -230,22 +257,48 @@ func (c *conn) readLong(br lineSource, first []byte, max int) ([]byte, error) {
 	}
 }
 
-// allow applies the per-connection rate limits. Refused lines get a
-// rate_limited error; after RateStrikes of them the client is closed.
+// errFloodedLong ends the read loop of a client cut while sending an
+// over-long line.
+var errFloodedLong = errors.New("over-long line flood")
+
+// allow applies the per-connection rate limits: lines, inbound bytes, and
+// the fan-out budget (a client in debt for what it made the server send
+// has its lines refused until the debt is paid back). Refused lines get a
+// rate_limited error and a strike.
 func (c *conn) allow(line []byte) bool {
-	now := time.Unix(0, c.srv.clock.Load())
-	if c.limMsgs.AllowN(now, 1) && c.limByte.AllowN(now, len(line)) {
+	now := c.srv.clock.Load()
+	if c.limMsgs.AllowN(time.Unix(0, now), 1) && c.inBytes.allow(now, len(line)) &&
+		!(fansOut(line) && c.fanout.inDebt(now)) {
 		return true
 	}
 	c.srv.metrics.RateLimited.Inc()
+	c.strike(protocol.LineNumber(line), protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")
+	return false
+}
+
+// strike answers a refused line with code and counts it; after RateStrikes
+// of them (PreLoginStrikes before login) the client is closed with
+// 8:rate_limited. It reports whether the connection stays open.
+func (c *conn) strike(num int, code protocol.Code, text string) bool {
 	c.strikes++
-	if c.strikes >= c.srv.cfg.Limits.RateStrikes {
+	limit := c.srv.cfg.Limits.RateStrikes
+	if !c.loggedIn.Load() {
+		limit = min(limit, c.srv.cfg.Limits.PreLoginStrikes)
+	}
+	if c.strikes >= limit {
 		c.client.flooded()
-		c.closeWith(protocol.CodeRateLimited, "message rate limit exceeded repeatedly; logins from you wait a while")
+		c.closeWith(protocol.CodeRateLimited, "rate limit exceeded repeatedly; logins from you wait a while")
 		return false
 	}
-	c.sendError(protocol.LineNumber(line), protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")
-	return false
+	c.sendError(num, code, text)
+	return true
+}
+
+// chargeFanout charges the client for bytes its command queued for others.
+func (c *conn) chargeFanout(n int) {
+	if n > 0 {
+		c.fanout.charge(c.srv.clock.Load(), n)
+	}
 }
 
 func (c *conn) isClosing() bool {
@@ -504,6 +557,10 @@ func (c *conn) mergeInto(f outFrame) bool {
 // first (the join lines, or a leave confirmation) in the same step, so no
 // frame of the new room can precede them.
 func (c *conn) switchRoom(r *room, first []byte) {
+	if r != nil {
+		// The join lines, snapshot included, are the joiner's cost.
+		c.chargeFanout(len(first))
+	}
 	c.mu.Lock()
 	c.room = r
 	if c.mergeIdx != nil {
@@ -556,5 +613,6 @@ func (c *conn) handle(line []byte) {
 	if !batchedCommand(cmd.Num) {
 		c.out.flush() // what was relayed before goes out before anything slower runs
 	}
+	c.client.line = line
 	c.client.handle(&cmd)
 }

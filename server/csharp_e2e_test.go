@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -396,4 +397,139 @@ func csharpE2EExe(t *testing.T) string {
 		t.Fatalf("mcs failed: %v\n%s", err, out)
 	}
 	return exe
+}
+
+// TestCSharpResumeEndToEnd runs the C# client's reconnect and resume (role RESUMER, see
+// unity-client/Tests/E2E~/ResumeRole.cs) against a real server through a TCP proxy that
+// cuts its connection. A Go client in the same room owns a Ball. First drop: while the C#
+// client is away the Ball changes; the client resumes within the grace with the same id and
+// the same object records, holding the new Ball state. Second drop, past the grace: the
+// server hands the C# client's Avatar over, the resume is refused and the client logs in
+// and rejoins as a new player that sees the hand-over. Over TCP, and over WebSocket through
+// the polled transport WebGL builds use (no threads of its own).
+func TestCSharpResumeEndToEnd(t *testing.T) {
+	exe := csharpE2EExe(t)
+	for _, tc := range []struct {
+		name   string
+		polled bool
+	}{
+		{name: "tcp"},
+		{name: "ws-polled", polled: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { runCSharpResume(t, exe, tc.polled) })
+	}
+}
+
+func runCSharpResume(t *testing.T, exe string, polled bool) {
+	const grace = 3 * time.Second
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}),
+		servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = grace }))
+	target := srv.Addr
+	var flags []string
+	if polled {
+		u, err := url.Parse(srv.WSURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target = u.Host
+	}
+	proxy := servertest.NewProxy(t, target)
+	host, port, _ := strings.Cut(proxy.Addr, ":")
+	if polled {
+		flags = []string{"--url", "ws://" + proxy.Addr + "/ws", "--polled"}
+	}
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
+	room := "csharp-resume-" + suffix
+
+	other := srv.Login(t, "resother"+suffix)
+	other.Join(room)
+	other.Send("10:b:Ball:t:r:1:AQ==") // field 0 = 1
+	ballID, _, _ := strings.Cut(strings.TrimPrefix(other.ExpectPrefix("10:"), "10:"), ":")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append(append([]string{exe}, flags...), host, port, "RESUMER", "resumer"+suffix, room)
+	cmd := exec.CommandContext(ctx, "mono", args...)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var out []string
+	next := func(prefix string) string {
+		t.Helper()
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("RESUMER ended before %q:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
+				}
+				out = append(out, line)
+				if strings.HasPrefix(line, prefix) {
+					return strings.TrimPrefix(line, prefix)
+				}
+				if strings.HasPrefix(line, "E2E FAIL") {
+					t.Fatalf("RESUMER: %s\n%s", line, stderr.String())
+				}
+			case <-ctx.Done():
+				t.Fatalf("no %q from RESUMER in time:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
+			}
+		}
+	}
+
+	id, avatarID, _ := strings.Cut(next("READY "), " ")
+	other.Skip(func(l string) bool { return strings.HasPrefix(l, "10:"+avatarID+":") })
+
+	// Drop 1: the Ball changes while the C# client is away; it comes back within the grace.
+	proxy.Cut()
+	other.Skip(func(l string) bool { return l == "20:"+id+":inactive" })
+	other.Send("11:" + ballID + ":1:1:1:BQ==") // field 0 = 5, ordered
+	other.Sync("moved")
+	proxy.Restore()
+	if got := next("RESUMED "); got != id {
+		t.Fatalf("resumed as %s, want %s", got, id)
+	}
+	other.Skip(func(l string) bool { return l == "20:"+id+":active" })
+
+	// Drop 2: away past the grace; the server hands its Avatar over to the other player.
+	proxy.Cut()
+	other.Skip(func(l string) bool { return l == "20:"+id+":inactive" })
+	other.Skip(func(l string) bool { return l == "2:"+id+":" })
+	other.Skip(func(l string) bool { return strings.HasPrefix(l, "12:"+avatarID+":"+fmt.Sprint(other.ID)+":") })
+	proxy.Restore()
+	newID := next("REJOINED ")
+	next("E2E OK")
+	other.Skip(func(l string) bool { return l == "2:"+newID+":"+room })
+	t.Logf("C# client %s resumed within the grace, then rejoined as %s after it:\n%s", id, newID, stderr.String())
+}
+
+// lockedBuffer is a bytes.Buffer safe for a process's writes and the test's reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
 )
@@ -29,12 +31,24 @@ type client struct {
 	// run (its object id, or the token of an instantiate), so a client can
 	// tell which object an error is about.
 	errSubject []byte
+
+	// line is the raw line of the command being run (forwarded as is to
+	// the home of a room on another node).
+	line []byte
+	// link is set on a proxy: a member connected to another node, whose
+	// replies go there (cluster_home.go); conn is nil then.
+	link *remoteOutbox
+	// cs is the client's room homed on another node (cluster_member.go).
+	cs clusterState
 	// rejoin is the resume state of this session (rejoin.go).
-	rejoin clientRejoin
+	rejoin   clientRejoin
+	joins    *rate.Limiter // 2:<room> attempts (guards.go)
+	roomPass roomPassBackoff
+	lists    *rate.Limiter // 1 and 5 (guards.go)
 }
 
 func newClient(s *Server, c *conn) *client {
-	cl := &client{srv: s, conn: c, log: c.log}
+	cl := &client{srv: s, conn: c, log: c.log, joins: newJoinLimiter(&s.cfg.Limits), lists: newListLimiter(&s.cfg.Limits)}
 	cl.self.out = c
 	cl.self.batch = &c.out
 	cl.rejoin.gone = make(chan struct{})
@@ -47,7 +61,11 @@ func (cl *client) loggedIn() bool { return cl.conn.loggedIn.Load() }
 func (cl *client) handle(cmd *protocol.Command) {
 	cl.dropEndedRoom()
 	if cmd.Num == protocol.NumPing {
-		cl.pong(cmd)
+		// In a room homed elsewhere the home answers, after the effects of
+		// every earlier command, as on one node.
+		if cl.srv.cluster == nil || !cl.forwardToHome(cmd) {
+			cl.pong(cmd)
+		}
 		return
 	}
 	if cmd.Num == protocol.NumLogin {
@@ -62,19 +80,36 @@ func (cl *client) handle(cmd *protocol.Command) {
 		cl.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
 		return
 	}
+	switch cmd.Num {
+	case protocol.NumRooms:
+		if cl.listAllowed(cmd.Num) {
+			cl.listRooms(cmd)
+		}
+	case protocol.NumJoin:
+		cl.joinOrLeave(cmd)
+	default:
+		if cl.srv.cluster != nil && cl.forwardToHome(cmd) {
+			return
+		}
+		cl.roomCommand(cmd)
+	}
+}
+
+// roomCommand runs a command about the client's room: a message, a 5, an
+// object command. A proxy (a member connected to another node) runs it at
+// the room's home.
+func (cl *client) roomCommand(cmd *protocol.Command) {
 	if cmd.Num >= protocol.NumInstantiate && cmd.Num <= protocol.NumObjMessage {
 		cl.errSubject = cmd.Fields[0]
 		defer func() { cl.errSubject = nil }()
 	}
 	switch cmd.Num {
-	case protocol.NumRooms:
-		cl.listRooms(cmd)
-	case protocol.NumJoin:
-		cl.joinOrLeave(cmd)
 	case protocol.NumMessage:
 		cl.message(cmd)
 	case protocol.NumWho:
-		cl.who(cmd)
+		if cl.listAllowed(cmd.Num) {
+			cl.who(cmd)
+		}
 	case protocol.NumInstantiate:
 		cl.instantiate(cmd)
 	case protocol.NumUpdate:
@@ -85,6 +120,9 @@ func (cl *client) handle(cmd *protocol.Command) {
 		cl.destroy(cmd)
 	case protocol.NumObjMessage:
 		cl.objectMessage(cmd)
+	}
+	if cmd.Num >= protocol.NumInstantiate {
+		cl.chargeObjectCommand(cmd)
 	}
 }
 
@@ -105,12 +143,22 @@ func (cl *client) closed() {
 		cl.leave(false)
 	}
 	if cl.loggedIn() {
+		if c := cl.srv.cluster; c != nil {
+			cl.leaveRemote(false)
+			c.loggedOut(cl)
+		}
 		cl.srv.sessions.remove(cl.self.user, cl)
 		cl.srv.metrics.Sessions.Dec()
 	}
 }
 
-func (cl *client) send(b []byte) { cl.conn.send(b) }
+func (cl *client) send(b []byte) {
+	if cl.link != nil {
+		cl.link.send(b)
+		return
+	}
+	cl.conn.send(b)
+}
 
 // dropEndedRoom forgets a room that was ended for its members (they were
 // told with a "23" line, and are no longer in it).
@@ -123,6 +171,11 @@ func (cl *client) dropEndedRoom() {
 func (cl *client) sendError(cmd int, code protocol.Code, text string) {
 	if cl.errSubject != nil {
 		text = string(cl.errSubject) + " " + text
+	}
+	if cl.link != nil {
+		cl.srv.metrics.Errors.WithLabelValues(string(code)).Inc()
+		cl.link.send(protocol.AppendError(nil, cmd, code, text))
+		return
 	}
 	cl.conn.sendError(cmd, code, text)
 }
@@ -151,9 +204,12 @@ func (cl *client) pong(cmd *protocol.Command) {
 // listRooms answers "1" from the store, so every node's rooms are listed.
 func (cl *client) listRooms(cmd *protocol.Command) {
 	password := string(cmd.Field(0))
+	if password != "" && !cl.roomPasswordAllowed(protocol.NumRooms, "") {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := cl.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.roomList.get(ctx)
 	if err != nil {
 		cl.srv.metrics.StoreErrors.Inc()
 		cl.log.Error("list rooms", "err", err)
@@ -162,12 +218,18 @@ func (cl *client) listRooms(cmd *protocol.Command) {
 	}
 	b := protocol.AppendRoomListStart(nil)
 	first := true
+	private, opened := false, false
 	for _, r := range rooms {
+		private = private || r.PasswordHash != ""
 		if r.PasswordHash != "" && (password == "" || !accounts.VerifyRoomPassword(password, r.PasswordHash)) {
 			continue
 		}
+		opened = opened || r.PasswordHash != ""
 		b = protocol.AppendRoomListEntry(b, first, r.Name, len(r.Members))
 		first = false
+	}
+	if password != "" && private && !opened {
+		cl.roomPasswordWrong("") // a guess tried against every private room
 	}
 	cl.send(protocol.End(b))
 }
@@ -185,7 +247,7 @@ func (cl *client) who(cmd *protocol.Command) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	rooms, err := cl.srv.store.ListRooms(ctx)
+	rooms, err := cl.srv.roomList.get(ctx)
 	if err != nil {
 		cl.srv.metrics.StoreErrors.Inc()
 		cl.sendError(protocol.NumWho, protocol.CodeStoreUnavailable, "the room database is not answering; try again later")
@@ -195,7 +257,11 @@ func (cl *client) who(cmd *protocol.Command) {
 		if r.Name != name {
 			continue
 		}
+		if r.PasswordHash != "" && !cl.roomPasswordAllowed(protocol.NumWho, name) {
+			return
+		}
 		if r.PasswordHash != "" && !accounts.VerifyRoomPassword(password, r.PasswordHash) {
+			cl.roomPasswordWrong(name)
 			cl.sendError(protocol.NumWho, protocol.CodeWrongPassword, fmt.Sprintf("room %q is private: 5:<room>:<password>", name))
 			return
 		}
@@ -213,6 +279,9 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 	name := cmd.Fields[0]
 	if string(name) == "-1" && cmd.N == 1 {
 		if cl.room == nil {
+			if cl.leaveRemote(true) {
+				return
+			}
 			cl.sendError(protocol.NumJoin, protocol.CodeNotInRoom, "you are not in a room")
 			return
 		}
@@ -230,6 +299,9 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 			return
 		}
 	}
+	if !cl.joinAllowed() {
+		return
+	}
 	grace, err := cl.srv.parseRoomGrace(cmd.Field(2))
 	if err != nil {
 		cl.sendError(protocol.NumJoin, protocol.CodeBadCommand, err.Error())
@@ -239,20 +311,37 @@ func (cl *client) joinOrLeave(cmd *protocol.Command) {
 }
 
 func (cl *client) join(name, password string, grace time.Duration) {
+	if cl.srv.cluster != nil {
+		cl.clusterJoin(name, password, grace)
+		return
+	}
+	cl.localJoin(name, password, grace)
+}
+
+// localJoin joins a room homed on this node.
+func (cl *client) localJoin(name, password string, grace time.Duration) {
 	h := cl.srv.hub
 	if cl.room != nil && cl.room.name == name {
 		cl.sendError(protocol.NumJoin, protocol.CodeAlreadyInRoom, fmt.Sprintf("you are already in %q", name))
 		return
 	}
+	guarded := password != "" || h.roomIsPrivate(name)
+	if guarded && !cl.roomPasswordAllowed(protocol.NumJoin, name) {
+		return
+	}
 	if err := h.checkPassword(name, password); err != nil {
+		if isWrongPassword(err) {
+			cl.roomPasswordWrong(name)
+		}
 		cl.reply(protocol.NumJoin, err)
 		return
 	}
-	if cl.room != nil {
-		cl.leave(true)
-	}
+	cl.leaveAny(true)
 	r, err := h.join(name, password, grace, &cl.self)
 	if err != nil {
+		if isWrongPassword(err) {
+			cl.roomPasswordWrong(name)
+		}
 		cl.reply(protocol.NumJoin, err)
 		return
 	}
@@ -279,9 +368,11 @@ func (cl *client) message(cmd *protocol.Command) {
 		self := target == protocol.TargetAll || target == protocol.TargetAllOrdered
 		ordered := target == protocol.TargetOthersOrdered || target == protocol.TargetAllOrdered
 		r.relay(&cl.self, self, ordered, cmd.Fields[1])
+		cl.chargeRoomWide(r, len(cmd.Fields[1]))
 	case protocol.TargetListed, protocol.TargetListedOrdered:
 		maxRecipients := cl.srv.cfg.Limits.MaxRecipients
-		missing, cut := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		missing, cut, delivered := r.relayListed(&cl.self, cmd.Fields[1], cmd.Fields[2], target == protocol.TargetListedOrdered, maxRecipients)
+		cl.conn.chargeFanout(delivered * (len(cmd.Fields[2]) + frameOverhead))
 		if cut {
 			cl.sendError(protocol.NumMessage, protocol.CodeBadCommand, fmt.Sprintf("at most %d recipients; the rest were not sent", maxRecipients))
 		}

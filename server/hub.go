@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemnet/tandem/netobj"
@@ -16,6 +17,8 @@ type hub struct {
 	lim     *Limits
 	events  roomEvents
 	metrics *Metrics
+	cluster *cluster // nil on a single node
+	lastID  atomic.Uint64
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -55,6 +58,8 @@ func (h *hub) getOrCreate(name, password string, grace time.Duration) (*room, bo
 	}
 	r := &room{
 		name:    name,
+		id:      h.lastID.Add(1),
+		cluster: h.cluster,
 		created: time.Now(),
 		lim:     h.lim,
 		events:  h.events,
@@ -65,6 +70,7 @@ func (h *hub) getOrCreate(name, password string, grace time.Duration) (*room, bo
 			MaxObjectsPerRoom:   h.lim.MaxObjectsPerRoom,
 			MaxObjectsPerClient: h.lim.MaxObjectsPerClient,
 			MaxStateBytes:       h.lim.MaxStateBytes,
+			MaxRoomStateBytes:   h.lim.MaxRoomStateBytes,
 		}),
 	}
 	if password != "" {
@@ -88,6 +94,9 @@ func (h *hub) remove(r *room) {
 	if h.rooms[r.name] == r {
 		delete(h.rooms, r.name)
 		h.metrics.Rooms.Dec()
+		if h.cluster != nil {
+			h.cluster.roomGone(r.name)
+		}
 	}
 }
 

@@ -25,6 +25,7 @@ type Metrics struct {
 	SlowConsumerKicks prometheus.Counter
 	MergedUpdates     prometheus.Counter
 	LoginFailures     prometheus.Counter
+	LoginQueue        prometheus.Gauge
 	Logins            prometheus.Counter
 	RateLimited       prometheus.Counter
 	Errors            *prometheus.CounterVec
@@ -89,6 +90,7 @@ func newMetrics() *Metrics {
 	m.MergedUpdates = c("merged_updates_total", "Object updates merged into a queued one for a slow recipient.")
 	m.LoginFailures = c("login_failures_total", "Failed logins.")
 	m.Logins = c("logins_total", "Successful logins.")
+	m.LoginQueue = g("login_queue", "Logins waiting for a password-hashing slot.")
 	m.RateLimited = c("rate_limited_total", "Lines refused by the per-connection rate limit.")
 	m.StoreErrors = c("store_errors_total", "Failed store operations.")
 	m.Errors = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tandem", Name: "errors_total", Help: "Error lines sent, by code."}, []string{"code"})

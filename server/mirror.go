@@ -24,8 +24,9 @@ type roomMirror struct {
 	metrics *Metrics
 	rooms   *hub // set once by New; read by rebuild
 
-	ops   chan mirrorOp
-	dirty atomic.Bool
+	ops    chan mirrorOp
+	dirty  atomic.Bool
+	halted atomic.Bool // the node crashed (Server.Crash): write nothing more
 }
 
 type mirrorOp struct {
@@ -102,7 +103,7 @@ func (m *roomMirror) run(ctx context.Context) {
 		case op := <-m.ops:
 			m.apply(op)
 		case <-t.C:
-			if m.dirty.Load() && len(m.ops) == 0 {
+			if m.dirty.Load() && len(m.ops) == 0 && !m.halted.Load() {
 				if err := m.rebuild(); err != nil {
 					m.log.Warn("room mirror rebuild failed; will retry", "err", err)
 				} else {
@@ -115,6 +116,9 @@ func (m *roomMirror) run(ctx context.Context) {
 }
 
 func (m *roomMirror) apply(op mirrorOp) {
+	if m.halted.Load() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := op.do(ctx); err != nil {
@@ -125,22 +129,40 @@ func (m *roomMirror) apply(op mirrorOp) {
 	}
 }
 
-// rebuild replaces this node's rows with the live rooms.
+// rebuild replaces this node's rows with the live rooms. A row the
+// database refuses (a room or member it cannot store) is logged and
+// skipped, so one bad row cannot keep every other room out of the list;
+// the rebuild fails (and is retried) only when nothing could be written,
+// which is the database being down rather than a bad row.
 func (m *roomMirror) rebuild() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*storeTimeout)
 	defer cancel()
 	if err := m.st.CleanNode(ctx, m.node); err != nil {
 		return fmt.Errorf("clean node rows: %w", err)
 	}
+	tried, failed := 0, 0
+	var lastErr error
+	skip := func(what string, err error, args ...any) {
+		failed++
+		lastErr = err
+		m.metrics.StoreErrors.Inc()
+		m.log.Error("room mirror: skipped a row the database refused", append(args, "row", what, "err", err)...)
+	}
 	for _, r := range m.rooms.all() {
+		tried++
 		if err := m.st.CreateRoom(ctx, store.Room{Name: r.name, PasswordHash: r.passHash, Node: m.node}); err != nil && !errors.Is(err, store.ErrRoomExists) {
-			return fmt.Errorf("create room %q: %w", r.name, err)
+			skip("room", err, "room", r.name)
+			continue
 		}
 		for _, mb := range r.memberList() {
+			tried++
 			if err := m.st.AddMember(ctx, r.name, store.Member{ClientID: mb.id, UserName: mb.user}); err != nil {
-				return fmt.Errorf("add member %d to %q: %w", mb.id, r.name, err)
+				skip("member", err, "room", r.name, "client", mb.id)
 			}
 		}
+	}
+	if tried > 0 && failed == tried {
+		return fmt.Errorf("no row could be written: %w", lastErr)
 	}
 	return nil
 }
@@ -156,6 +178,9 @@ func (m *roomMirror) flush() {
 		default:
 		}
 		break
+	}
+	if m.halted.Load() {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()

@@ -310,6 +310,9 @@ func (cl *client) resume(cmd *protocol.Command) {
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "your session was resumed on another connection")
 	}
+	if s.cluster != nil {
+		s.cluster.loggedIn(cl)
+	}
 	s.rejoin.resumes.Inc()
 	cl.log.Info("session resumed", "room", im.room.name)
 }

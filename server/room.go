@@ -60,7 +60,9 @@ type roomEvents interface {
 // what it causes and return an error for the requester, if any.
 type room struct {
 	name     string
-	passHash string // empty for a public room
+	passHash string   // empty for a public room
+	id       uint64   // unique on this node; names the room to other nodes
+	cluster  *cluster // nil on a single node
 	lim      *Limits
 	events   roomEvents
 	metrics  *Metrics
@@ -111,6 +113,10 @@ func (r *room) broadcast(ms []*member, skip *member, f outFrame) {
 
 // broadcastVia is broadcast with the sender's delivery batch (may be nil).
 func (r *room) broadcastVia(ms []*member, skip *member, f outFrame, via *deliveryBatch) {
+	if r.cluster != nil {
+		r.cluster.broadcast(r, ms, skip, f, via)
+		return
+	}
 	for _, m := range ms {
 		if m != skip {
 			m.out.deliver(r, f, via)
@@ -218,30 +224,48 @@ func (r *room) relay(from *member, self, ordered bool, msg []byte) {
 	r.broadcastVia(r.memberList(), skip, f, from.batch)
 }
 
-// relayListed sends msg to the listed members (at most maxRecipients of
-// them) and returns the ids that were not in the room, and whether the
-// list was cut short.
-func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecipients int) (missing []int64, cut bool) {
+// relayListed sends msg to the listed members (at most maxRecipients ids,
+// each member at most once however often it is listed) and returns the ids
+// that were not in the room, whether the list was cut short, and how many
+// members it was delivered to.
+func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecipients int) (missing []int64, cut bool, delivered int) {
 	f := outFrame{b: protocol.AppendMessage(make([]byte, 0, len(msg)+24), from.id, msg)}
 	if ordered {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 	}
 	ms := r.memberList()
+	var seenBuf [16]int64
+	seen := seenBuf[:0]    // ids already handled: a repeated id is not a second copy
+	var batch *targetBatch // members on other nodes, one crossing per node
+	if r.cluster != nil {
+		batch = &targetBatch{c: r.cluster}
+	}
 	count := 0
 	for rest := ids; len(rest) > 0; count++ {
 		var id int64
 		id, rest, _ = protocol.NextID(rest) // validated by the parser
 		if count >= maxRecipients {
-			return missing, true
+			cut = true
+			break
 		}
+		if slices.Contains(seen, id) {
+			continue
+		}
+		seen = append(seen, id)
 		if m := r.member(ms, id); m != nil {
-			m.out.deliver(r, f, from.batch)
+			if batch == nil || !batch.add(m) {
+				m.out.deliver(r, f, from.batch)
+			}
+			delivered++
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	return missing, false
+	if batch != nil {
+		batch.flush(r, f)
+	}
+	return missing, cut, delivered
 }
 
 // roomError is a refusal with its protocol code.

@@ -25,10 +25,14 @@ type Server struct {
 	rejoin   *rejoinRegistry
 	mirror   *roomMirror
 	throttle *loginThrottle
+	cluster  *cluster // nil on a single node
 	// Sampled logs of what clients can cause at will.
 	loginFailLog, plainTextLog *logSampler
 
-	hashSlots chan struct{}
+	logins      *loginGate
+	hashQueue   *hashQueue
+	roomGuesses *roomGuesses
+	roomList    *roomListCache
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
@@ -44,7 +48,8 @@ type Server struct {
 	serving chan struct{}
 
 	mu       sync.Mutex
-	stopping bool // set by shutdown: no new connections
+	stopping bool         // set by shutdown: no new connections
+	ln       net.Listener // set by Serve, for Crash
 	conns    map[*conn]struct{}
 	perIP    map[string]int
 	wg       sync.WaitGroup
@@ -60,6 +65,9 @@ func New(cfg Config, st store.Store) *Server {
 	if cfg.Node == "" {
 		cfg.Node = "local"
 	}
+	if err := cfg.Limits.Check(); err != nil {
+		cfg.Logger.Warn("limits: new joiners of a full room may be cut", "err", err)
+	}
 	s := &Server{
 		cfg:       cfg,
 		store:     st,
@@ -67,7 +75,7 @@ func New(cfg Config, st store.Store) *Server {
 		metrics:   newMetrics(),
 		sessions:  newSessionRegistry(),
 		throttle:  newLoginThrottle(time.Now),
-		hashSlots: make(chan struct{}, cfg.Limits.LoginConcurrency),
+		hashQueue: newHashQueue(cfg.Limits.LoginConcurrency, cfg.Limits.LoginQueueMax, nil),
 		serving:   make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		perIP:     make(map[string]int),
@@ -78,12 +86,20 @@ func New(cfg Config, st store.Store) *Server {
 	s.tcpTransport = s.metrics.transport(TransportTCP)
 	s.wsTransport = s.metrics.transport(TransportWebSocket)
 	s.clock.Store(time.Now().UnixNano())
+	s.logins = newLoginGate(&s.cfg.Limits, time.Now)
+	s.roomGuesses = newRoomGuesses(&s.cfg.Limits)
+	s.roomList = newRoomListCache(st, cfg.Limits.RoomListTTL)
+	s.hashQueue.gauge = s.metrics.LoginQueue
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
 	s.readBuffers.New = func() any {
 		b := make([]byte, readBufferSize)
 		return &b
+	}
+	if cfg.Cluster != nil {
+		s.cluster = newCluster(s)
+		s.hub.cluster = s.cluster
 	}
 	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
 	return s
@@ -109,6 +125,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mirror.markDirty()
 	}
 	cancel()
+	if s.cluster != nil {
+		startCtx, cancel := context.WithTimeout(ctx, 2*storeTimeout)
+		err := s.cluster.start(startCtx)
+		cancel()
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("join the cluster: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
 	close(s.serving)
 
 	bg, stopBg := context.WithCancel(context.Background())
@@ -129,11 +157,43 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-acceptDone:
 		err = fmt.Errorf("accept clients: %w", err)
 	}
+	if s.cluster != nil {
+		s.cluster.goodbye()
+	}
 	s.shutdown()
 	stopBg()
 	bgWG.Wait()
 	s.mirror.flush()
+	if s.cluster != nil && s.cluster.nc != nil {
+		s.cluster.close()
+	}
 	return err
+}
+
+// Crash makes the node act as if its process were killed (kill -9), for
+// drills and tests of node loss: its NATS link, listener and client
+// sockets are dropped at once, nobody is told anything and nothing more is
+// written to the store. Serve still has to be stopped afterwards.
+func (s *Server) Crash() {
+	s.mirror.halted.Store(true)
+	if c := s.cluster; c != nil {
+		c.crashed.Store(true)
+		if c.nc != nil {
+			c.nc.Close()
+		}
+	}
+	s.mu.Lock()
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.nc.Close()
+	}
 }
 
 func (s *Server) acceptLoop(ln net.Listener) error {
@@ -263,6 +323,8 @@ func (s *Server) sweep(ctx context.Context) {
 			}
 			if n%600 == 0 {
 				s.throttle.sweep()
+				s.logins.sweep()
+				s.roomGuesses.sweep()
 			}
 		}
 	}

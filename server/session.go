@@ -78,9 +78,21 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
 	}
+	done, refusal := s.logins.admit(user, host)
+	if refusal != nil {
+		cl.refuseLogin(refusal)
+		return
+	}
+	ok, err := s.checkPassword(user, host, password)
+	done() // before any answer: a client may send its next attempt at once
+	// A fresh timeout for what follows: the password check may have waited
+	// its turn for a while, which is not the database's time.
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	ok, err := s.checkPassword(ctx, user, password)
+	if errors.Is(err, errHashBusy) {
+		cl.refuseLogin(&loginRefusal{busy: true, text: "the server is busy checking other logins"})
+		return
+	}
 	if err != nil {
 		s.metrics.StoreErrors.Inc()
 		cl.log.Error("login: store failed", "user", user, "err", err)
@@ -107,6 +119,7 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.sendError(protocol.NumLogin, protocol.CodeBanned, text)
 		return
 	}
+	s.logins.succeeded(user, host)
 	id, err := s.store.NextClientID(ctx)
 	if err != nil {
 		s.metrics.StoreErrors.Inc()
@@ -122,41 +135,67 @@ func (cl *client) login(cmd *protocol.Command) {
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
 	}
+	if s.cluster != nil {
+		s.cluster.loggedIn(cl)
+	}
 	s.rejoin.endInactive(user) // a password login ends a dropped session too
 	cl.send(cl.sessionLine(id))
 	cl.log.Info("logged in")
 }
 
-// checkPassword verifies a login. Hashing runs on a bounded pool so a login
-// flood cannot take the CPU from relaying; unknown users cost the same time
-// as wrong passwords.
-func (s *Server) checkPassword(ctx context.Context, user, password string) (bool, error) {
-	select {
-	case s.hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return false, fmt.Errorf("wait for a hashing slot: %w", ctx.Err())
+// checkPassword verifies a login. The account is looked up first, outside
+// the hashing slot (a slow database must not hold one); hashing then waits
+// its turn in the fair queue (loginguard.go) so a login flood cannot take
+// the CPU from relaying. Unknown users cost the same time as wrong
+// passwords. errHashBusy when no slot came free in time.
+func (s *Server) checkPassword(user, host, password string) (bool, error) {
+	lookup, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	u, err := s.store.GetUser(lookup, user)
+	cancel()
+	notFound := errors.Is(err, store.ErrNotFound)
+	if err != nil && !notFound {
+		return false, fmt.Errorf("look up user: %w", err)
 	}
-	defer func() { <-s.hashSlots }()
-	u, err := s.store.GetUser(ctx, user)
-	if errors.Is(err, store.ErrNotFound) && s.cfg.Dev {
+	// The queue wait is bounded by LoginQueueWait alone.
+	release, err := s.hashQueue.acquire(context.Background(), host, s.cfg.Limits.LoginQueueWait)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if notFound && s.cfg.Dev {
 		created, cerr := s.createDevUser(ctx, user, password)
 		if cerr != nil || created {
 			return created, cerr
 		}
 		u, err = s.store.GetUser(ctx, user) // made meanwhile by a concurrent login
+		if err != nil {
+			return false, fmt.Errorf("look up user: %w", err)
+		}
+		notFound = false
 	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if notFound {
 		accounts.VerifyDummy(password)
 		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("look up user: %w", err)
 	}
 	ok, err := accounts.Verify(password, u.PasswordHash)
 	if err != nil {
 		return false, fmt.Errorf("verify password of %q: %w", user, err)
 	}
 	return ok, nil
+}
+
+// refuseLogin answers an attempt refused before hashing: server_busy with
+// a jittered retry delay, or login_throttled with the wait.
+func (cl *client) refuseLogin(r *loginRefusal) {
+	cl.srv.metrics.LoginFailures.Inc()
+	if r.busy {
+		retry := busyRetry(cl.srv.cfg.Limits.LoginQueueWait)
+		cl.sendError(protocol.NumLogin, protocol.CodeServerBusy, fmt.Sprintf("%d %s; try again later", retry.Milliseconds(), r.text))
+		return
+	}
+	cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("%s; try again in %s", r.text, max(r.wait, time.Second).Round(time.Second)))
 }
 
 // createDevUser reports false when the account appeared meanwhile.

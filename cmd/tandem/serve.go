@@ -36,6 +36,8 @@ type serveFlags struct {
 	dbRetry             time.Duration
 	limits              server.Limits
 	ws                  wsFlags
+	cluster             clusterFlags
+	clusterCfg          *server.ClusterConfig // nil: one process
 }
 
 // Default client addresses: every interface normally, loopback only in dev
@@ -62,16 +64,17 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.listen, "listen", os.Getenv("TANDEM_LISTEN"), "client address (env TANDEM_LISTEN; default "+defaultListen+", with --dev "+defaultDevListen+")")
 	fs.StringVar(&f.db, "db", envOr("TANDEM_DB", "./tandem.db"), "SQLite file or postgres:// URL (env TANDEM_DB)")
 	fs.BoolVar(&f.dev, "dev", false, "create unknown accounts on first login (samples and quick tries only); listens on loopback unless --listen is given")
-	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", "local"), "this node's name in the store's room list")
+	fs.StringVar(&f.node, "node", envOr("TANDEM_NODE", ""), "this node's name in the store's room list, logs and metrics, unique per database (env TANDEM_NODE; default <hostname>-<listen port>)")
 	fs.StringVar(&f.admin, "admin", envOr("TANDEM_ADMIN", ""), "admin HTTP address: the admin console, /metrics and /healthz (e.g. 127.0.0.1:7778; without a host, loopback); empty: off")
 	fs.BoolVar(&f.adminOpenMetrics, "admin-open-metrics", true, "serve /metrics, /healthz and /debug/pprof on the admin address without an admin login (for Prometheus, health probes, go tool pprof)")
-	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address")
+	fs.BoolVar(&f.pprof, "pprof", false, "serve /debug/pprof on the admin address (its cmdline with database passwords redacted)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves TLS 1.3, or 1.2 with ECDHE AEAD suites only")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&f.dbRetry, "db-retry", time.Minute, "keep retrying a database that is not up yet (refusing connections, starting up) for this long")
 	addWebSocketFlags(fs, &f.ws)
+	addClusterFlags(fs, &f.cluster)
 	l := &f.limits
 	fs.IntVar(&l.MaxLineBytes, "max-line", d.MaxLineBytes, "longest accepted line in bytes")
 	fs.IntVar(&l.MaxRooms, "max-rooms", d.MaxRooms, "live rooms on this node")
@@ -79,21 +82,42 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", d.MaxConnsPerIP, "connections from one address")
 	fs.Float64Var(&l.MessagesPerSecond, "msg-rate", d.MessagesPerSecond, "lines per second per connection (token bucket)")
 	fs.IntVar(&l.MessageBurst, "msg-burst", d.MessageBurst, "line burst per connection")
-	fs.Float64Var(&l.BytesPerSecond, "byte-rate", d.BytesPerSecond, "inbound bytes per second per connection")
+	fs.Float64Var(&l.BytesPerSecond, "byte-rate", d.BytesPerSecond, "inbound bytes per second per connection, discarded over-long lines included")
 	fs.IntVar(&l.ByteBurst, "byte-burst", d.ByteBurst, "inbound byte burst per connection")
-	fs.IntVar(&l.RateStrikes, "rate-strikes", d.RateStrikes, "rate-limit errors before a connection is closed")
+	fs.IntVar(&l.RateStrikes, "rate-strikes", d.RateStrikes, "rate-limit errors and over-long lines before a connection is closed")
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", d.IdleTimeout, "close connections silent for this long")
 	fs.DurationVar(&l.LoginTimeout, "login-timeout", d.LoginTimeout, "time to log in after connecting")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", d.WriteTimeout, "one socket write to a client")
 	fs.IntVar(&l.OutboundSoftBytes, "outbound-soft", d.OutboundSoftBytes, "queued bytes per client after which object updates merge")
 	fs.IntVar(&l.OutboundHardBytes, "outbound-hard", d.OutboundHardBytes, "queued bytes per client after which it is disconnected")
 	fs.IntVar(&l.MaxObjectsPerRoom, "max-objects-per-room", d.MaxObjectsPerRoom, "network objects per room")
-	fs.IntVar(&l.MaxObjectsPerClient, "max-objects-per-client", d.MaxObjectsPerClient, "network objects one client may own")
+	fs.IntVar(&l.MaxObjectsPerClient, "max-objects-per-client", d.MaxObjectsPerClient, "network objects one client may own (checked at instantiate, take, give and approve)")
 	fs.IntVar(&l.MaxStateBytes, "max-state-bytes", d.MaxStateBytes, "merged state bytes per object")
 	fs.IntVar(&l.LoginConcurrency, "login-concurrency", d.LoginConcurrency, "password hashes computed at once")
 	fs.DurationVar(&l.RejoinGrace, "rejoin-grace", d.RejoinGrace, "how long a dropped member stays in its room, inactive, for a resume (0: off, a drop is a leave)")
 	fs.DurationVar(&l.MaxRejoinGrace, "max-rejoin-grace", d.MaxRejoinGrace, "longest rejoin grace a room may ask for when created (2:<room>:<password>:<seconds>); 0: the default")
 	fs.IntVar(&l.MaxInactive, "max-inactive", d.MaxInactive, "inactive members on this node; past it a drop is a leave")
+	// Abuse resistance (PROTOCOL.md "Abuse limits").
+	fs.IntVar(&l.MaxRecipients, "max-recipients", d.MaxRecipients, "ids read from one 3:4/3:5; a member listed twice gets one copy")
+	fs.Float64Var(&l.FanoutBytesPerSecond, "fanout-byte-rate", d.FanoutBytesPerSecond, "bytes/s a client's messages, object commands and join snapshots may queue for others (size x recipients); in debt, its 2, 3 and 10-16 lines are refused")
+	fs.IntVar(&l.FanoutByteBurst, "fanout-byte-burst", d.FanoutByteBurst, "fan-out byte burst per client")
+	fs.IntVar(&l.MaxRoomStateBytes, "max-room-state-bytes", d.MaxRoomStateBytes, "merged state bytes of all objects of a room (bounds the join snapshot; must fit half of --outbound-hard)")
+	fs.Float64Var(&l.JoinsPerSecond, "join-rate", d.JoinsPerSecond, "joins (2:<room>) per second per connection; over it: 9:2:rate_limited")
+	fs.IntVar(&l.JoinBurst, "join-burst", d.JoinBurst, "join burst per connection")
+	fs.IntVar(&l.LoginsInFlightPerAccount, "logins-in-flight-per-account", d.LoginsInFlightPerAccount, "login attempts checked at once per account; more: 9:0:server_busy")
+	fs.IntVar(&l.LoginsInFlightPerAddress, "logins-in-flight-per-address", d.LoginsInFlightPerAddress, "login attempts checked at once per client address; more: 9:0:server_busy")
+	fs.Float64Var(&l.LoginsPerAccountPerSecond, "logins-per-account-rate", d.LoginsPerAccountPerSecond, "successful logins per second per account; more: 9:0:login_throttled")
+	fs.IntVar(&l.LoginAccountBurst, "logins-per-account-burst", d.LoginAccountBurst, "successful login burst per account")
+	fs.Float64Var(&l.LoginsPerAddressPerSecond, "logins-per-address-rate", d.LoginsPerAddressPerSecond, "successful logins per second per client address")
+	fs.IntVar(&l.LoginAddressBurst, "logins-per-address-burst", d.LoginAddressBurst, "successful login burst per client address")
+	fs.DurationVar(&l.LoginQueueWait, "login-queue-wait", d.LoginQueueWait, "longest wait for a password-hashing slot (fair across addresses) before 9:0:server_busy")
+	fs.IntVar(&l.RoomPasswordFailures, "room-password-failures", d.RoomPasswordFailures, "wrong room passwords (2, 5, or a 1:<password> opening nothing) per connection before it backs off (9:<n>:rate_limited)")
+	fs.Float64Var(&l.RoomGuessesPerSecond, "room-guess-rate", d.RoomGuessesPerSecond, "wrong passwords per second per room; over it, connections that guessed wrong wait")
+	fs.IntVar(&l.RoomGuessBurst, "room-guess-burst", d.RoomGuessBurst, "wrong password burst per room")
+	fs.DurationVar(&l.RoomListTTL, "room-list-ttl", d.RoomListTTL, "how stale the room list answering 1 and 5 may be (one database scan per period)")
+	fs.Float64Var(&l.ListsPerSecond, "list-rate", d.ListsPerSecond, "1 and 5 requests per second per connection; over it: 9:<n>:rate_limited")
+	fs.IntVar(&l.ListBurst, "list-burst", d.ListBurst, "1 and 5 burst per connection")
+	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
 	return fs
 }
 
@@ -130,6 +154,9 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 	if l.RejoinGrace == 0 {
 		l.RejoinGrace = -1 // off; a zero in server.Limits means the default
 	}
+	if err := f.limits.Check(); err != nil {
+		return nil, err
+	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
@@ -142,6 +169,11 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 		if f.dev {
 			f.listen = defaultDevListen
 		}
+	}
+	nodeGiven := os.Getenv("TANDEM_NODE") != ""
+	fs.Visit(func(fl *flag.Flag) { nodeGiven = nodeGiven || fl.Name == "node" })
+	if f.clusterCfg, err = f.clusterConfig(nodeGiven); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -222,11 +254,11 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger) error {
 			ln.Close()
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		tlsCfg = serverTLSConfig(cert)
 		ln = tls.NewListener(ln, tlsCfg)
 		log.Info("TLS enabled", "cert", f.tlsCert)
 	}
-	srv := server.New(server.Config{Node: f.node, Dev: f.dev, Limits: f.limits, Logger: log}, st)
+	srv := server.New(server.Config{Node: nodeName(f.node, ln.Addr()), Dev: f.dev, Limits: f.limits, Logger: log, Cluster: f.clusterCfg}, st)
 	if f.admin != "" {
 		stopAdmin, err := startAdmin(f.admin, adminOptions{pprof: f.pprof, openMetrics: f.adminOpenMetrics}, srv, st, log)
 		if err != nil {
@@ -346,7 +378,7 @@ func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Stor
 	if opt.pprof {
 		pp := http.NewServeMux()
 		pp.HandleFunc("/debug/pprof/", pprof.Index)
-		pp.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		pp.HandleFunc("/debug/pprof/cmdline", redactedCmdline(os.Args))
 		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		pp.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		pp.HandleFunc("/debug/pprof/trace", pprof.Trace)

@@ -357,7 +357,7 @@ func eventuallyListed(t *testing.T, c *Client, password string, want RoomCount) 
 		rooms, err := c.ListRooms(ctxT(t), password)
 		require.NoError(ct, err)
 		assert.Contains(ct, rooms, want)
-	}, timeout, 10*time.Millisecond)
+	}, timeout, 100*time.Millisecond) // within the server's 1 rate (--list-rate)
 }
 
 func TestMessages(t *testing.T) {

@@ -236,6 +236,8 @@ static class TandemConsole
             Print("members: " + string.Join(", ", list.ToArray()));
         };
         client.MasterChanged += id => Print("master: " + Who(id));
+        // 20: the server keeps a dropped player in the room for the rejoin grace.
+        client.MemberActivity += (id, active) => Print(active ? Who(id) + " is back" : Who(id) + " dropped (inactive until it resumes or its grace ends)");
         client.MessageReceived += (sender, text) => Print("message from " + Who(sender) + ": " + text);
         client.Error += e =>
         {

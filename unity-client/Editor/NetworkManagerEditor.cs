@@ -18,7 +18,7 @@ namespace Tandem.Editor
             TandemClient client = manager.Client;
             EditorGUILayout.Space();
             EditorGUILayout.LabelField("Connection", EditorStyles.boldLabel);
-            EditorGUILayout.LabelField("State", client.State.ToString());
+            EditorGUILayout.LabelField("State", client.State + (client.IsResuming ? " (resuming the session)" : ""));
             EditorGUILayout.LabelField("Client id", client.ClientId == 0 ? "-" : client.ClientId.ToString());
             EditorGUILayout.LabelField("Room", client.CurrentRoom ?? (client.JoiningRoom != null ? "(joining " + client.JoiningRoom + ")" : "-"));
             if (client.IsInRoom)
@@ -33,7 +33,7 @@ namespace Tandem.Editor
                     foreach (long id in client.MemberIds)
                     {
                         string name = client.GetMemberName(id) ?? "?";
-                        EditorGUILayout.LabelField(id.ToString(), name + (id == client.ClientId ? " (us)" : "") + (id == client.MasterId ? " [master]" : ""));
+                        EditorGUILayout.LabelField(id.ToString(), name + (id == client.ClientId ? " (us)" : "") + (id == client.MasterId ? " [master]" : "") + (client.IsMemberInactive(id) ? " (inactive)" : ""));
                     }
                     EditorGUI.indentLevel--;
                 }

@@ -162,6 +162,9 @@ namespace Tandem.Unity
         public string CurrentRoom { get { return client != null ? client.CurrentRoom : null; } }
         /// <summary>True once the join snapshot is complete.</summary>
         public bool IsRoomReady { get { return client != null && client.IsRoomReady; } }
+
+        /// <summary>True from a drop in a room until the session is resumed or the resume failed (see <see cref="OnConnectionLost"/>).</summary>
+        public bool IsResuming { get { return client != null && client.IsResuming; } }
         public bool IsMaster { get { return client != null && client.IsMaster; } }
 
         /// <summary>A room whose join was sent but not yet confirmed or refused, or null.</summary>
@@ -417,6 +420,35 @@ namespace Tandem.Unity
         /// <summary>The connection ended (<see cref="DisconnectInfo.WillReconnect"/> says whether it comes back).</summary>
         protected virtual void OnClientDisconnected(DisconnectInfo info) { onDisconnected.Invoke(info.Reason); }
 
+        /// <summary>
+        /// The connection dropped in a room and the client resumes: the room, players and
+        /// network objects stay in the scene as they are until <see cref="OnResumed"/> or
+        /// <see cref="OnResumeFailed"/>. Our objects send nothing meanwhile.
+        /// </summary>
+        protected virtual void OnConnectionLost(DisconnectInfo info) { }
+
+        /// <summary>An automatic reconnect is scheduled (attempt number, delay).</summary>
+        protected virtual void OnReconnecting(int attempt, TimeSpan delay) { }
+
+        /// <summary>
+        /// Resumed with the same client id: the room's snapshot was applied onto the scene's
+        /// network objects (owner, generation and state updated, the ones destroyed meanwhile
+        /// despawned, new ones spawned; none re-created).
+        /// </summary>
+        protected virtual void OnResumed(long clientId) { }
+
+        /// <summary>
+        /// The resume failed (grace over, token refused): the room was left here (its objects
+        /// despawned) and the client logs in again and rejoins the room as a new player.
+        /// </summary>
+        protected virtual void OnResumeFailed(string reason) { }
+
+        /// <summary>Another player's connection dropped (<paramref name="active"/> false; it keeps its place and objects for the room's grace) or it resumed (true).</summary>
+        protected virtual void OnPlayerActivity(long clientId, bool active) { }
+
+        /// <summary>True while the player's connection is down and the server keeps its place.</summary>
+        public bool IsPlayerInactive(long clientId) { return client != null && client.IsMemberInactive(clientId); }
+
         /// <summary>A network object appeared here (remote, from the snapshot, or ours confirmed).</summary>
         protected virtual void OnObjectSpawned(NetworkObject networkObject) { }
 
@@ -461,6 +493,23 @@ namespace Tandem.Unity
                 Log("disconnected: " + d);
                 OnClientDisconnected(d);
             };
+            client.ConnectionLost += d =>
+            {
+                Log("connection lost: " + d + "; resuming");
+                OnConnectionLost(d);
+            };
+            client.Reconnecting += OnReconnecting;
+            client.Resumed += id =>
+            {
+                Log("resumed as " + id);
+                OnResumed(id);
+            };
+            client.ResumeFailed += why =>
+            {
+                Log("resume failed: " + why);
+                OnResumeFailed(why);
+            };
+            client.MemberActivity += OnPlayerActivity;
             client.ProtocolViolation += (line, reason) => Debug.LogWarning("[Tandem] ignored a bad server line: " + reason, this);
 
             roomSync = new RoomSync(client, new PrefabFactory(this)) { AutoApproveOwnershipRequests = autoApproveOwnershipRequests };

@@ -17,6 +17,7 @@
 // Roles MOVER and WATCHER: the Unity layer's logic (Tandem.Sync, see SyncRoles.cs) on two
 //   clients: MOVER moves an object, WATCHER interpolates it, takes it over mid-motion and
 //   moves on; neither may see it jump.
+// Role RESUMER: reconnect and resume through a proxy the test cuts (see ResumeRole.cs).
 // Every wait is bounded; a watchdog ends the process after 28 s whatever happens.
 using System;
 using System.Collections.Generic;
@@ -65,6 +66,12 @@ static partial class E2EClient
                 options.TransportFactory = (address, opts) => new Tandem.Transport.PolledTransport(address, new PolledSocket(opts), opts);
                 Console.Error.WriteLine("[" + role + "] polled transport (as on WebGL)");
             }
+            if (role == "RESUMER")
+            {
+                options.AutoReconnect = true;
+                options.ReconnectMinDelay = TimeSpan.FromMilliseconds(100);
+                options.ReconnectMaxDelay = TimeSpan.FromMilliseconds(400);
+            }
             client = new TandemClient(options);
             client.Error += e => { lock (errors) errors.Add(e); Console.Error.WriteLine("[" + role + "] " + e); };
 
@@ -80,6 +87,7 @@ static partial class E2EClient
             else if (role == "B") RoleB(room);
             else if (role == "MOVER") Mover(room);
             else if (role == "WATCHER") Watcher(room);
+            else if (role == "RESUMER") Resumer(room);
             else Finish(false, "unknown role " + role);
             Finish(true, null);
         }

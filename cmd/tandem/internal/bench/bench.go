@@ -43,9 +43,9 @@ With --ws the same load also runs over WebSocket to the same server
 systems N times in turn, so a noisy machine affects them alike.
 
 Several --addr servers, separated by commas, get the TCP connections in
-turn (player i of the run on server i mod n), as a cluster would spread a
-room's members over its nodes. This prepares for a cluster: single servers
-do not share rooms, so between them nothing is delivered. Server CPU and
+turn (player i of the run on server i mod n), spreading each room's members
+over the nodes of a cluster (tandem serve --cluster). Independent servers
+do not share rooms: between them nothing is delivered. Server CPU and
 memory are those of the first server.
 
 Idle mode (--idle C): C logged-in connections that only keep alive; reports
@@ -90,7 +90,7 @@ type benchConfig struct {
 func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	c := &benchConfig{}
 	fs := flag.NewFlagSet("tandem bench", flag.ContinueOnError)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address HOST:PORT, or several separated by commas: connection i goes to the (i mod n)th (preparation for a cluster; server figures come from the first)")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:7777", "Tandem server address HOST:PORT, or several separated by commas: connection i goes to the (i mod n)th, e.g. the nodes of a cluster (server figures come from the first)")
 	fs.StringVar(&c.wsURL, "ws", "", "also run the load over WebSocket to this endpoint of the same server (ws://HOST:PORT/ws, served with tandem serve --ws-listen)")
 	fs.StringVar(&c.natsAddr, "nats", "", "also run the load through this NATS server (HOST:PORT)")
 	fs.IntVar(&c.rooms, "rooms", 8, "rooms (R)")

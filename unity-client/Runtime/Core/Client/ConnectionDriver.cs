@@ -17,6 +17,7 @@ namespace Tandem
         bool reconnectAllowed;
         int attempt;
         long nextReconnectMs;
+        TimeSpan retryHint;   // a server_busy answer's delay: the next attempt waits at least this long
 
         public ConnectionDriver(TandemClientOptions options) { this.options = options; }
 
@@ -63,6 +64,19 @@ namespace Tandem
 
         /// <summary>No automatic reconnect after this connection (bad credentials, replaced session, ...).</summary>
         public void ForbidReconnect() { reconnectAllowed = false; }
+
+        /// <summary>
+        /// Ends the current connection at once (nothing flushed, no report follows) so that the
+        /// next attempt, scheduled by the caller, waits at least <paramref name="retryAfter"/>
+        /// (a <c>server_busy</c> answer's delay). Reconnecting stays allowed.
+        /// </summary>
+        public void Abort(TimeSpan retryAfter)
+        {
+            retryHint = retryAfter;
+            var t = transport;
+            transport = null;
+            if (t != null) t.Close(TimeSpan.Zero);
+        }
 
         /// <summary>Logged in: the backoff starts over.</summary>
         public void ResetBackoff() { attempt = 0; }
@@ -119,11 +133,15 @@ namespace Tandem
             {
                 State = ClientState.Disconnected;
                 IsReconnect = false;
+                retryHint = TimeSpan.Zero;
                 attemptNumber = attempt;
                 return false;
             }
             double ms = options.ReconnectMinDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 20));
             ms = Math.Min(ms, options.ReconnectMaxDelay.TotalMilliseconds);
+            // The server asked for a pause: never come back sooner than it said.
+            ms = Math.Max(ms, retryHint.TotalMilliseconds);
+            retryHint = TimeSpan.Zero;
             delay = TimeSpan.FromMilliseconds(ms);
             attempt++;
             attemptNumber = attempt;

@@ -14,6 +14,9 @@ namespace Tandem
         readonly Dictionary<long, string> members = new Dictionary<long, string>();
         readonly List<long> memberOrder = new List<long>();
         readonly HashSet<long> arrivedAfterUs = new HashSet<long>();
+        readonly HashSet<long> inactive = new HashSet<long>();
+        // While a resume's join lines arrive: the members they named, and who was inactive before.
+        HashSet<long> confirmed, inactiveBefore;
 
         /// <summary>List requests in the order sent (the server answers them in order).</summary>
         public readonly Queue<RoomListRequest> ListRequests = new Queue<RoomListRequest>();
@@ -36,6 +39,57 @@ namespace Tandem
         public bool TryGetName(long id, out string name) { return members.TryGetValue(id, out name); }
 
         public bool ArrivedAfterUs(long id) { return arrivedAfterUs.Contains(id); }
+
+        /// <summary>True while the member's connection is down and the server keeps its place (<c>20:&lt;id&gt;:inactive</c>).</summary>
+        public bool IsInactive(long id) { return inactive.Contains(id); }
+
+        /// <summary>Applies a <c>20</c> line; true if it changed what we knew.</summary>
+        public bool SetActive(long id, bool active)
+        {
+            if (!members.ContainsKey(id)) return false;
+            return active ? inactive.Remove(id) : inactive.Add(id);
+        }
+
+        /// <summary>True between a resume's <c>0</c> answer and its <c>17</c>.</summary>
+        public bool Resyncing { get { return confirmed != null; } }
+
+        /// <summary>A resume succeeded: its join lines will name every member again (and flag the inactive ones).</summary>
+        public void BeginResync(long self)
+        {
+            confirmed = new HashSet<long> { self };
+            inactiveBefore = new HashSet<long>(inactive);
+            inactive.Clear();
+        }
+
+        /// <summary>A resume's join line for a member we know: kept without an event. False if it is new to us.</summary>
+        public bool Confirm(long id)
+        {
+            if (confirmed == null) return false;
+            confirmed.Add(id);
+            return members.ContainsKey(id);
+        }
+
+        /// <summary>A resume's join lines are complete: the members they did not name (they left meanwhile), and those active again.</summary>
+        public void EndResync(List<long> gone, List<long> activeAgain)
+        {
+            if (confirmed == null) return;
+            foreach (long id in memberOrder)
+                if (!confirmed.Contains(id)) gone.Add(id);
+            foreach (long id in inactiveBefore)
+                if (confirmed.Contains(id) && !inactive.Contains(id)) activeAgain.Add(id);
+            confirmed = inactiveBefore = null;
+        }
+
+        /// <summary>The connection dropped and we keep the room for a resume: a <c>5</c> in flight will never be answered.</summary>
+        public void ConnectionLost() { whoPending = whoDirty = false; }
+
+        /// <summary>The connection dropped again before the resume's join lines were complete: what we knew stays.</summary>
+        public void AbortResync()
+        {
+            if (confirmed == null) return;
+            foreach (long id in inactiveBefore) inactive.Add(id);
+            confirmed = inactiveBefore = null;
+        }
 
         /// <summary>Our own join line: a fresh member list holding only us.</summary>
         public void Enter(string room, long self, string selfName)
@@ -76,6 +130,7 @@ namespace Tandem
             members.Remove(id);
             memberOrder.Remove(id);
             arrivedAfterUs.Remove(id);
+            inactive.Remove(id);
         }
 
         /// <summary>Applies a <c>5</c> reply for the current room; returns the members whose name changed (or null).</summary>
@@ -150,6 +205,8 @@ namespace Tandem
             members.Clear();
             memberOrder.Clear();
             arrivedAfterUs.Clear();
+            inactive.Clear();
+            confirmed = inactiveBefore = null;
         }
     }
 

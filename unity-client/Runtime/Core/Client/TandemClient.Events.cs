@@ -152,7 +152,12 @@ namespace Tandem
         public event Action<DisconnectInfo> Disconnected;
         /// <summary>An automatic reconnect is scheduled (attempt number, delay).</summary>
         public event Action<int, TimeSpan> Reconnecting;
-        /// <summary><c>20</c>: a member's connection dropped and it may resume (id, false), or it resumed (id, true). It stays a member meanwhile.</summary>
+        /// <summary>
+        /// <c>20</c>: a member's connection dropped and it may resume (id, false), or it resumed
+        /// (id, true). It stays a member meanwhile, with its objects; see <see cref="IsMemberInactive"/>.
+        /// Also raised for the inactive members named in a join's lines, and at the end of our own
+        /// resume for members who came back while we were away.
+        /// </summary>
         public event Action<long, bool> MemberActivity;
         /// <summary><c>22</c>: a system message from the server's operator (to everyone, or to our room).</summary>
         public event Action<string> SystemMessage;

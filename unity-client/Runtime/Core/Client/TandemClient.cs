@@ -45,12 +45,13 @@ namespace Tandem
         /// <summary>The server address in use (tcp://, tls://, ws:// or wss://), or null before Connect.</summary>
         public ServerAddress ServerAddress { get { return connection.Address; } }
 
-        /// <summary>Our client id (0 before login). New for every login.</summary>
+        /// <summary>Our client id (0 before login). New for every login; a resume keeps it.</summary>
         public long ClientId { get; private set; }
 
         /// <summary>
-        /// The resume token the server gave with this login (<c>0:&lt;id&gt;::&lt;token&gt;</c>), or null
-        /// when it offers none. This client reconnects by logging in again; it does not resume.
+        /// The resume token the server gave with this login or resume (<c>0:&lt;id&gt;::&lt;token&gt;</c>),
+        /// or null when it offers none. Kept in memory only; after a drop the automatic reconnect
+        /// presents it (<c>19</c>) to get the same id, room and objects back.
         /// </summary>
         public string ResumeToken { get; private set; }
 
@@ -184,6 +185,7 @@ namespace Tandem
         {
             room.JoinRoom = room.RejoinRoom = null;
             SendLine(ClientLines.Leave());
+            leaveSent = room.Current != null;
         }
 
         /// <summary><c>5</c> (current room), <c>5:room</c> or <c>5:room:password</c>; the answer raises WhoReceived.</summary>
@@ -207,7 +209,7 @@ namespace Tandem
         {
             DispatchEvents();
             if (connection.ReconnectIfDue() && user != null)
-                SendLine(ClientLines.Login(user, password)); // queued now, written as soon as the connection is up
+                SendReconnectLine(); // queued now, written as soon as the connection is up
         }
 
         /// <summary>
@@ -311,6 +313,7 @@ namespace Tandem
                 case MessageNumber.Master:
                 {
                     var m = (MasterLine)line;
+                    if (room.Resyncing && room.MasterId == m.ClientId) break; // a resume's join lines: unchanged
                     room.MasterId = m.ClientId;
                     if (MasterChanged != null) MasterChanged(m.ClientId);
                     break;
@@ -324,6 +327,11 @@ namespace Tandem
                 case MessageNumber.Ready:
                 {
                     var m = (RoomReadyLine)line;
+                    if (room.Resyncing && m.Room == room.Current)
+                    {
+                        EndResume();
+                        break;
+                    }
                     Objects.EndSnapshot();
                     room.IsReady = true;
                     if (RoomReady != null) RoomReady(m.Room, m.ObjectCount);
@@ -332,7 +340,7 @@ namespace Tandem
                 case MessageNumber.Activity:
                 {
                     var m = (ActivityLine)line;
-                    if (room.IsMember(m.ClientId) && MemberActivity != null) MemberActivity(m.ClientId, m.Active);
+                    if (room.SetActive(m.ClientId, m.Active) && MemberActivity != null) MemberActivity(m.ClientId, m.Active);
                     break;
                 }
                 case MessageNumber.System:
@@ -347,6 +355,11 @@ namespace Tandem
 
         void OnLoggedIn(SessionStartedLine m)
         {
+            if (resumeSent)
+            {
+                OnResumeAnswered(m);
+                return;
+            }
             ClientId = m.ClientId;
             ResumeToken = m.ResumeToken.Length > 0 ? m.ResumeToken : null;
             connection.State = ClientState.LoggedIn;
@@ -376,6 +389,22 @@ namespace Tandem
 
         void OnMember(MemberLine m)
         {
+            if (room.Resyncing && !m.IsLeave && m.Room == room.Current)
+            {
+                // A resume's join lines: members we know stay as they are, without events.
+                if (m.ClientId == ClientId)
+                {
+                    RequestMembers();
+                    return;
+                }
+                if (room.Confirm(m.ClientId)) return;
+            }
+            else if (room.Resyncing && m.ClientId == ClientId && !m.IsLeave)
+            {
+                // Resumed in another room (a join we sent just before the drop was done): the
+                // session is back; what follows is that room's ordinary join.
+                EndResumeElsewhere();
+            }
             if (m.ClientId == ClientId)
             {
                 if (m.IsLeave)
@@ -393,25 +422,30 @@ namespace Tandem
             if (room.Current == null) return;
             if (m.IsLeave)
             {
-                string name;
-                if (!room.TryGetName(m.ClientId, out name)) return;
-                bool arrived = room.ArrivedAfterUs(m.ClientId);
-                // Raised while the leaver is still a member, so handlers can look up its name.
-                try
-                {
-                    if (PlayerLeft != null) PlayerLeft(m.ClientId);
-                    if (MemberLeft != null) MemberLeft(new MemberEventArgs(m.ClientId, name, arrived));
-                }
-                finally
-                {
-                    room.RemoveMember(m.ClientId);
-                }
+                RaiseLeft(m.ClientId);
                 return;
             }
             bool newArrival = room.AddMember(m.ClientId, ClientId);
             RequestMembers();
             if (PlayerJoined != null) PlayerJoined(m.ClientId);
             if (MemberJoined != null) MemberJoined(new MemberEventArgs(m.ClientId, GetMemberName(m.ClientId), newArrival));
+        }
+
+        void RaiseLeft(long id)
+        {
+            string name;
+            if (!room.TryGetName(id, out name)) return;
+            bool arrived = room.ArrivedAfterUs(id);
+            // Raised while the leaver is still a member, so handlers can look up its name.
+            try
+            {
+                if (PlayerLeft != null) PlayerLeft(id);
+                if (MemberLeft != null) MemberLeft(new MemberEventArgs(id, name, arrived));
+            }
+            finally
+            {
+                room.RemoveMember(id);
+            }
         }
 
         void RequestMembers()
@@ -445,6 +479,11 @@ namespace Tandem
         void OnError(ErrorLine m)
         {
             var err = new TandemError(m.Command, m.CommandNumber, m.Code, m.Text);
+            if (OnResumeError(err))
+            {
+                if (Error != null) Error(err);
+                return;
+            }
             switch (err.CommandNumber)
             {
                 case MessageNumber.Who:
@@ -460,6 +499,13 @@ namespace Tandem
                 case MessageNumber.Login:
                     // Retrying the same credentials cannot succeed.
                     if (err.Code == ErrorCode.BadCredentials || err.Code == ErrorCode.Banned) connection.ForbidReconnect();
+                    // Busy: the reconnect's login comes back no sooner than the server asks.
+                    else if (err.Code == ErrorCode.ServerBusy && connection.IsReconnect)
+                    {
+                        try { if (Error != null) Error(err); }
+                        finally { RetryLater(err); }
+                        return;
+                    }
                     break;
                 case MessageNumber.Join:
                     room.JoinRefused(err.Code);
@@ -500,6 +546,7 @@ namespace Tandem
 
         void LeaveRoomState()
         {
+            leaveSent = false;
             string left = room.Leave();
             Objects.Clear();
             if (left != null && RoomLeft != null) RoomLeft(left);
@@ -508,6 +555,8 @@ namespace Tandem
         void OnConnectionEnded(string reason)
         {
             string code = connection.ClosingCode;
+            if (KeepForResume(reason, code)) return;
+            if (resuming) FailResume("the connection ended: " + reason + (code != null ? " [" + code + "]" : ""));
             room.Joining = null;
             room.ListRequests.Clear(); // their answers will never come
             LeaveRoomState();

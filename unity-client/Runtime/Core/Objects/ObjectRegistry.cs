@@ -28,6 +28,7 @@ namespace Tandem
         readonly List<ObjectRecord> scratch = new List<ObjectRecord>();
         readonly Delta delta = new Delta();
         long tokenCounter;
+        HashSet<string> resyncSeen;   // during a resume's snapshot: the ids it named
 
         public ObjectRegistry(ILineSink sink)
         {
@@ -65,6 +66,12 @@ namespace Tandem
         public bool InSnapshot { get; private set; }
 
         public int Count { get { return objects.Count; } }
+
+        /// <summary>
+        /// True while the connection is down and the client resumes: the objects stay as they
+        /// were, nothing is sent (updates wait in their dirty flags), instantiating throws.
+        /// </summary>
+        public bool Suspended { get; internal set; }
 
         public int PendingCount { get { return pending.Count; } }
 
@@ -127,6 +134,7 @@ namespace Tandem
         public ObjectRecord Instantiate(string prefab, OwnershipMode mode, ObjectLifetime lifetime, DeltaWriter initialState)
         {
             if (sink.LocalClientId == 0) throw new InvalidOperationException("log in and join a room before instantiating");
+            if (Suspended) throw new InvalidOperationException("the connection is being resumed; instantiate after the client's Resumed event");
             string mask = "0", data = "";
             if (initialState != null && !initialState.IsEmpty)
             {
@@ -159,7 +167,7 @@ namespace Tandem
         public bool SendUpdate(ObjectRecord obj, DeltaWriter update, bool ordered)
         {
             if (obj == null || update == null || update.IsEmpty) return false;
-            if (obj.IsPending || obj.IsDestroyed || obj.Owner != sink.LocalClientId) return false;
+            if (obj.IsPending || obj.IsDestroyed || obj.Owner != sink.LocalClientId || Suspended) return false;
             update.Validate();
             string mask = update.MaskText, data = update.DataText;
             delta.SetRaw(update.Mask, update.Writer.Buffer, 0, update.Writer.Length);
@@ -204,6 +212,49 @@ namespace Tandem
         public void BeginSnapshot() { InSnapshot = true; }
 
         public void EndSnapshot() { InSnapshot = false; }
+
+        /// <summary>
+        /// A resume's snapshot begins: its <c>10</c> lines are applied onto the objects we have
+        /// (same record instances: owner, generation and full state), unknown ids are spawned.
+        /// </summary>
+        internal void BeginResync()
+        {
+            InSnapshot = true;
+            resyncSeen = new HashSet<string>();
+        }
+
+        /// <summary>
+        /// The resume's snapshot is complete (<c>17</c>): objects it did not name were destroyed
+        /// meanwhile, and an instantiate it did not echo never reached the server; both are
+        /// dropped here (<see cref="Destroyed"/>).
+        /// </summary>
+        internal void EndResync()
+        {
+            InSnapshot = false;
+            if (resyncSeen == null) return;
+            scratch.Clear();
+            foreach (var o in objects.Values)
+                if (!resyncSeen.Contains(o.Id)) scratch.Add(o);
+            resyncSeen = null;
+            foreach (var o in scratch) objects.Remove(o.Id);
+            foreach (var o in pending.Values) scratch.Add(o);
+            pending.Clear();
+            foreach (var o in scratch)
+            {
+                o.IsDestroyed = true;
+                o.IsPending = false;
+            }
+            if (Destroyed != null)
+                foreach (var o in scratch) Destroyed(o);
+            scratch.Clear();
+        }
+
+        /// <summary>The connection dropped again during a resume's snapshot: what we have stays.</summary>
+        internal void AbortResync()
+        {
+            InSnapshot = false;
+            resyncSeen = null;
+        }
 
         /// <summary>Applies an object line (<c>10</c>..<c>16</c>). Returns false for other lines.</summary>
         /// <exception cref="BadDeltaException">a spawn or update whose delta does not decode (nothing changes).</exception>
@@ -257,13 +308,17 @@ namespace Tandem
             ObjectRecord obj;
             long creator;
             LineCodec.TryGetCreator(m.ObjectId, out creator);
+            if (resyncSeen != null) resyncSeen.Add(m.ObjectId);
             if (objects.TryGetValue(m.ObjectId, out obj))
             {
-                // Already known (should not happen): take the server's view as a full refresh.
+                // Known: a resume's snapshot (or a repeated spawn) is a full refresh of the same
+                // object, never a destroy and re-create.
+                long previous = obj.Owner;
                 obj.Owner = m.Owner;
                 obj.Generation = m.Generation;
                 obj.State.Clear();
                 obj.State.Merge(delta);
+                if (previous != m.Owner && OwnerChanged != null) OwnerChanged(obj, previous);
                 if (Updated != null) Updated(obj, delta);
                 return;
             }
@@ -330,6 +385,7 @@ namespace Tandem
             objects.Clear();
             pending.Clear();
             InSnapshot = false;
+            resyncSeen = null;
             foreach (var o in scratch)
             {
                 o.IsDestroyed = true;

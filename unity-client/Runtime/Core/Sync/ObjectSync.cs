@@ -147,6 +147,16 @@ namespace Tandem.Sync
             }
         }
 
+        /// <summary>
+        /// After a resume, owner side: every field is sent again at once, so what changed here
+        /// while the connection was down (and what was lost in flight) reaches the others.
+        /// </summary>
+        public void ResendAll()
+        {
+            nextSendTime = 0;
+            foreach (var p in parts) p.Fields.SetAllDirty();
+        }
+
         /// <summary>The owner changed: a new owner sends at once; every part hears of it.</summary>
         public void OwnerChanged()
         {
@@ -163,6 +173,7 @@ namespace Tandem.Sync
         {
             var r = Record;
             if (r == null || !r.IsMine || r.IsPending || r.IsDestroyed) return false;
+            if (r.Registry.Suspended) return false; // resuming: the dirty flags wait
             if (now < nextSendTime) return false;
             nextSendTime = now + 1.0 / sendRate;
             deltaWriter.Clear();

@@ -62,6 +62,12 @@ namespace Tandem.Sync
             this.factory = factory;
             ObjectRegistry reg = client.Objects;
             reg.Spawned += OnSpawned;
+            // Resumed: the snapshot was applied onto the same objects; ours send their full state.
+            client.Resumed += id =>
+            {
+                foreach (var o in objects)
+                    if (o.Record != null && o.Record.IsMine && !o.Record.IsPending) o.ResendAll();
+            };
             reg.Updated += (record, delta) =>
             {
                 var sync = record.Tag as ObjectSync;

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+)
+
+// Login abuse resistance (PROTOCOL.md "Abuse limits", DESIGN.md "Logins
+// under attack"). Everything here decides before a password is hashed, so
+// a refused attempt costs a map lookup, not an argon2id run.
+
+// errHashBusy: no hashing slot came free within Limits.LoginQueueWait, or
+// the queue is full. Answered server_busy, never store_unavailable: the
+// database is fine, the server is busy.
+var errHashBusy = errors.New("password hashing queue is busy")
+
+// loginGate counts the attempts in flight (admitted, not yet answered) per
+// account and per address, and the successful logins per account and per
+// address. A second login replaces the first session anyway, so a stream
+// of correct logins is as much a flood as a stream of guesses.
+type loginGate struct {
+	lim *Limits
+	now func() time.Time
+
+	mu         sync.Mutex
+	inAccount  map[string]int
+	inAddress  map[string]int
+	okAccount  map[string]*rate.Limiter
+	okAddress  map[string]*rate.Limiter
+	maxTracked int
+}
+
+func newLoginGate(lim *Limits, now func() time.Time) *loginGate {
+	return &loginGate{
+		lim: lim, now: now,
+		inAccount:  make(map[string]int),
+		inAddress:  make(map[string]int),
+		okAccount:  make(map[string]*rate.Limiter),
+		okAddress:  make(map[string]*rate.Limiter),
+		maxTracked: 100000,
+	}
+}
+
+// loginRefusal says why an attempt was not admitted.
+type loginRefusal struct {
+	busy bool          // server_busy (in flight) rather than login_throttled (success rate)
+	wait time.Duration // for login_throttled
+	text string
+}
+
+// admit lets an attempt for user from host go ahead, or says why not. The
+// caller must call the returned done exactly once when admitted.
+func (g *loginGate) admit(user, host string) (done func(), refusal *loginRefusal) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.inAccount[user] >= g.lim.LoginsInFlightPerAccount {
+		return nil, &loginRefusal{busy: true, text: "another login for this account is being checked"}
+	}
+	if g.inAddress[host] >= g.lim.LoginsInFlightPerAddress {
+		return nil, &loginRefusal{busy: true, text: "too many logins from your address are being checked"}
+	}
+	now := g.now()
+	for _, l := range []*rate.Limiter{g.okAccount[user], g.okAddress[host]} {
+		if l != nil && l.TokensAt(now) < 1 {
+			wait := time.Duration((1 - l.TokensAt(now)) / float64(l.Limit()) * float64(time.Second))
+			return nil, &loginRefusal{wait: wait, text: "too many logins for this account or from your address"}
+		}
+	}
+	g.inAccount[user]++
+	g.inAddress[host]++
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		decr(g.inAccount, user)
+		decr(g.inAddress, host)
+	}, nil
+}
+
+func decr(m map[string]int, k string) {
+	if m[k] <= 1 {
+		delete(m, k)
+	} else {
+		m[k]--
+	}
+}
+
+// succeeded spends one successful login of user and of host.
+func (g *loginGate) succeeded(user, host string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	g.spend(g.okAccount, user, g.lim.LoginsPerAccountPerSecond, g.lim.LoginAccountBurst, now)
+	g.spend(g.okAddress, host, g.lim.LoginsPerAddressPerSecond, g.lim.LoginAddressBurst, now)
+}
+
+func (g *loginGate) spend(m map[string]*rate.Limiter, key string, r float64, burst int, now time.Time) {
+	l := m[key]
+	if l == nil {
+		if len(m) >= g.maxTracked {
+			g.pruneFull(m, now)
+		}
+		l = rate.NewLimiter(rate.Limit(r), burst)
+		m[key] = l
+	}
+	l.AllowN(now, 1)
+}
+
+// pruneFull forgets limiters that have refilled: they say nothing.
+func (g *loginGate) pruneFull(m map[string]*rate.Limiter, now time.Time) {
+	for k, l := range m {
+		if l.TokensAt(now) >= float64(l.Burst()) {
+			delete(m, k)
+		}
+	}
+}
+
+func (g *loginGate) sweep() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	g.pruneFull(g.okAccount, now)
+	g.pruneFull(g.okAddress, now)
+}
+
+// hashQueue hands out the password-hashing slots fairly across client
+// addresses: waiters queue per address and a freed slot goes to the next
+// address in turn, so one address with a hundred logins waiting delays
+// another address's one login by at most one hash per busy address.
+type hashQueue struct {
+	mu         sync.Mutex
+	free       int
+	waiting    map[string][]*hashWaiter
+	order      []string // addresses with waiters, in turn order
+	total      int
+	maxWaiting int
+	gauge      prometheus.Gauge // total
+}
+
+type hashWaiter struct {
+	ready   chan struct{}
+	granted bool
+}
+
+func newHashQueue(slots, maxWaiting int, gauge prometheus.Gauge) *hashQueue {
+	return &hashQueue{free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting, gauge: gauge}
+}
+
+// acquire waits at most wait for a slot; errHashBusy after that or when
+// the queue is full. The returned release frees the slot.
+func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration) (release func(), err error) {
+	q.mu.Lock()
+	if q.free > 0 && q.total == 0 {
+		q.free--
+		q.mu.Unlock()
+		return q.release, nil
+	}
+	if q.total >= q.maxWaiting {
+		q.mu.Unlock()
+		return nil, errHashBusy
+	}
+	w := &hashWaiter{ready: make(chan struct{})}
+	if len(q.waiting[host]) == 0 {
+		q.order = append(q.order, host)
+	}
+	q.waiting[host] = append(q.waiting[host], w)
+	q.total++
+	q.gauge.Set(float64(q.total))
+	q.mu.Unlock()
+
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-w.ready:
+		return q.release, nil
+	case <-t.C:
+		err = errHashBusy
+	case <-ctx.Done():
+		// Still the queue, not the store, that made the attempt late.
+		err = fmt.Errorf("wait for a hashing slot: %w (%w)", errHashBusy, ctx.Err())
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if w.granted { // granted while timing out: take it after all
+		return q.release, nil
+	}
+	q.removeLocked(host, w)
+	return nil, err
+}
+
+func (q *hashQueue) removeLocked(host string, w *hashWaiter) {
+	ws := q.waiting[host]
+	for i, x := range ws {
+		if x == w {
+			ws = append(ws[:i], ws[i+1:]...)
+			q.total--
+			q.gauge.Set(float64(q.total))
+			break
+		}
+	}
+	if len(ws) > 0 {
+		q.waiting[host] = ws
+		return
+	}
+	delete(q.waiting, host)
+	for i, h := range q.order {
+		if h == host {
+			q.order = append(q.order[:i], q.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// release gives the slot to the first waiter of the next address in turn.
+func (q *hashQueue) release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.order) == 0 {
+		q.free++
+		return
+	}
+	host := q.order[0]
+	q.order = q.order[1:]
+	ws := q.waiting[host]
+	w := ws[0]
+	if ws = ws[1:]; len(ws) > 0 {
+		q.waiting[host] = ws
+		q.order = append(q.order, host) // to the back of the turn
+	} else {
+		delete(q.waiting, host)
+	}
+	q.total--
+	q.gauge.Set(float64(q.total))
+	w.granted = true
+	close(w.ready)
+}
+
+// busyRetry is the retry hint of a server_busy answer: about a queue wait,
+// jittered so that refused clients do not come back in step.
+func busyRetry(wait time.Duration) time.Duration {
+	return wait/2 + rand.N(wait)
+}
