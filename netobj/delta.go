@@ -77,6 +77,22 @@ func DecodeDelta(mask, data []byte) (Delta, error) {
 }
 
 // parseMask reads 1..16 hex digits of either case.
+// CanonicalMask reports whether a mask that parses is written as
+// Delta.AppendMask writes it (lower-case hex, no leading zeros), so the
+// wire bytes of a decoded delta can be relayed as they are: the data of a
+// delta that decodes is always canonical (strict, padded base64).
+func CanonicalMask(b []byte) bool {
+	if len(b) == 0 || (b[0] == '0' && len(b) > 1) {
+		return false
+	}
+	for _, ch := range b {
+		if ch >= 'A' && ch <= 'F' {
+			return false
+		}
+	}
+	return true
+}
+
 func parseMask(b []byte) (uint64, error) {
 	if len(b) == 0 {
 		return 0, fmt.Errorf("empty mask: %w", ErrBadDelta)

@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"testing"
 
+	"github.com/tandemnet/tandem/netobj"
 	"github.com/tandemnet/tandem/protocol"
 )
 
@@ -102,4 +103,26 @@ func BenchmarkAppendError(b *testing.B) {
 	for b.Loop() {
 		buf = protocol.AppendError(buf[:0], protocol.NumMessage, protocol.CodeRateLimited, "message rate limit exceeded; the line was dropped")
 	}
+}
+
+// BenchmarkAppendUpdated compares encoding a relayed update from its
+// decoded delta with copying its validated wire form (AppendUpdatedRaw).
+func BenchmarkAppendUpdated(b *testing.B) {
+	mask, data := []byte("7"), []byte("k8o/gAAAykAAAADKQEAAAJTKAAAAAMoAAAAAygAAAADKP4AAAMo/gAAA")
+	d, err := netobj.DecodeDelta(mask, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := netobj.ID{Creator: 3, Counter: 9}
+	buf := make([]byte, 0, 256)
+	b.Run("encode", func(b *testing.B) {
+		for b.Loop() {
+			buf = protocol.AppendUpdated(buf[:0], id, 1, d)
+		}
+	})
+	b.Run("raw", func(b *testing.B) {
+		for b.Loop() {
+			buf = protocol.AppendUpdatedRaw(buf[:0], id, 1, mask, data)
+		}
+	})
 }

@@ -85,6 +85,17 @@ func AppendUpdated(dst []byte, id netobj.ID, gen uint32, d netobj.Delta) []byte 
 	return appendDelta(dst, d)
 }
 
+// AppendUpdatedRaw is AppendUpdated from the wire form of an already
+// validated delta whose mask is canonical (netobj.CanonicalMask): the
+// relay copies the bytes instead of encoding them again.
+func AppendUpdatedRaw(dst []byte, id netobj.ID, gen uint32, mask, data []byte) []byte {
+	dst = id.AppendText(append(Begin(dst, NumUpdate), ':'))
+	dst = FieldInt(dst, int64(gen))
+	dst = append(append(dst, ':'), mask...)
+	dst = append(append(dst, ':'), data...)
+	return End(dst)
+}
+
 func appendDelta(dst []byte, d netobj.Delta) []byte {
 	dst = d.AppendMask(append(dst, ':'))
 	dst = d.AppendData(append(dst, ':'))

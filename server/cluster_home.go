@@ -26,7 +26,7 @@ type remoteOutbox struct {
 	room *room // the room it entered; guarded by that room's lock
 }
 
-func (o *remoteOutbox) deliver(r *room, f outFrame) {
+func (o *remoteOutbox) deliver(r *room, f outFrame, _ *deliveryBatch) {
 	o.c.sendDeliver(o.node, r, 0, []int64{o.id}, f)
 }
 
@@ -129,7 +129,7 @@ func (c *cluster) sendDeliver(node string, r *room, skip int64, targets []int64,
 
 // broadcast is room.broadcast in a cluster: local members get f as on one
 // node; each other node with members gets it once and fans it out itself.
-func (c *cluster) broadcast(r *room, ms []*member, skip *member, f outFrame) {
+func (c *cluster) broadcast(r *room, ms []*member, skip *member, f outFrame, via *deliveryBatch) {
 	var buf [8]string
 	nodes := buf[:0]
 	for _, m := range ms {
@@ -142,7 +142,7 @@ func (c *cluster) broadcast(r *room, ms []*member, skip *member, f outFrame) {
 			}
 			continue
 		}
-		m.out.deliver(r, f)
+		m.out.deliver(r, f, via)
 	}
 	var skipID int64
 	if skip != nil {

@@ -186,7 +186,7 @@ func (c *cluster) onDeliver(from string, r *wireReader) {
 		if id == skip || (targets != nil && !containsID(targets, id)) {
 			continue
 		}
-		cl.conn.deliver(v.ph, f)
+		cl.conn.deliver(v.ph, f, nil)
 	}
 }
 

@@ -18,8 +18,9 @@ import (
 )
 
 // readBufferSize is the per-connection read buffer. Lines longer than it are
-// assembled in a separate buffer up to MaxLineBytes, so an idle connection
-// costs only this much.
+// assembled in a separate buffer up to MaxLineBytes. On plain TCP (Linux)
+// the buffer is taken from a pool only while there are bytes to read, so
+// an idle connection holds none (idleread_*.go).
 const readBufferSize = 2 << 10
 
 // outFrame is one queued line. b is shared with every other recipient of
@@ -67,6 +68,9 @@ type conn struct {
 	limMsgs *rate.Limiter
 	inBytes *byteBudget // inbound line bytes, discarded over-long lines included
 	strikes int
+	// out collects the recipients of this reader's relays until its read
+	// buffer is drained (deliver.go).
+	out deliveryBatch
 
 	// fanout is charged for what this client's commands queue for others
 	// and for its join snapshots (budget.go); any goroutine.
@@ -84,9 +88,16 @@ type conn struct {
 	closeCode    protocol.Code // why the server closed it; "" when the peer went
 
 	writerRunning bool // guarded by mu
-	lastWrite     atomic.Int64
-	flushSig      chan struct{}
-	park          chan struct{}
+	// writing is set while one goroutine (the writer, or a sender's reader
+	// in deliver.go) writes a batch: one write at a time, in queue order.
+	writing bool // guarded by mu
+	// batchedBy is the delivery batch that last recorded this conn; its
+	// flush wakes or writes it.
+	batchedBy *deliveryBatch // guarded by mu
+	direct    *directWriter  // nil unless a plain TCP socket
+	lastWrite atomic.Int64
+	flushSig  chan struct{}
+	park      chan struct{}
 	// writerDone is closed when the writer has closed the socket.
 	writerDone chan struct{}
 }
@@ -107,6 +118,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.log = s.log.With("remote", c.remote)
 	c.tr = s.tcpTransport
+	c.direct = newDirectWriter(nc)
 	c.lastRead.Store(s.clock.Load())
 	if k, ok := nc.(interface{ setKeepAlive(func()) }); ok {
 		// The transport's own pings (WebSocket) count as traffic, like "7".
@@ -132,8 +144,20 @@ func (c *conn) run() {
 	<-c.writerDone
 }
 
+// lineSource is bufio.Reader's line reading, or lineReader's.
+type lineSource interface {
+	ReadSlice(delim byte) ([]byte, error)
+	Buffered() int
+}
+
 func (c *conn) readLoop() {
-	br := bufio.NewReaderSize(c.nc, readBufferSize)
+	var br lineSource
+	if lr := newLineReader(c.nc, &c.srv.readBuffers); lr != nil {
+		defer lr.release()
+		br = lr
+	} else {
+		br = bufio.NewReaderSize(c.nc, readBufferSize)
+	}
 	max := c.srv.cfg.Limits.MaxLineBytes
 	for {
 		line, err := br.ReadSlice('\n')
@@ -161,24 +185,24 @@ func (c *conn) readLoop() {
 		c.srv.metrics.MessagesIn.Inc()
 		c.srv.metrics.BytesIn.Add(float64(len(line)))
 		c.tr.bytesIn.Add(float64(len(line)))
-		if line == nil { // discarded oversize line, already charged
+		switch {
+		case line == nil: // discarded oversize line, already charged
 			if !c.strike(num, protocol.CodeLineTooLong, "line over the maximum length was discarded") {
 				return
 			}
-			continue
-		}
-		if !c.allow(line) {
+		case !c.allow(line):
 			if c.isClosing() {
 				return
 			}
-			continue
-		}
-		if !utf8.Valid(line) {
+		case !utf8.Valid(line):
 			// Relayed, it would break WebSocket recipients (text frames are UTF-8).
 			c.sendError(protocol.LineNumber(line), protocol.CodeBadCommand, "line is not valid UTF-8; it was dropped")
-			continue
+		default:
+			c.handle(line[:len(line)-1])
 		}
-		c.handle(line[:len(line)-1])
+		if br.Buffered() == 0 {
+			c.out.flush() // once per read buffer, not per frame
+		}
 		if c.isClosing() {
 			return
 		}
@@ -187,7 +211,7 @@ func (c *conn) readLoop() {
 
 // readLong assembles a line longer than the read buffer. It returns a nil
 // line (and no error) when the line exceeded max and was discarded.
-func (c *conn) readLong(br *bufio.Reader, first []byte, max int) ([]byte, error) {
+func (c *conn) readLong(br lineSource, first []byte, max int) ([]byte, error) {
 	c.long = append(c.long[:0], first...)
 	tooLong := len(c.long) > max
 	discarded := 0 // bytes of a too-long line not yet charged
@@ -285,6 +309,7 @@ func (c *conn) isClosing() bool {
 
 // cleanup runs on the reader goroutine after the read loop ends.
 func (c *conn) cleanup() {
+	c.out.flush()
 	c.client.closed()
 	c.mu.Lock()
 	c.closing = true
@@ -320,6 +345,11 @@ func (c *conn) writeLoop() {
 			c.mu.Unlock()
 		}
 		c.mu.Lock()
+		if c.writing {
+			// A sender's reader is writing directly; it signals when done.
+			c.mu.Unlock()
+			continue
+		}
 		batch := c.pending
 		batchBytes := c.pendingBytes
 		c.pending = c.spare[:0]
@@ -332,6 +362,7 @@ func (c *conn) writeLoop() {
 			c.warned = false
 		}
 		closing := c.closing
+		c.writing = len(batch) > 0
 		c.mu.Unlock()
 
 		if len(batch) > 0 {
@@ -373,6 +404,7 @@ func (c *conn) writeLoop() {
 				c.log.Debug("write failed", "err", err)
 				c.mu.Lock()
 				c.closing = true
+				c.writing = false
 				c.mu.Unlock()
 				c.finishWriter()
 				return
@@ -380,6 +412,7 @@ func (c *conn) writeLoop() {
 		}
 		c.mu.Lock()
 		c.spare = batch[:0]
+		c.writing = false
 		c.mu.Unlock()
 		if closing {
 			c.finishWriter()
@@ -436,8 +469,17 @@ func (c *conn) send(b []byte) {
 // deliver queues a frame of room r; it is dropped if the client is no
 // longer in r (it left while the frame was being fanned out). It makes
 // conn a room member's outbox.
-func (c *conn) deliver(r *room, f outFrame) {
-	c.enqueue(r, f)
+func (c *conn) deliver(r *room, f outFrame, via *deliveryBatch) {
+	if via == nil {
+		c.enqueue(r, f)
+		return
+	}
+	c.mu.Lock()
+	if c.enqueueLocked(r, f) && c.batchedBy != via {
+		c.batchedBy = via
+		via.conns = append(via.conns, c)
+	}
+	c.mu.Unlock()
 }
 
 func (c *conn) enqueue(r *room, f outFrame) {
@@ -567,6 +609,9 @@ func (c *conn) handle(line []byte) {
 			c.sendError(pe.Num, pe.Code, pe.Text)
 		}
 		return
+	}
+	if !batchedCommand(cmd.Num) {
+		c.out.flush() // what was relayed before goes out before anything slower runs
 	}
 	c.client.line = line
 	c.client.handle(&cmd)

@@ -260,6 +260,7 @@ func BenchmarkFanoutWriters(b *testing.B) {
 			i := 0
 			perDelivery(b, n, func() {
 				r.relay(&sender.client.self, false, false, benchPayload)
+				sender.out.flush() // the end of the sender's read buffer
 				if i++; i%32 == 0 {
 					waitQueues(ms, 16<<10)
 				}
@@ -323,6 +324,7 @@ func fanoutTCP(b *testing.B, n, every int) {
 	i := 0
 	perDelivery(b, n, func() {
 		r.relay(&sender.client.self, false, false, benchPayload)
+		sender.out.flush()
 		if i++; i%every == 0 {
 			waitQueues(ms, limit)
 		}
@@ -347,6 +349,7 @@ func TestFanoutAllocatesOncePerMessage(t *testing.T) {
 			}
 			allocs := testing.AllocsPerRun(200, func() {
 				r.relay(&ms[0].client.self, false, false, benchPayload)
+				ms[0].out.flush() // the end of the sender's read buffer
 				for _, m := range ms {
 					drainQueue(m)
 				}

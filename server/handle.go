@@ -50,6 +50,7 @@ type client struct {
 func newClient(s *Server, c *conn) *client {
 	cl := &client{srv: s, conn: c, log: c.log, joins: newJoinLimiter(&s.cfg.Limits), lists: newListLimiter(&s.cfg.Limits)}
 	cl.self.out = c
+	cl.self.batch = &c.out
 	cl.rejoin.gone = make(chan struct{})
 	return cl
 }

@@ -42,7 +42,7 @@ func (cl *client) update(cmd *protocol.Command) {
 		return
 	}
 	a := &cmd.Obj
-	cl.reply(protocol.NumUpdate, r.update(&cl.self, a.ID, a.Gen, a.Ordered, d, len(cmd.Fields[3])+len(cmd.Fields[4])))
+	cl.reply(protocol.NumUpdate, r.update(&cl.self, a.ID, a.Gen, a.Ordered, d, cmd.Fields[3], cmd.Fields[4]))
 }
 
 func (cl *client) ownership(cmd *protocol.Command) {

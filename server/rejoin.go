@@ -32,8 +32,8 @@ import (
 // discardOutbox is the outbox of an inactive member: nothing is sent to it.
 type discardOutbox struct{}
 
-func (discardOutbox) deliver(*room, outFrame)  {}
-func (discardOutbox) switchRoom(*room, []byte) {}
+func (discardOutbox) deliver(*room, outFrame, *deliveryBatch) {}
+func (discardOutbox) switchRoom(*room, []byte)                {}
 
 // graceDefault asks for the server's rejoin grace when a room is created.
 const graceDefault time.Duration = -1

@@ -17,7 +17,9 @@ import (
 type outbox interface {
 	// deliver queues f, a frame of room r. It is dropped if the recipient
 	// is no longer in r (it left while the frame was being fanned out).
-	deliver(r *room, f outFrame)
+	// via, when not nil, is the sending reader's batch: the recipient is
+	// woken when that reader's buffer is drained (deliver.go).
+	deliver(r *room, f outFrame, via *deliveryBatch)
 	// switchRoom makes r the room whose frames are accepted (nil: none)
 	// and queues first ahead of any of them, in one step.
 	switchRoom(r *room, first []byte)
@@ -28,6 +30,9 @@ type member struct {
 	id   int64
 	user string
 	out  outbox
+	// batch collects the recipients of this member's relays (its reader's
+	// deliveryBatch); relays made on its behalf pass it to deliver.
+	batch *deliveryBatch
 	// inactive marks the stand-in of a dropped client during its rejoin
 	// grace (rejoin.go); its outbox discards.
 	inactive bool
@@ -103,13 +108,18 @@ func (r *room) member(ms []*member, id int64) *member {
 
 // broadcast delivers one frame to every member but skip (which may be nil).
 func (r *room) broadcast(ms []*member, skip *member, f outFrame) {
+	r.broadcastVia(ms, skip, f, nil)
+}
+
+// broadcastVia is broadcast with the sender's delivery batch (may be nil).
+func (r *room) broadcastVia(ms []*member, skip *member, f outFrame, via *deliveryBatch) {
 	if r.cluster != nil {
-		r.cluster.broadcast(r, ms, skip, f)
+		r.cluster.broadcast(r, ms, skip, f, via)
 		return
 	}
 	for _, m := range ms {
 		if m != skip {
-			m.out.deliver(r, f)
+			m.out.deliver(r, f, via)
 		}
 	}
 }
@@ -211,7 +221,7 @@ func (r *room) relay(from *member, self, ordered bool, msg []byte) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 	}
-	r.broadcast(r.memberList(), skip, f)
+	r.broadcastVia(r.memberList(), skip, f, from.batch)
 }
 
 // relayListed sends msg to the listed members (at most maxRecipients ids,
@@ -245,7 +255,7 @@ func (r *room) relayListed(from *member, ids, msg []byte, ordered bool, maxRecip
 		seen = append(seen, id)
 		if m := r.member(ms, id); m != nil {
 			if batch == nil || !batch.add(m) {
-				m.out.deliver(r, f)
+				m.out.deliver(r, f, from.batch)
 			}
 			delivered++
 		} else {

@@ -60,9 +60,9 @@ func (r *room) instantiate(by *member, token, prefab string, mode netobj.Mode, l
 	return nil
 }
 
-// update applies a delta and relays it. deltaLen sizes the frame so it is
-// allocated once.
-func (r *room) update(by *member, id netobj.ID, gen uint32, ordered bool, d netobj.Delta, deltaLen int) error {
+// update applies a delta and relays it. mask and data are the delta's
+// wire form, relayed as they are when canonical (no re-encoding).
+func (r *room) update(by *member, id netobj.ID, gen uint32, ordered bool, d netobj.Delta, mask, data []byte) error {
 	if ordered {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -77,11 +77,17 @@ func (r *room) update(by *member, id netobj.ID, gen uint32, ordered bool, d neto
 	if err := o.Update(by.id, gen, d, r.lim.MaxStateBytes); err != nil {
 		return err
 	}
-	f := objFrame(protocol.AppendUpdated(make([]byte, 0, 48+deltaLen), id, gen, d), id)
+	buf := make([]byte, 0, 48+len(mask)+len(data))
+	var f outFrame
+	if netobj.CanonicalMask(mask) {
+		f = objFrame(protocol.AppendUpdatedRaw(buf, id, gen, mask, data), id)
+	} else {
+		f = objFrame(protocol.AppendUpdated(buf, id, gen, d), id)
+	}
 	if !ordered {
 		f.upd = &queuedUpdate{id: id, gen: gen, delta: d}
 	}
-	r.broadcast(r.memberList(), by, f)
+	r.broadcastVia(r.memberList(), by, f, by.batch)
 	return nil
 }
 
@@ -104,7 +110,7 @@ func (r *room) ownership(by *member, id netobj.ID, op protocol.OwnOp, other int6
 		}
 		if res == netobj.TakeRequested {
 			if owner := r.member(ms, o.Owner()); owner != nil {
-				owner.out.deliver(r, objFrame(protocol.AppendOwnRequested(nil, id, by.id), id))
+				owner.out.deliver(r, objFrame(protocol.AppendOwnRequested(nil, id, by.id), id), nil)
 			}
 			return nil
 		}
@@ -124,7 +130,7 @@ func (r *room) ownership(by *member, id netobj.ID, op protocol.OwnOp, other int6
 			return err
 		}
 		if req := r.member(ms, other); req != nil {
-			req.out.deliver(r, objFrame(protocol.AppendOwnDenied(nil, id, by.id), id))
+			req.out.deliver(r, objFrame(protocol.AppendOwnDenied(nil, id, by.id), id), nil)
 		}
 		return nil
 	default:
@@ -169,12 +175,12 @@ func (r *room) objectMessage(by *member, id netobj.ID, target int, payload []byt
 	switch target {
 	case protocol.ObjTargetOwner:
 		if owner := r.member(ms, o.Owner()); owner != nil {
-			owner.out.deliver(r, f)
+			owner.out.deliver(r, f, by.batch)
 		}
 	case protocol.ObjTargetAll, protocol.ObjTargetAllOrdered:
-		r.broadcast(ms, nil, f)
+		r.broadcastVia(ms, nil, f, by.batch)
 	default:
-		r.broadcast(ms, by, f)
+		r.broadcastVia(ms, by, f, by.batch)
 	}
 	return nil
 }

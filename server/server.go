@@ -39,6 +39,10 @@ type Server struct {
 
 	tcpTransport, wsTransport *transport
 
+	// readBuffers lends read buffers (*[]byte of readBufferSize) to plain
+	// TCP readers while they have bytes to read (linereader_linux.go).
+	readBuffers sync.Pool
+
 	// serving is closed once Serve has cleaned up after an earlier run, so
 	// no transport admits clients before (see ServeWebSocket).
 	serving chan struct{}
@@ -89,6 +93,10 @@ func New(cfg Config, st store.Store) *Server {
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
+	s.readBuffers.New = func() any {
+		b := make([]byte, readBufferSize)
+		return &b
+	}
 	if cfg.Cluster != nil {
 		s.cluster = newCluster(s)
 		s.hub.cluster = s.cluster

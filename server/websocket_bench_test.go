@@ -91,6 +91,7 @@ func fanoutWebSocket(b *testing.B, n, every int) {
 	i := 0
 	perDelivery(b, n, func() {
 		r.relay(&sender.client.self, false, false, benchPayload)
+		sender.out.flush() // the end of the sender's read buffer
 		if i++; i%every == 0 {
 			waitQueues(ms, limit)
 		}
