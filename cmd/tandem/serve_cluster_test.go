@@ -15,9 +15,9 @@ func TestServeClusterFlags(t *testing.T) {
 		wantErr string
 		check   func(t *testing.T, f *serveFlags)
 	}{
-		{name: "no cluster: one process, node local", args: nil, check: func(t *testing.T, f *serveFlags) {
+		{name: "no cluster: one process, node named when listening", args: nil, check: func(t *testing.T, f *serveFlags) {
 			assert.Nil(t, f.clusterCfg)
-			assert.Equal(t, "local", f.node)
+			assert.Empty(t, f.node, "derived from the host and the listening port at start (nodeName)")
 		}},
 		{name: "SQLite refused", args: []string{"--cluster", "nats://127.0.0.1:4222", "--db", "./tandem.db"}, wantErr: "needs a PostgreSQL database"},
 		{name: "bad node name", args: []string{"--cluster", "nats://x:4222", "--db", "postgres://p@h/d", "--node", "a.b"}, wantErr: "--node"},
