@@ -98,6 +98,28 @@ func TestOverLongLinesBeforeLoginClose(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:rate_limited:"), "%q", lines)
 }
 
+// Before login, every command but 0, 7 and 19 is a strike: a client that
+// keeps sending them (an attacker whose login is throttled, pumping
+// lines) is cut after --prelogin-strikes instead of being answered forever.
+func TestCommandsBeforeLoginAreStrikes(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.PreLoginStrikes = 3
+	}))
+	c := srv.Dial(t)
+	_, _ = c.Conn.Write([]byte(strings.Repeat("3:1:hello\n", 20)))
+	lines := c.ExpectClosed()
+	assert.Equal(t, 2, countPrefix(lines, "9:3:not_logged_in:"), "%q", lines)
+	require.NotEmpty(t, lines)
+	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:rate_limited:"), "%q", lines)
+
+	ok := srv.Dial(t) // pings and a login are no strikes
+	for range 5 {
+		ok.Send("7")
+		ok.Expect("7")
+	}
+	srv.LoginOn(t, ok, "fine")
+}
+
 // Logged in, each over-long line is a strike too, and its bytes are
 // charged to the byte rate, so an endless line is cut once it is deep in
 // debt instead of being read forever.

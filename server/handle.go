@@ -77,7 +77,10 @@ func (cl *client) handle(cmd *protocol.Command) {
 		return
 	}
 	if !cl.loggedIn() {
-		cl.sendError(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
+		// A strike: a client that is not logged in has nothing else to say,
+		// so one that keeps talking is cut after --prelogin-strikes lines
+		// instead of costing the server an answer per line.
+		cl.conn.strike(cmd.Num, protocol.CodeNotLoggedIn, "log in first: 0:<user>:<password>")
 		return
 	}
 	switch cmd.Num {

@@ -4,7 +4,7 @@ end=$((SECONDS+${1:-16}))
 exec 3<>/dev/tcp/127.0.0.1/7851
 printf '0:victim:pw\n2:amp\n' >&3
 read -r first <&3
-vid=${first#0:}; vid=${vid%$'\r'}
+vid=${first#0:}; vid=${vid%$'\r'}; vid=${vid%%:*}   # 0:<id> or 0:<id>:<session>:<resume>
 ( while true; do printf '7:keep\n'; sleep 5; done >&3 ) & keeper=$!
 cat <&3 > /tmp/abench/victim.out &
 ids=$(for i in $(seq 256); do printf '%s:' "$vid"; done)
