@@ -415,8 +415,14 @@ func (cl *client) clusterJoin(name, password string, grace time.Duration) {
 		cl.cs.joining = joinTarget{home, name}
 		cl.cs.mu.Unlock()
 		rep, err := c.requestJoin(home, name, password, grace, cl, false)
+		// Clear the join and record the room in one step: the home's join
+		// lines (applySwitch, on another goroutine) must find one or the
+		// other, or they would be dropped as a join given up.
 		cl.cs.mu.Lock()
 		cl.cs.joining = joinTarget{}
+		if err == nil && rep.status == joinOK {
+			cl.cs.remote = c.addToView(viewKey{home, rep.roomID}, name, cl)
+		}
 		cl.cs.mu.Unlock()
 		switch {
 		case err != nil:
@@ -430,11 +436,6 @@ func (cl *client) clusterJoin(name, password string, grace time.Duration) {
 			cl.sendError(protocol.NumJoin, rep.code, rep.text)
 			return
 		}
-		key := viewKey{home, rep.roomID}
-		v := c.addToView(key, name, cl)
-		cl.cs.mu.Lock()
-		cl.cs.remote = v
-		cl.cs.mu.Unlock()
 		cl.log.Debug("joined room", "room", name, "home", home)
 		return
 	}
