@@ -20,7 +20,7 @@ func MessageNumbers() []NamedNumber {
 		{"Error", NumError}, {"Instantiate", NumInstantiate}, {"Update", NumUpdate},
 		{"Ownership", NumOwnership}, {"OwnRequest", NumOwnRequest}, {"OwnDenied", NumOwnDenied},
 		{"Destroy", NumDestroy}, {"ObjMessage", NumObjMessage}, {"Ready", NumReady},
-		{"Resume", NumResume}, {"Activity", NumActivity},
+		{"TokenLogin", NumTokenLogin}, {"Resume", NumResume}, {"Activity", NumActivity}, {"Logout", NumLogout},
 		{"System", NumSystem}, {"RoomClosed", NumRoomClosed},
 	}
 }
@@ -42,7 +42,7 @@ func ErrorCodes() []Code {
 func ClosingCodes() []Code {
 	return []Code{
 		CloseSessionReplaced, CloseServerShutdown, CloseIdleTimeout, CloseLoginTimeout,
-		CodeRateLimited, CodeSlowConsumer, CloseKicked, CloseBanned,
+		CodeRateLimited, CodeSlowConsumer, CloseKicked, CloseBanned, CloseLoggedOut,
 	}
 }
 

@@ -16,7 +16,9 @@ var forms = map[int]string{
 	NumOwnership:   "12:<id>:take, 12:<id>:take:<expected owner> or 12:<id>:<give|approve|deny>:<client id>",
 	NumDestroy:     "15:<id>",
 	NumObjMessage:  "16:<id>:<target>:<message>",
+	NumTokenLogin:  "18:<session token>",
 	NumResume:      "19:<user>:<resume token>",
+	NumLogout:      "21",
 }
 
 // lineForm is what a line whose message number cannot be read is told.

@@ -45,7 +45,7 @@ type fieldShape struct {
 	restLast bool
 }
 
-var shapes = [NumResume + 1]*fieldShape{
+var shapes = [NumLogout + 1]*fieldShape{
 	NumLogin:       {2, 2, false},
 	NumRooms:       {0, 1, false},
 	NumJoin:        {1, 3, false}, // the third field is the rejoin grace of a new room
@@ -56,7 +56,9 @@ var shapes = [NumResume + 1]*fieldShape{
 	NumOwnership:   {2, 3, false},
 	NumDestroy:     {1, 1, false},
 	NumObjMessage:  {3, 3, true},
+	NumTokenLogin:  {1, 1, false},
 	NumResume:      {2, 2, false},
+	NumLogout:      {0, 0, false},
 }
 
 // Parse splits one client line (without its '\n'; a trailing '\r' is

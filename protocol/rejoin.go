@@ -11,8 +11,8 @@ const (
 	NumActivity = 20
 )
 
-// CodeBadToken refuses a resume (or, later, session) token: unknown, used,
-// expired or presented for another account.
+// CodeBadToken refuses a resume or session token: unknown, used, forged,
+// expired, ended, or presented for another account.
 const CodeBadToken Code = "bad_token"
 
 // Activity states of message 20 and of the "5" member flag.
@@ -21,8 +21,8 @@ const (
 	ActivityActive   = "active"
 )
 
-// AppendSessionTokens is "0:<client id>:<session token>:<resume token>".
-// The session-token field is reserved and empty today.
+// AppendSessionTokens is "0:<client id>:<session token>:<resume token>";
+// either token may be empty (that kind of token is off, or unchanged).
 func AppendSessionTokens(dst []byte, id int64, sessionToken, resumeToken string) []byte {
 	dst = FieldInt(Begin(dst, NumLogin), id)
 	return End(FieldString(FieldString(dst, sessionToken), resumeToken))
