@@ -55,6 +55,10 @@ type Limits struct {
 	RejoinGrace    time.Duration
 	MaxRejoinGrace time.Duration
 	MaxInactive    int
+	// SessionTTL is how long a session token (PROTOCOL.md "18") stays good
+	// after the password login that issued it (0: the default; negative:
+	// session tokens are off).
+	SessionTTL time.Duration
 
 	// Abuse resistance (PROTOCOL.md "Limits"): what one client's commands
 	// may cost others.
@@ -110,6 +114,7 @@ func DefaultLimits() Limits {
 		RejoinGrace:      20 * time.Second,
 		MaxRejoinGrace:   5 * time.Minute,
 		MaxInactive:      10000,
+		SessionTTL:       24 * time.Hour,
 
 		FanoutBytesPerSecond: 8 << 20,
 		FanoutByteBurst:      16 << 20,
@@ -180,6 +185,7 @@ func (l Limits) withDefaults() Limits {
 	setDur(&l.RejoinGrace, d.RejoinGrace)
 	setDur(&l.MaxRejoinGrace, d.MaxRejoinGrace)
 	setInt(&l.MaxInactive, d.MaxInactive)
+	setDur(&l.SessionTTL, d.SessionTTL)
 	setF(&l.FanoutBytesPerSecond, d.FanoutBytesPerSecond)
 	setInt(&l.FanoutByteBurst, d.FanoutByteBurst)
 	setInt(&l.PreLoginStrikes, d.PreLoginStrikes)

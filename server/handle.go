@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server/accounts"
+	"github.com/tandemnet/tandem/server/sessiontoken"
 )
 
 // client is the player behind one connection: its identity, its room, and
@@ -41,7 +42,10 @@ type client struct {
 	// cs is the client's room homed on another node (cluster_member.go).
 	cs clusterState
 	// rejoin is the resume state of this session (rejoin.go).
-	rejoin   clientRejoin
+	rejoin clientRejoin
+	// claims are the session token claims of this session (zero after a
+	// resume: its answer carries no session token).
+	claims   sessiontoken.Claims
 	joins    *rate.Limiter // 2:<room> attempts (guards.go)
 	roomPass roomPassBackoff
 	lists    *rate.Limiter // 1 and 5 (guards.go)
@@ -76,6 +80,10 @@ func (cl *client) handle(cmd *protocol.Command) {
 		cl.resume(cmd)
 		return
 	}
+	if cmd.Num == protocol.NumTokenLogin {
+		cl.tokenLogin(cmd)
+		return
+	}
 	if !cl.loggedIn() {
 		// A strike: a client that is not logged in has nothing else to say,
 		// so one that keeps talking is cut after --prelogin-strikes lines
@@ -84,6 +92,8 @@ func (cl *client) handle(cmd *protocol.Command) {
 		return
 	}
 	switch cmd.Num {
+	case protocol.NumLogout:
+		cl.logout()
 	case protocol.NumRooms:
 		if cl.listAllowed(cmd.Num) {
 			cl.listRooms(cmd)

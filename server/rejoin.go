@@ -110,15 +110,24 @@ func newResumeToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// sessionLine is the answer to a login or resume: "0:<id>::<resume token>"
-// with a fresh token, or "0:<id>" when rejoin is off on this server.
+// sessionLine is the answer to a login or resume:
+// "0:<id>:<session token>:<resume token>", with a fresh resume token and
+// the session token of cl.claims (empty after a resume, and when that kind
+// of token is off), or "0:<id>" when both are off on this server.
 func (cl *client) sessionLine(id int64) []byte {
-	if cl.srv.cfg.Limits.RejoinGrace <= 0 {
+	s := cl.srv
+	if s.cfg.Limits.RejoinGrace <= 0 && !s.tokens.on() {
 		return protocol.AppendSession(nil, id)
 	}
-	tok := newResumeToken()
-	cl.rejoin.token.Store(&tok)
-	return protocol.AppendSessionTokens(nil, id, "", tok)
+	var session, resume string
+	if cl.claims.User != "" {
+		session = s.tokens.issue(cl.claims)
+	}
+	if s.cfg.Limits.RejoinGrace > 0 {
+		resume = newResumeToken()
+		cl.rejoin.token.Store(&resume)
+	}
+	return protocol.AppendSessionTokens(nil, id, session, resume)
 }
 
 // parseRoomGrace reads the optional grace field of "2" in whole seconds.

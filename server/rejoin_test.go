@@ -376,8 +376,15 @@ func TestResumeOffOnTheServer(t *testing.T) {
 	c := srv.Dial(t)
 	c.Send("0:a:pw-a")
 	line := c.Next()
-	assert.Regexp(t, `^0:\d+$`, line, "no token fields when rejoin is off")
+	assert.Regexp(t, `^0:\d+:[A-Za-z0-9._-]+:$`, line, "a session token, no resume token when rejoin is off")
 	refused(t, srv, "a", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+
+	bothOff := servertest.Start(t, servertest.WithConfig(func(c *server.Config) {
+		c.Limits.RejoinGrace, c.Limits.SessionTTL = -1, -1
+	}))
+	c = bothOff.Dial(t)
+	c.Send("0:a:pw-a")
+	assert.Regexp(t, `^0:\d+$`, c.Next(), "no token fields when both kinds are off")
 }
 
 func TestSecondLoginEndsTheInactiveSession(t *testing.T) {

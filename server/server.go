@@ -23,6 +23,7 @@ type Server struct {
 	sessions *sessionRegistry
 	hub      *hub
 	rejoin   *rejoinRegistry
+	tokens   *sessionTokens
 	mirror   *roomMirror
 	throttle *loginThrottle
 	cluster  *cluster // nil on a single node
@@ -102,6 +103,7 @@ func New(cfg Config, st store.Store) *Server {
 		s.hub.cluster = s.cluster
 	}
 	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
+	s.tokens = newSessionTokens(st, s.cfg.Limits.SessionTTL, s.log)
 	return s
 }
 
@@ -125,6 +127,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mirror.markDirty()
 	}
 	cancel()
+	if s.tokens.on() {
+		keyCtx, cancel := context.WithTimeout(ctx, storeTimeout)
+		if err := s.tokens.load(keyCtx); err != nil {
+			// Logins still work; tokens come when the store answers.
+			s.log.Error("load session token keys; logins go on without tokens until they load", "err", err)
+		}
+		cancel()
+	}
 	if s.cluster != nil {
 		startCtx, cancel := context.WithTimeout(ctx, 2*storeTimeout)
 		err := s.cluster.start(startCtx)
@@ -141,9 +151,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	bg, stopBg := context.WithCancel(context.Background())
 	var bgWG sync.WaitGroup
-	bgWG.Add(2)
+	bgWG.Add(3)
 	go func() { defer bgWG.Done(); s.mirror.run(bg) }()
 	go func() { defer bgWG.Done(); s.sweep(bg) }()
+	go func() { defer bgWG.Done(); s.tokens.run(bg) }()
 
 	acceptDone := make(chan error, 1)
 	go func() { acceptDone <- s.acceptLoop(ln) }()

@@ -376,7 +376,7 @@ func TestMetricsPerTransport(t *testing.T) {
 	assert.Equal(t, float64(len("0:b:pw-b\n7:y\n")), wsIn)
 	// Counted after the write returns, which may be after the client read it.
 	assert.Eventually(t, func() bool {
-		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2::"+b.ResumeToken+"\n7:y\n"))
+		return testutil.ToFloat64(m.TransportBytesOut.WithLabelValues(server.TransportWebSocket)) == float64(len("0:2:"+b.SessionToken+":"+b.ResumeToken+"\n7:y\n"))
 	}, servertest.Timeout, 10*time.Millisecond, "WebSocket bytes out")
 	assert.Equal(t, float64(len("0:a:pw-a\n7:x\n")), testutil.ToFloat64(m.TransportBytesIn.WithLabelValues(server.TransportTCP)))
 }

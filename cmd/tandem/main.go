@@ -24,8 +24,9 @@ const usage = `usage: tandem <command> [arguments]
 
 commands:
   serve    run the server (tandem serve --help)
-  user     manage accounts: add, passwd, del, list (tandem user help)
+  user     manage accounts: add, passwd, del, logout, list (tandem user help)
   admin    manage admin console accounts: add, del, list (tandem admin help)
+  keys     rotate the keys that sign session tokens (tandem keys help)
   bot      connect bots that wander, chat and take objects (tandem bot --help)
   bench    drive a load against a server and report figures (tandem bench --help)
   version  print the version, commit and Go version (also: tandem --version)
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runUser(ctx, args[1:], stdin, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, args[1:], stdin, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
 	case "bot":
 		return bot.Run(ctx, args[1:], stdout, stderr)
 	case "bench":

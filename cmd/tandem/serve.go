@@ -97,6 +97,7 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.DurationVar(&l.RejoinGrace, "rejoin-grace", d.RejoinGrace, "how long a dropped member stays in its room, inactive, for a resume (0: off, a drop is a leave)")
 	fs.DurationVar(&l.MaxRejoinGrace, "max-rejoin-grace", d.MaxRejoinGrace, "longest rejoin grace a room may ask for when created (2:<room>:<password>:<seconds>); 0: the default")
 	fs.IntVar(&l.MaxInactive, "max-inactive", d.MaxInactive, "inactive members on this node; past it a drop is a leave")
+	fs.DurationVar(&l.SessionTTL, "session-ttl", d.SessionTTL, "how long a session token (login without the password, 18:<token>) stays good after the password login that issued it (0: session tokens off)")
 	// Abuse resistance (PROTOCOL.md "Abuse limits").
 	fs.IntVar(&l.MaxRecipients, "max-recipients", d.MaxRecipients, "ids read from one 3:4/3:5; a member listed twice gets one copy")
 	fs.Float64Var(&l.FanoutBytesPerSecond, "fanout-byte-rate", d.FanoutBytesPerSecond, "bytes/s a client's messages, object commands and join snapshots may queue for others (size x recipients); in debt, its 2, 3 and 10-16 lines are refused")
@@ -153,6 +154,12 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 	}
 	if l.RejoinGrace == 0 {
 		l.RejoinGrace = -1 // off; a zero in server.Limits means the default
+	}
+	if l.SessionTTL < 0 {
+		return nil, errors.New("--session-ttl must not be negative")
+	}
+	if l.SessionTTL == 0 {
+		l.SessionTTL = -1 // off, as for --rejoin-grace
 	}
 	if err := f.limits.Check(); err != nil {
 		return nil, err

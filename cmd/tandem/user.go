@@ -24,6 +24,7 @@ const userUsage = `usage:
   tandem user add NAME [--db DB]      create an account
   tandem user passwd NAME [--db DB]   change an account's password
   tandem user del NAME [--db DB]      delete an account
+  tandem user logout NAME [--db DB]   end every session token of an account
   tandem user list [--db DB]          list accounts
 
 NAME is 1 to 32 ASCII letters, digits, '_', '-' and '.'; names are
@@ -52,7 +53,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	sub, rest := args[0], args[1:]
 	var wantArgs int // positional arguments after the subcommand
 	switch sub {
-	case "add", "passwd", "del":
+	case "add", "passwd", "del", "logout":
 		wantArgs = 1
 	case "list":
 		wantArgs = 0
@@ -99,6 +100,8 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		err = userPasswd(ctx, *db, fs.Arg(0), stdin, stdout, stderr)
 	case "del":
 		err = userDel(ctx, *db, fs.Arg(0), stdout)
+	case "logout":
+		err = userLogout(ctx, *db, fs.Arg(0), stdout)
 	case "list":
 		err = userList(ctx, *db, stdout)
 	}
@@ -355,4 +358,23 @@ func promptPassword(ctx context.Context, fd int, stderr io.Writer) (string, erro
 		return "", errors.New("passwords do not match")
 	}
 	return pw, nil
+}
+
+// userLogout ends every session token of an account: its players log in
+// with the password next time (a session open now goes on until it ends).
+func userLogout(ctx context.Context, db, typed string, stdout io.Writer) error {
+	name, _, err := userName(typed)
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, db, func(s store.Store) error {
+		if err := s.EndSessions(ctx, name); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no user %q", name)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "ended the session tokens of %s\n", name)
+		return nil
+	})
 }

@@ -58,6 +58,7 @@ type config struct {
 	keepAlive    time.Duration
 	writeTimeout time.Duration
 	maxLine      int
+	localAddr    net.Addr
 }
 
 func defaultConfig() config {
@@ -95,6 +96,11 @@ func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.write
 // the server's default --max-line); longer ones fail before sending.
 func WithMaxLine(n int) Option { return func(c *config) { c.maxLine = n } }
 
+// WithLocalAddr dials from addr (a *net.TCPAddr; port 0 picks one): a
+// load tool spreads its connections over several source addresses, as
+// players behind different addresses would be.
+func WithLocalAddr(addr net.Addr) Option { return func(c *config) { c.localAddr = addr } }
+
 // maxInLine bounds a server line: far above anything a server within its
 // limits sends, low enough that garbage cannot exhaust memory.
 const maxInLine = 16 << 20
@@ -119,14 +125,15 @@ type Client struct {
 	bw        *bufio.Writer
 	keepAlive *time.Timer
 
-	mu          sync.Mutex
-	id          int64
-	resumeToken string
-	world       world
-	waiters     map[int][]*waiter // by message number, oldest first
-	closeErr    error             // set once the client is closed
-	closing     *ClosingError     // the server's "8" line, if any
-	seq         uint64            // for ping and instantiate tokens
+	mu           sync.Mutex
+	id           int64
+	sessionToken string
+	resumeToken  string
+	world        world
+	waiters      map[int][]*waiter // by message number, oldest first
+	closeErr     error             // set once the client is closed
+	closing      *ClosingError     // the server's "8" line, if any
+	seq          uint64            // for ping and instantiate tokens
 
 	sent, received, errs, dropped, stale atomic.Uint64
 }
@@ -152,12 +159,12 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	}
 	var conn net.Conn
 	var err error
+	nd := &net.Dialer{LocalAddr: cfg.localAddr}
 	if cfg.tls != nil {
-		d := tls.Dialer{Config: cfg.tls}
+		d := tls.Dialer{NetDialer: nd, Config: cfg.tls}
 		conn, err = d.DialContext(ctx, "tcp", addr)
 	} else {
-		var d net.Dialer
-		conn, err = d.DialContext(ctx, "tcp", addr)
+		conn, err = nd.DialContext(ctx, "tcp", addr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
@@ -277,6 +284,38 @@ func (c *Client) Login(ctx context.Context, user, password string) (int64, error
 		return 0, fmt.Errorf("login %s: %w", user, err)
 	}
 	return v.(int64), nil
+}
+
+// SessionToken is the session token of the last login (see LoginToken),
+// "" when the server issues none. It is kept in memory only.
+func (c *Client) SessionToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sessionToken
+}
+
+// LoginToken logs in with a session token an earlier login returned
+// ("18:<token>"), without the password, and returns the session's client
+// id. A refused token is a *ServerError with code bad_token: log in with
+// the password instead.
+func (c *Client) LoginToken(ctx context.Context, token string) (int64, error) {
+	if !protocol.ValidSessionToken([]byte(token)) {
+		return 0, errors.New("login with token: not a session token")
+	}
+	v, err := c.call(ctx, &waiter{num: protocol.NumTokenLogin}, string(protocol.AppendTokenLoginCmd(nil, token)))
+	if err != nil {
+		return 0, fmt.Errorf("login with token: %w", err)
+	}
+	return v.(int64), nil
+}
+
+// Logout ends the session and every session token of the account ("21");
+// the server answers "8:logged_out" and closes the connection.
+func (c *Client) Logout(ctx context.Context) error {
+	if _, err := c.call(ctx, &waiter{num: protocol.NumLogout}, string(protocol.AppendLogoutCmd(nil))); err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
 }
 
 // Resume continues a dropped session on this fresh connection instead of

@@ -13,8 +13,9 @@ import (
 // Answers that only complete a waiting call; they are not events.
 type (
 	sessionLine struct {
-		id          int64
-		resumeToken string // "" when the server sent none
+		id           int64
+		sessionToken string // "" when the server sent none (or kept the old one)
+		resumeToken  string // "" when the server sent none
 	}
 	roomsLine struct{ rooms []RoomCount }
 	whoLine   struct {
@@ -48,7 +49,7 @@ func parseLine(line string) (any, error) {
 		id, err := parseClient(f[0])
 		s := sessionLine{id: id}
 		if len(f) == 3 {
-			s.resumeToken = f[2]
+			s.sessionToken, s.resumeToken = f[1], f[2]
 		}
 		return s, err
 	case protocol.NumRooms:

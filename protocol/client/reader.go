@@ -36,7 +36,13 @@ func (c *Client) handle(line string) Event {
 	defer c.mu.Unlock()
 	switch p := parsed.(type) {
 	case sessionLine:
+		if p.sessionToken != "" {
+			c.sessionToken = p.sessionToken // a resume's answer keeps the old one
+		}
 		if w := c.head(protocol.NumLogin); w != nil {
+			c.id, c.resumeToken = p.id, p.resumeToken
+			c.complete(w, p.id, nil)
+		} else if w := c.head(protocol.NumTokenLogin); w != nil {
 			c.id, c.resumeToken = p.id, p.resumeToken
 			c.complete(w, p.id, nil)
 		} else if w := c.head(protocol.NumResume); w != nil && !w.resumed {
@@ -67,6 +73,12 @@ func (c *Client) handle(line string) Event {
 		return p
 	case Closing:
 		c.closing = &ClosingError{Code: p.Code, Text: p.Text}
+		if p.Code == protocol.CloseLoggedOut {
+			c.sessionToken, c.resumeToken = "", ""
+			if w := c.head(protocol.NumLogout); w != nil {
+				c.complete(w, nil, nil)
+			}
+		}
 		return p
 	case Event:
 		if s, ok := p.(ObjectSpawned); ok {

@@ -145,9 +145,12 @@ type Client struct {
 	// ResumeToken is the resume token of the last "0:" answer Login,
 	// Resume or ReadSession read ("" when the server sent none).
 	ResumeToken string
-	lines       chan string
-	w           *bufio.Writer
-	gate        *sync.Mutex // held while paused: the reader stops reading the socket
+	// SessionToken is the session token of the last "0:" answer that
+	// carried one (a resume's answer does not).
+	SessionToken string
+	lines        chan string
+	w            *bufio.Writer
+	gate         *sync.Mutex // held while paused: the reader stops reading the socket
 }
 
 // Dial connects a client without logging in.
@@ -232,6 +235,9 @@ func (c *Client) ReadSession() {
 	id, token, err := ParseSession(line)
 	require.NoError(c.t, err, "answered %q", line)
 	c.ID, c.ResumeToken = id, token
+	if f := strings.Split(line, ":"); len(f) == 4 {
+		c.SessionToken = f[2]
+	}
 }
 
 // ParseSession reads a "0:" answer: the client id and the resume token

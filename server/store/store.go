@@ -25,6 +25,10 @@ type User struct {
 	Name         string
 	PasswordHash string // encoded hash (see server/accounts), never the password
 	CreatedAt    time.Time
+	// SessionGen is the generation of the account's session tokens: a token
+	// carries the generation it was issued in and is good only while it is
+	// current. EndSessions and SetPasswordHash move it on.
+	SessionGen int64
 }
 
 // Room is the stored mirror of a live room, written when the room opens.
@@ -57,8 +61,14 @@ type Store interface {
 	CreateUser(ctx context.Context, name, passwordHash string) error
 	// GetUser fails with ErrNotFound for an unknown name.
 	GetUser(ctx context.Context, name string) (User, error)
-	// SetPasswordHash fails with ErrNotFound for an unknown name.
+	// SetPasswordHash fails with ErrNotFound for an unknown name. It also
+	// moves the session generation on: a new password ends every session
+	// token.
 	SetPasswordHash(ctx context.Context, name, passwordHash string) error
+	// EndSessions moves the account's session generation on, so every
+	// session token issued before is refused; ErrNotFound for an unknown
+	// name.
+	EndSessions(ctx context.Context, name string) error
 	// DeleteUser fails with ErrNotFound for an unknown name.
 	DeleteUser(ctx context.Context, name string) error
 	// ListUsers returns every user, ordered by name.
@@ -90,10 +100,34 @@ type Store interface {
 	// AdminStore: the admin console's tables (kept as one block).
 	AdminStore
 
+	// SessionKeys: the keys that sign session tokens (kept as one block).
+	SessionKeyStore
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; it may be called more than once.
 	Close() error
+}
+
+// --- Session token keys (server/sessiontoken) -------------------------------
+
+// SessionKey is a secret that signs session tokens, shared by every node of
+// the database so each verifies the others' tokens.
+type SessionKey struct {
+	ID        int64 // assigned by the store, increasing: the newest signs
+	Secret    []byte
+	CreatedAt time.Time
+}
+
+// SessionKeyStore keeps the session token keys.
+type SessionKeyStore interface {
+	// AddSessionKey stores a new key and returns it with its id.
+	AddSessionKey(ctx context.Context, secret []byte) (SessionKey, error)
+	// SessionKeys returns every key, oldest first.
+	SessionKeys(ctx context.Context) ([]SessionKey, error)
+	// DeleteSessionKeysBefore removes the keys created before t but never
+	// the newest one; it returns how many went.
+	DeleteSessionKeysBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // --- Admin console (server/admin) -----------------------------------------

@@ -59,6 +59,16 @@ CREATE TABLE audit_log (
 	detail TEXT NOT NULL
 );
 `,
+	// 3: session tokens: the keys that sign them and each account's
+	// session generation.
+	`
+ALTER TABLE users ADD COLUMN session_gen BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE session_keys (
+	id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	secret     BYTEA NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL
+);
+`,
 }
 
 // migrationLockKey is the pg_advisory_xact_lock key that serializes

@@ -80,8 +80,8 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) error
 // GetUser returns the account name, or store.ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, name string) (store.User, error) {
 	u := store.User{Name: name}
-	err := s.pool.QueryRow(ctx, `SELECT password_hash, created_at FROM users WHERE name = $1`, name).
-		Scan(&u.PasswordHash, &u.CreatedAt)
+	err := s.pool.QueryRow(ctx, `SELECT password_hash, created_at, session_gen FROM users WHERE name = $1`, name).
+		Scan(&u.PasswordHash, &u.CreatedAt, &u.SessionGen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.User{}, fmt.Errorf("pgstore: get user %q: %w", name, store.ErrNotFound)
 	}
@@ -95,12 +95,25 @@ func (s *Store) GetUser(ctx context.Context, name string) (store.User, error) {
 // SetPasswordHash replaces the hash of an existing account, or fails with
 // store.ErrNotFound.
 func (s *Store) SetPasswordHash(ctx context.Context, name, passwordHash string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE name = $2`, passwordHash, name)
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $1, session_gen = session_gen + 1 WHERE name = $2`, passwordHash, name)
 	if err != nil {
 		return fmt.Errorf("pgstore: set password of %q: %w", name, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("pgstore: set password of %q: %w", name, store.ErrNotFound)
+	}
+	return nil
+}
+
+// EndSessions moves the account's session generation on, or fails with
+// store.ErrNotFound.
+func (s *Store) EndSessions(ctx context.Context, name string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET session_gen = session_gen + 1 WHERE name = $1`, name)
+	if err != nil {
+		return fmt.Errorf("pgstore: end sessions of %q: %w", name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("pgstore: end sessions of %q: %w", name, store.ErrNotFound)
 	}
 	return nil
 }

@@ -61,6 +61,16 @@ CREATE TABLE audit_log (
 	detail TEXT NOT NULL
 );
 `,
+	// 3: session tokens: the keys that sign them and each account's
+	// session generation.
+	`
+ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE session_keys (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	secret     BLOB NOT NULL,
+	created_at INTEGER NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction. Transactions

@@ -122,8 +122,8 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) error
 func (s *Store) GetUser(ctx context.Context, name string) (store.User, error) {
 	u := store.User{Name: name}
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT password_hash, created_at FROM users WHERE name = ?`, name).
-		Scan(&u.PasswordHash, &created)
+	err := s.db.QueryRowContext(ctx, `SELECT password_hash, created_at, session_gen FROM users WHERE name = ?`, name).
+		Scan(&u.PasswordHash, &created, &u.SessionGen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, fmt.Errorf("sqlitestore: get user %q: %w", name, store.ErrNotFound)
 	}
@@ -137,12 +137,25 @@ func (s *Store) GetUser(ctx context.Context, name string) (store.User, error) {
 // SetPasswordHash replaces the hash of an existing account, or fails with
 // store.ErrNotFound.
 func (s *Store) SetPasswordHash(ctx context.Context, name, passwordHash string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE name = ?`, passwordHash, name)
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_gen = session_gen + 1 WHERE name = ?`, passwordHash, name)
 	if err != nil {
 		return fmt.Errorf("sqlitestore: set password of %q: %w", name, err)
 	}
 	if err := expectRow(res, store.ErrNotFound); err != nil {
 		return fmt.Errorf("sqlitestore: set password of %q: %w", name, err)
+	}
+	return nil
+}
+
+// EndSessions moves the account's session generation on, or fails with
+// store.ErrNotFound.
+func (s *Store) EndSessions(ctx context.Context, name string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET session_gen = session_gen + 1 WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: end sessions of %q: %w", name, err)
+	}
+	if err := expectRow(res, store.ErrNotFound); err != nil {
+		return fmt.Errorf("sqlitestore: end sessions of %q: %w", name, err)
 	}
 	return nil
 }

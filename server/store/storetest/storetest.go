@@ -41,7 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("DataSurvivesReopen", func(t *testing.T) { testDataSurvivesReopen(t, open) })
 	t.Run("PingAndClose", func(t *testing.T) { testPingAndClose(t, open) })
 	t.Run("CanceledContext", func(t *testing.T) { testCanceledContext(t, open) })
-	runAdmin(t, open) // admin console tables: admin.go
+	runAdmin(t, open)    // admin console tables: admin.go
+	runSessions(t, open) // session generations and keys: sessions.go
 }
 
 // PerTest returns an open function for Run: the first call with a given t

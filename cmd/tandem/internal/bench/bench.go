@@ -32,6 +32,9 @@ const benchUsage = `usage:
                [--nats HOST:PORT [--nats-pid PID]] [--rounds N]
   tandem bench --addr HOST:PORT --idle C [--hold D] [--server-pid PID]
                [--ws ws://HOST:PORT/ws] [--nats HOST:PORT [--nats-pid PID]]
+  tandem bench --addr HOST:PORT --storm N [--players P]
+               [--storm-login token|password|resume] [--storm-tokens FILE]
+               [--storm-cut all|none] [--storm-sources K]
 
 Load mode: R rooms of P players each, every player sending S messages a
 second of B payload bytes to the others in its room, for D seconds after a
@@ -51,6 +54,19 @@ memory are those of the first server.
 Idle mode (--idle C): C logged-in connections that only keep alive; reports
 the server's memory per connection and whether all C were held. With --ws,
 then C WebSocket connections (system tandem-ws) to the same server.
+
+Storm mode (--storm N): N players, P to a room, logged in and in their
+rooms, lose their connections at once (the server sees N drops, as at a
+proxy or network cut) and all come back at once, with a session token
+(--storm-login token, the default), the password, or a resume (falling back
+to the token). Reports seconds until every one is logged in and back in its
+room, the p50 and p99, the retries after server_busy and the server's CPU
+meanwhile. Set-up logs each player in with the password (dev mode creates
+bench accounts s<i>): a hash each. --storm-tokens FILE keeps the session
+tokens so later runs set up with them; with it, stop the server after one
+run, start it again, and run with --storm-cut none to measure a restart.
+Players come from K source addresses 127.0.0.x (the server bounds
+connections and logins per address).
 
 Output: a readable table, then one "BENCH key=value ..." line per system
 for scripts. Server CPU and memory come from /proc/<pid> (same machine
@@ -85,6 +101,11 @@ type benchConfig struct {
 	serverAdmin        string
 	natsAdmin          string
 	settle             time.Duration
+	storm              int
+	stormLogin         string
+	stormCut           string
+	stormTokens        string
+	stormSources       int
 }
 
 func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
@@ -114,6 +135,11 @@ func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	fs.IntVar(&c.setupConcurrency, "setup-concurrency", 16, "connections being set up at once (logins cost a password hash each)")
 	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT, served with --pprof); idle mode then forces a GC before each memory sample and reports Go heap and stack per connection")
 	fs.StringVar(&c.natsAdmin, "nats-admin", "", "NATS profiling address (HOST:PORT, nats-server --profile PORT); idle mode then does the same there")
+	fs.IntVar(&c.storm, "storm", 0, "storm mode: this many logged-in players in rooms of --players lose their connections at once and all come back; reports how long until every one is back in its room")
+	fs.StringVar(&c.stormLogin, "storm-login", "token", "storm mode: how players come back: token (18, a session token), password (0), or resume (19, then the token)")
+	fs.StringVar(&c.stormCut, "storm-cut", "all", "storm mode: all (close every connection at once) or none (the server was restarted meanwhile: just come back)")
+	fs.StringVar(&c.stormTokens, "storm-tokens", "", "storm mode: file that keeps the players' session tokens between runs (set-up then logs in with them instead of a password hash each)")
+	fs.IntVar(&c.stormSources, "storm-sources", 0, "storm mode: spread the players over this many source addresses 127.0.0.x (default: 100 on a loopback --addr, else 1)")
 	fs.DurationVar(&c.settle, "settle", 10*time.Second, "idle mode: wait after a forced GC before a memory sample, so the runtime returns freed memory to the OS")
 	if err := cmdline.Parse(fs, args, benchUsage, help); err != nil {
 		return nil, err
@@ -172,6 +198,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var idleSystems []idleSystem
 	if cfg.idle > 0 {
 		idleSystems, err = cfg.idleSystems()
+	} else if cfg.storm > 0 {
+		err = cfg.checkStorm()
 	} else {
 		systems, err = cfg.loadSystems()
 	}
@@ -185,6 +213,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logf := func(format string, a ...any) { status.Logf("bench: "+format, a...) }
 	if cfg.idle > 0 {
 		return runIdleBench(ctx, cfg, idleSystems, stdout, live, status, logf)
+	}
+	if cfg.storm > 0 {
+		err := runStormBench(ctx, cfg, stdout, live, logf)
+		status.Stop()
+		if err != nil {
+			fmt.Fprintf(stderr, "tandem bench: storm: %v\n", err)
+			return exitcode.Fail
+		}
+		return exitcode.OK
 	}
 	var results []*loadResult
 	for round := 1; round <= cfg.rounds; round++ {
