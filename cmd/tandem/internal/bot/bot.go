@@ -71,6 +71,11 @@ avatar (S updates a second), chat now and then, and take the room's crates
 from each other. The server must know the accounts: run it with --dev (it
 creates them on first login) or add them with tandem user add.
 
+A bot whose connection drops (the network, a server restart) comes back as
+a player's client does: it resumes its session while the server holds it
+(19), else logs in with the session token of its last login (18, kept in
+memory only), else with the password; then joins the room again.
+
 On a terminal, stderr shows a live line: bots in the room, object updates
 and chats a second each way, errors. When the bots stop (--duration or
 Ctrl-C) a summary goes to stdout.
@@ -129,6 +134,7 @@ type botTotals struct {
 	chatsSent, chatsRecv, errs, races atomic.Uint64
 	sent, received, dropped           atomic.Uint64
 	refused                           atomic.Uint64 // logins answered bad_credentials
+	resumed, tokenLogins, pwLogins    atomic.Uint64 // reconnects, by the way back
 }
 
 // Run runs `tandem bot` with its arguments and returns the exit status.
@@ -184,6 +190,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		totals.sent.Load(), totals.updatesSent.Load(), perSecond(totals.updatesSent.Load(), elapsed), totals.chatsSent.Load(),
 		totals.received.Load(), totals.updatesRecv.Load(), perSecond(totals.updatesRecv.Load(), elapsed), totals.chatsRecv.Load(),
 		totals.errs.Load(), totals.races.Load(), totals.dropped.Load())
+	if r, tk, pw := totals.resumed.Load(), totals.tokenLogins.Load(), totals.pwLogins.Load(); r+tk+pw > 0 {
+		fmt.Fprintf(stdout, "tandem bot: came back after drops %d times: %d resumed, %d with the session token, %d with the password\n", r+tk+pw, r, tk, pw)
+	}
 	if failed.Load() > 0 {
 		return exitcode.Fail
 	}
@@ -246,6 +255,13 @@ type bot struct {
 	dt     float64 // seconds per tick
 	start  time.Time
 
+	// The way back after a drop, as a player's client keeps it: in memory
+	// only. resume continues the session (19); token logs in without the
+	// password (18); the password is the last resort.
+	user, token, resume string
+	roomName            string
+	finished            bool // b.c is closed and counted
+
 	avatar   netobj.ID
 	x, z     float64
 	yaw      float64
@@ -257,10 +273,11 @@ type bot struct {
 // to get into the room is.
 func runOneBot(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int, totals *botTotals) error {
 	b := &bot{
-		rng:    rand.New(rand.NewPCG(cfg.seed, uint64(n))),
-		totals: totals,
-		dt:     1 / cfg.rate,
-		start:  time.Now(),
+		roomName: cfg.room,
+		rng:      rand.New(rand.NewPCG(cfg.seed, uint64(n))),
+		totals:   totals,
+		dt:       1 / cfg.rate,
+		start:    time.Now(),
 	}
 	err := b.setup(ctx, cfg, tlsConfig, n)
 	if b.c != nil {
@@ -283,10 +300,108 @@ func runOneBot(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int
 			return err
 		case <-tick.C:
 			if err := b.step(); err != nil {
-				return err
+				if !b.shouldReconnect(ctx) {
+					return err
+				}
+				totals.inRoom.Add(-1)
+				err := b.reconnect(ctx, cfg, tlsConfig, n)
+				if err != nil {
+					return stopErr(ctx, fmt.Errorf("reconnect after %v: %w", b.c.Err(), err))
+				}
+				totals.inRoom.Add(1)
 			}
 		}
 	}
+}
+
+// shouldReconnect says whether a failed step was the connection dropping
+// (the network, or a server shutdown or restart) rather than a refusal
+// that reconnecting would only repeat.
+func (b *bot) shouldReconnect(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case <-b.c.Done():
+	case <-time.After(time.Second): // the reader notices the drop
+		return false
+	}
+	var ce *client.ClosingError
+	if errors.As(b.c.Err(), &ce) {
+		switch ce.Code {
+		case protocol.CloseServerShutdown, protocol.CloseIdleTimeout, protocol.CodeSlowConsumer:
+			return true
+		}
+		return false // kicked, banned, logged out, replaced, rate limited
+	}
+	return true
+}
+
+// reconnect brings the bot back after a drop: it resumes the session if the
+// server still holds it, else logs in with its session token, else with the
+// password, and then joins the room and spawns a new avatar. Busy answers
+// are retried after their hint until the set-up timeout.
+func (b *bot) reconnect(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.setupTimeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		err := b.comeBack(ctx, cfg, tlsConfig, n)
+		if err == nil {
+			return nil
+		}
+		wait, retry := retryAfter(err, attempt)
+		if _, answered := errors.AsType[*client.ServerError](err); !answered {
+			// The network, or a server restarting: try again, more slowly.
+			wait, retry = time.Duration(min(attempt, 10))*200*time.Millisecond, true
+		}
+		if !retry {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+func (b *bot) comeBack(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
+	if err := b.dial(ctx, cfg, tlsConfig); err != nil {
+		return err
+	}
+	if b.resume != "" {
+		_, err := b.c.Resume(ctx, b.user, b.resume)
+		if err == nil {
+			b.resume = b.c.ResumeToken() // same id, room and avatar
+			b.totals.resumed.Add(1)
+			return nil
+		}
+		if !isCode(err, protocol.CodeBadToken) {
+			return err
+		}
+		b.resume = ""
+	}
+	if b.token != "" {
+		_, err := b.c.LoginToken(ctx, b.token)
+		if err == nil {
+			b.totals.tokenLogins.Add(1)
+			return b.enter(ctx, n)
+		}
+		if !isCode(err, protocol.CodeBadToken) {
+			return err
+		}
+		b.token = "" // ended or expired: the password, then a new token
+		if err := b.dial(ctx, cfg, tlsConfig); err != nil {
+			return err
+		}
+	}
+	if _, err := b.c.Login(ctx, b.user, cfg.password); err != nil {
+		return err
+	}
+	b.totals.pwLogins.Add(1)
+	return b.enter(ctx, n)
 }
 
 // stopErr hides errors caused by the bots being stopped during setup.
@@ -300,6 +415,21 @@ func stopErr(ctx context.Context, err error) error {
 func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.setupTimeout)
 	defer cancel()
+	if err := b.dial(ctx, cfg, tlsConfig); err != nil {
+		return err
+	}
+	b.user = fmt.Sprintf("%s%d", cfg.prefix, n+1)
+	if err := login(ctx, b.c, b.user, cfg.password); err != nil {
+		return err
+	}
+	b.x, b.z = b.rng.Float64()*20-10, b.rng.Float64()*20-10
+	b.yaw = b.rng.Float64() * 2 * math.Pi
+	return b.enter(ctx, n)
+}
+
+// dial opens a new connection for the bot and counts its events.
+func (b *bot) dial(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config) error {
+	b.finish() // the previous connection, if any
 	var opts []client.Option
 	if tlsConfig != nil {
 		opts = append(opts, client.WithTLS(tlsConfig.Clone()))
@@ -308,18 +438,23 @@ func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, 
 	if err != nil {
 		return err
 	}
-	b.c = c
-	b.events.Go(b.countEvents) // until finish closes the client
-	user := fmt.Sprintf("%s%d", cfg.prefix, n+1)
-	if err := login(ctx, c, user, cfg.password); err != nil {
-		return err
+	b.c, b.finished = c, false
+	b.events.Go(func() { b.countEvents(c) }) // until finish closes the client
+	return nil
+}
+
+// enter joins the room of a logged-in bot and spawns its avatar (and, for
+// the first bot, the crates when the room has none).
+func (b *bot) enter(ctx context.Context, n int) error {
+	c := b.c
+	if tok := c.SessionToken(); tok != "" {
+		b.token = tok
 	}
-	room, err := c.Join(ctx, cfg.room, "")
+	room, err := c.Join(ctx, b.roomName, "")
 	if err != nil {
 		return err
 	}
-	b.x, b.z = b.rng.Float64()*20-10, b.rng.Float64()*20-10
-	b.yaw = b.rng.Float64() * 2 * math.Pi
+	b.resume = c.ResumeToken()
 	av, err := c.Instantiate(ctx, "avatar", "Avatar", netobj.ModeTakeover, netobj.LifetimePlayer, b.transform(true))
 	if err != nil {
 		return err
@@ -334,7 +469,7 @@ func (b *bot) setup(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, 
 			}
 		}
 	}
-	return b.chat("hello from " + user)
+	return b.chat("hello from " + b.user)
 }
 
 // login logs in, and comes back when the server asks to (its account
@@ -392,8 +527,13 @@ func hasPrefab(objs []client.Object, prefab string) bool {
 	return false
 }
 
-// finish closes the connection and adds its counters to the totals.
+// finish closes the connection and adds its counters to the totals, once
+// per connection.
 func (b *bot) finish() {
+	if b.c == nil || b.finished {
+		return
+	}
+	b.finished = true
 	_ = b.c.Close()
 	b.events.Wait()
 	s := b.c.Stats()
@@ -403,8 +543,8 @@ func (b *bot) finish() {
 }
 
 // countEvents reads the bot's events so they are counted, not dropped.
-func (b *bot) countEvents() {
-	for ev := range b.c.Events() {
+func (b *bot) countEvents(c *client.Client) {
+	for ev := range c.Events() {
 		switch ev := ev.(type) {
 		case client.MessageReceived:
 			b.totals.chatsRecv.Add(1)
@@ -419,7 +559,7 @@ func (b *bot) countEvents() {
 		case client.OwnershipRequested:
 			// Bots are generous: a player who asks for a request-mode
 			// object a bot holds gets it.
-			if err := b.c.Approve(ev.ID, ev.Requester); err != nil {
+			if err := c.Approve(ev.ID, ev.Requester); err != nil {
 				b.totals.errs.Add(1)
 			}
 		case client.BadLine:

@@ -391,3 +391,48 @@ func TestBotTransformDelta(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, d, back)
 }
+
+// A bot whose connection drops comes back as a player's client does: it
+// resumes while the server holds its session, else logs in with its session
+// token, else with the password; and goes on wandering.
+func TestBotComesBackAfterADrop(t *testing.T) {
+	tests := []struct {
+		name   string
+		config func(*server.Config)
+		way    string
+	}{
+		{"resume", func(*server.Config) {}, "1 resumed, 0 with the session token, 0 with the password"},
+		{"session token", func(c *server.Config) { c.Limits.RejoinGrace = -1 }, "0 resumed, 1 with the session token, 0 with the password"},
+		{"password", func(c *server.Config) { c.Limits.RejoinGrace, c.Limits.SessionTTL = -1, -1 }, "0 resumed, 0 with the session token, 1 with the password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t, servertest.WithConfig(func(c *server.Config) {
+				c.Limits.LoginTimeout = time.Minute
+				tt.config(c)
+			}))
+			proxy := servertest.NewProxy(t, srv.Addr)
+			obs := srv.Login(t, "observer")
+			obs.Join("plaza")
+
+			var stdout, stderr bytes.Buffer
+			botCtx, stopBots := context.WithCancel(t.Context())
+			defer stopBots()
+			done := make(chan int, 1)
+			go func() {
+				done <- Run(botCtx, append([]string{"--addr", proxy.Addr, "--room", "plaza", "--count", "1", "--rate", "20"}, slowSetup...), &stdout, &stderr)
+			}()
+			obs.Skip(func(l string) bool { return strings.HasPrefix(l, "11:") }) // the bot moves
+			proxy.Cut()
+			time.Sleep(300 * time.Millisecond) // a few failed attempts
+			proxy.Restore()
+			// Moving again after the drop: updates arrive after the bot's
+			// "20:<id>:active" or its new join.
+			obs.Skip(func(l string) bool { return strings.HasPrefix(l, "20:") && strings.HasSuffix(l, ":active") || strings.HasPrefix(l, "2:") && strings.HasSuffix(l, ":plaza") })
+			obs.Skip(func(l string) bool { return strings.HasPrefix(l, "11:") })
+			stopBots()
+			require.Equal(t, 0, <-done, stderr.String())
+			assert.Contains(t, stdout.String(), "came back after drops 1 times: "+tt.way)
+		})
+	}
+}
