@@ -50,9 +50,10 @@ func newLoginGate(lim *Limits, now func() time.Time) *loginGate {
 
 // loginRefusal says why an attempt was not admitted.
 type loginRefusal struct {
-	busy bool          // server_busy (in flight) rather than login_throttled (success rate)
-	wait time.Duration // for login_throttled
-	text string
+	busy  bool          // server_busy (in flight) rather than login_throttled (success rate)
+	drain time.Duration // for server_busy: the hashing queue's predicted drain time, if known
+	wait  time.Duration // for login_throttled
+	text  string
 }
 
 // admit lets an attempt for user from host go ahead, or says why not. The
@@ -133,14 +134,38 @@ func (g *loginGate) sweep() {
 // addresses: waiters queue per address and a freed slot goes to the next
 // address in turn, so one address with a hundred logins waiting delays
 // another address's one login by at most one hash per busy address.
+//
+// It also predicts: from the recent time per hash and the waiters ahead, a
+// login that could not get a slot within its wait is told so at once
+// (server_busy with a retry hint of about the time the queue needs to
+// drain, jittered) instead of queueing until it times out. In a reconnect
+// storm that spreads the returns over the time the server needs for them.
 type hashQueue struct {
 	mu         sync.Mutex
+	slots      int
 	free       int
 	waiting    map[string][]*hashWaiter
 	order      []string // addresses with waiters, in turn order
 	total      int
 	maxWaiting int
+	perHash    time.Duration    // moving average of the time a slot is held
 	gauge      prometheus.Gauge // total
+}
+
+// hashBusyError is errHashBusy with the time the queue needs to drain.
+type hashBusyError struct{ drain time.Duration }
+
+func (e *hashBusyError) Error() string {
+	return fmt.Sprintf("%v (the queue needs about %s)", errHashBusy, e.drain.Round(time.Millisecond))
+}
+func (e *hashBusyError) Is(target error) bool { return target == errHashBusy }
+
+// busyDrain is the drain time a busy error carries, or 0.
+func busyDrain(err error) time.Duration {
+	if e, ok := errors.AsType[*hashBusyError](err); ok {
+		return e.drain
+	}
+	return 0
 }
 
 type hashWaiter struct {
@@ -149,7 +174,31 @@ type hashWaiter struct {
 }
 
 func newHashQueue(slots, maxWaiting int, gauge prometheus.Gauge) *hashQueue {
-	return &hashQueue{free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting, gauge: gauge}
+	return &hashQueue{slots: max(slots, 1), free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting, gauge: gauge}
+}
+
+// drainLocked predicts how long until a new waiter gets a slot.
+func (q *hashQueue) drainLocked() time.Duration {
+	return time.Duration(q.total+1) * q.perHash / time.Duration(q.slots)
+}
+
+// held records how long a slot was held, into the moving average.
+func (q *hashQueue) held(d time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.perHash == 0 {
+		q.perHash = d
+		return
+	}
+	q.perHash += (d - q.perHash) / 8
+}
+
+// releaser frees a slot granted at start, recording how long it was held.
+func (q *hashQueue) releaser(start time.Time) func() {
+	return func() {
+		q.held(time.Since(start))
+		q.release()
+	}
 }
 
 // acquire waits at most wait for a slot; errHashBusy after that or when
@@ -159,11 +208,11 @@ func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration
 	if q.free > 0 && q.total == 0 {
 		q.free--
 		q.mu.Unlock()
-		return q.release, nil
+		return q.releaser(time.Now()), nil
 	}
-	if q.total >= q.maxWaiting {
+	if drain := q.drainLocked(); q.total >= q.maxWaiting || drain > wait {
 		q.mu.Unlock()
-		return nil, errHashBusy
+		return nil, &hashBusyError{drain: drain}
 	}
 	w := &hashWaiter{ready: make(chan struct{})}
 	if len(q.waiting[host]) == 0 {
@@ -178,7 +227,7 @@ func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration
 	defer t.Stop()
 	select {
 	case <-w.ready:
-		return q.release, nil
+		return q.releaser(time.Now()), nil
 	case <-t.C:
 		err = errHashBusy
 	case <-ctx.Done():
@@ -188,7 +237,7 @@ func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if w.granted { // granted while timing out: take it after all
-		return q.release, nil
+		return q.releaser(time.Now()), nil
 	}
 	q.removeLocked(host, w)
 	return nil, err
@@ -242,7 +291,9 @@ func (q *hashQueue) release() {
 }
 
 // busyRetry is the retry hint of a server_busy answer: about a queue wait,
-// jittered so that refused clients do not come back in step.
-func busyRetry(wait time.Duration) time.Duration {
+// or the time the queue needs to drain when that is longer, jittered so
+// that refused clients do not come back in step but spread over it.
+func busyRetry(wait, drain time.Duration) time.Duration {
+	wait = max(wait, drain)
 	return wait/2 + rand.N(wait)
 }

@@ -87,7 +87,7 @@ func (cl *client) login(cmd *protocol.Command) {
 	ok, gen, err := s.checkPassword(user, host, password)
 	done() // before any answer: a client may send its next attempt at once
 	if errors.Is(err, errHashBusy) {
-		cl.refuseLogin(&loginRefusal{busy: true, text: "the server is busy checking other logins"})
+		cl.refuseLogin(&loginRefusal{busy: true, drain: busyDrain(err), text: "the server is busy checking other logins"})
 		return
 	}
 	if err != nil {
@@ -207,7 +207,7 @@ func (cl *client) refuseLogin(r *loginRefusal) { cl.refuseLoginAs(protocol.NumLo
 func (cl *client) refuseLoginAs(num int, r *loginRefusal) {
 	cl.srv.metrics.LoginFailures.Inc()
 	if r.busy {
-		retry := busyRetry(cl.srv.cfg.Limits.LoginQueueWait)
+		retry := busyRetry(cl.srv.cfg.Limits.LoginQueueWait, r.drain)
 		cl.sendError(num, protocol.CodeServerBusy, fmt.Sprintf("%d %s; try again later", retry.Milliseconds(), r.text))
 		return
 	}
