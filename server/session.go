@@ -145,7 +145,7 @@ func (cl *client) completeLogin(num int, user, host string, claims sessiontoken.
 	}
 	s.rejoin.endInactive(user) // a login ends a dropped session too
 	cl.send(cl.sessionLine(id))
-	cl.log.Info("logged in", "with", map[bool]string{true: "session token", false: "password"}[num == protocol.NumTokenLogin])
+	cl.log.Info("logged in", "with_token", num == protocol.NumTokenLogin)
 }
 
 // storeFailed answers a login the database could not serve.
@@ -254,12 +254,8 @@ func (cl *client) tokenLogin(cmd *protocol.Command) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	claims, err := s.tokens.verify(ctx, string(tok))
-	if err != nil && !errors.Is(err, errTokensUnavailable) && !isTokenRefusal(err) {
-		cl.storeFailed(num, "token login: load keys", "", err)
-		return
-	}
-	if errors.Is(err, errTokensUnavailable) {
-		cl.storeFailed(num, "token login: keys not loaded", "", err)
+	if err != nil && !isTokenRefusal(err) {
+		cl.storeFailed(num, "token login: load the signing keys", "", err)
 		return
 	}
 	if err != nil {
