@@ -57,14 +57,17 @@ type loginRefusal struct {
 }
 
 // admit lets an attempt for user from host go ahead, or says why not. The
-// caller must call the returned done exactly once when admitted.
-func (g *loginGate) admit(user, host string) (done func(), refusal *loginRefusal) {
+// caller must call the returned done exactly once when admitted. A
+// password login (hashing) counts against the address's attempts in
+// flight, which keep one address from filling the hashing queue; a session
+// token login costs no hash and counts only against its account's.
+func (g *loginGate) admit(user, host string, hashing bool) (done func(), refusal *loginRefusal) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.inAccount[user] >= g.lim.LoginsInFlightPerAccount {
 		return nil, &loginRefusal{busy: true, text: "another login for this account is being checked"}
 	}
-	if g.inAddress[host] >= g.lim.LoginsInFlightPerAddress {
+	if hashing && g.inAddress[host] >= g.lim.LoginsInFlightPerAddress {
 		return nil, &loginRefusal{busy: true, text: "too many logins from your address are being checked"}
 	}
 	now := g.now()
@@ -75,12 +78,16 @@ func (g *loginGate) admit(user, host string) (done func(), refusal *loginRefusal
 		}
 	}
 	g.inAccount[user]++
-	g.inAddress[host]++
+	if hashing {
+		g.inAddress[host]++
+	}
 	return func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		decr(g.inAccount, user)
-		decr(g.inAddress, host)
+		if hashing {
+			decr(g.inAddress, host)
+		}
 	}, nil
 }
 

@@ -79,7 +79,7 @@ func (cl *client) login(cmd *protocol.Command) {
 		cl.sendError(protocol.NumLogin, protocol.CodeLoginThrottled, fmt.Sprintf("too many failed logins; try again in %s", wait.Round(time.Second)))
 		return
 	}
-	done, refusal := s.logins.admit(user, host)
+	done, refusal := s.logins.admit(user, host, true)
 	if refusal != nil {
 		cl.refuseLogin(refusal)
 		return
@@ -207,7 +207,11 @@ func (cl *client) refuseLogin(r *loginRefusal) { cl.refuseLoginAs(protocol.NumLo
 func (cl *client) refuseLoginAs(num int, r *loginRefusal) {
 	cl.srv.metrics.LoginFailures.Inc()
 	if r.busy {
-		retry := busyRetry(cl.srv.cfg.Limits.LoginQueueWait, r.drain)
+		wait := cl.srv.cfg.Limits.LoginQueueWait
+		if num == protocol.NumTokenLogin {
+			wait = tokenBusyWait // a token login in flight is over in milliseconds
+		}
+		retry := busyRetry(wait, r.drain)
 		cl.sendError(num, protocol.CodeServerBusy, fmt.Sprintf("%d %s; try again later", retry.Milliseconds(), r.text))
 		return
 	}
@@ -266,7 +270,7 @@ func (cl *client) tokenLogin(cmd *protocol.Command) {
 		return
 	}
 	user, host := claims.User, remoteHost(cl.conn.remote)
-	done, refusal := s.logins.admit(user, host)
+	done, refusal := s.logins.admit(user, host, false)
 	if refusal != nil {
 		cl.refuseLoginAs(num, refusal)
 		return
@@ -291,6 +295,10 @@ func (cl *client) tokenLogin(cmd *protocol.Command) {
 	// with the newest key so key rotation reaches every client.
 	cl.completeLogin(num, user, host, claims)
 }
+
+// tokenBusyWait is the retry hint of a token login refused because another
+// login of the account is in flight.
+const tokenBusyWait = 250 * time.Millisecond
 
 // isTokenRefusal says whether err refuses the token itself (rather than
 // the server failing to check it).
