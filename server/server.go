@@ -16,17 +16,18 @@ import (
 
 // Server is one Tandem node.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	log      *slog.Logger
-	metrics  *Metrics
-	sessions *sessionRegistry
-	hub      *hub
-	rejoin   *rejoinRegistry
-	tokens   *sessionTokens
-	mirror   *roomMirror
-	throttle *loginThrottle
-	cluster  *cluster // nil on a single node
+	cfg       Config
+	store     store.Store
+	log       *slog.Logger
+	metrics   *Metrics
+	sessions  *sessionRegistry
+	hub       *hub
+	rejoin    *rejoinRegistry
+	tokens    *sessionTokens
+	clientIDs *clientIDs
+	mirror    *roomMirror
+	throttle  *loginThrottle
+	cluster   *cluster // nil on a single node
 	// Sampled logs of what clients can cause at will.
 	loginFailLog, plainTextLog *logSampler
 
@@ -104,6 +105,7 @@ func New(cfg Config, st store.Store) *Server {
 	}
 	s.rejoin = newRejoinRegistry(s.hub, s.sessions, &s.cfg.Limits, s.log, s.metrics.Registry)
 	s.tokens = newSessionTokens(st, s.cfg.Limits.SessionTTL, s.log)
+	s.clientIDs = newClientIDs(st)
 	return s
 }
 

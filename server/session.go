@@ -126,7 +126,7 @@ func (cl *client) completeLogin(num int, user, host string, claims sessiontoken.
 	// while, which is not the database's time.
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	id, err := s.store.NextClientID(ctx)
+	id, err := s.clientIDs.take(ctx)
 	if err != nil {
 		cl.storeFailed(num, "login: allocate client id", user, err)
 		return

@@ -79,6 +79,11 @@ type Store interface {
 	// NextClientID returns a positive id never returned before by this
 	// database, across restarts and across nodes sharing the database.
 	NextClientID(ctx context.Context) (int64, error)
+	// ReserveClientIDs returns n (1 or more) ids never returned before by
+	// this database (by either method), increasing, in one round trip: a
+	// server hands them out from memory, so a crowd of logins does not
+	// make a write (and a disk flush) each.
+	ReserveClientIDs(ctx context.Context, n int) ([]int64, error)
 
 	// CreateRoom fails with ErrRoomExists if the name is taken.
 	CreateRoom(ctx context.Context, room Room) error

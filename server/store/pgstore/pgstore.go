@@ -170,6 +170,23 @@ func (s *Store) NextClientID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
+// ReserveClientIDs takes n values of the client_ids sequence at once (not
+// necessarily consecutive: other nodes take theirs meanwhile).
+func (s *Store) ReserveClientIDs(ctx context.Context, n int) ([]int64, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("pgstore: reserve %d client ids: want at least 1", n)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT nextval('client_ids') FROM generate_series(1, $1) ORDER BY 1`, n)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: reserve client ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: reserve client ids: %w", err)
+	}
+	return ids, nil
+}
+
 // CreateRoom records a room; it fails with store.ErrRoomExists if the name
 // is taken.
 func (s *Store) CreateRoom(ctx context.Context, room store.Room) error {

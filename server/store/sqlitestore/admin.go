@@ -98,8 +98,7 @@ ON CONFLICT (user_name) DO UPDATE SET until = excluded.until, reason = excluded.
 func (s *Store) GetBan(ctx context.Context, user string) (store.Ban, error) {
 	b := store.Ban{User: user}
 	var until, created int64
-	err := s.db.QueryRowContext(ctx, `SELECT until, reason, banned_by, created_at FROM bans WHERE user_name = ?`, user).
-		Scan(&until, &b.Reason, &b.By, &created)
+	err := s.getBan.QueryRowContext(ctx, user).Scan(&until, &b.Reason, &b.By, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Ban{}, fmt.Errorf("sqlitestore: get ban of %q: %w", user, store.ErrNotFound)
 	}

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ClientIDsConcurrent", func(t *testing.T) { testClientIDsConcurrent(t, open) })
 	t.Run("ClientIDsTwoHandles", func(t *testing.T) { testClientIDsTwoHandles(t, open) })
 	t.Run("ClientIDsReopen", func(t *testing.T) { testClientIDsReopen(t, open) })
+	t.Run("ReserveClientIDs", func(t *testing.T) { testReserveClientIDs(t, open) })
 	t.Run("Rooms", func(t *testing.T) { testRooms(t, open) })
 	t.Run("RoomErrors", func(t *testing.T) { testRoomErrors(t, open) })
 	t.Run("MembersOrder", func(t *testing.T) { testMembersOrder(t, open) })
@@ -233,6 +235,53 @@ func requireUniquePositive(t *testing.T, ids []int64, want int) {
 		require.False(t, seen[id], "id %d returned twice", id)
 		seen[id] = true
 	}
+}
+
+// Blocks of ids and single ids, from two handles at once, never overlap.
+func testReserveClientIDs(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := t.Context()
+	a, b := open(t), open(t)
+	_, err := a.ReserveClientIDs(ctx, 0)
+	require.Error(t, err)
+	var (
+		mu  sync.Mutex
+		all []int64
+		wg  sync.WaitGroup
+	)
+	take := func(ids ...int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		all = append(all, ids...)
+	}
+	for _, s := range []store.Store{a, b} {
+		wg.Go(func() {
+			for range 10 {
+				ids, err := s.ReserveClientIDs(ctx, 7)
+				if !assert.NoError(t, err) || !assert.Len(t, ids, 7) {
+					return
+				}
+				assert.True(t, slices.IsSorted(ids), "increasing: %v", ids)
+				take(ids...)
+			}
+		})
+		wg.Go(func() {
+			for range 10 {
+				id, err := s.NextClientID(ctx)
+				if !assert.NoError(t, err) {
+					return
+				}
+				take(id)
+			}
+		})
+	}
+	wg.Wait()
+	requireUniquePositive(t, all, 2*(10*7+10))
+	// After a reopen the ids go on above every reserved one.
+	last := slices.Max(all)
+	require.NoError(t, a.Close())
+	id, err := open(t).NextClientID(ctx)
+	require.NoError(t, err)
+	assert.Greater(t, id, last)
 }
 
 func testClientIDsConcurrent(t *testing.T, open func(*testing.T) store.Store) {

@@ -227,11 +227,11 @@ type flakyStore struct {
 	failures atomic.Int32
 }
 
-func (f *flakyStore) NextClientID(ctx context.Context) (int64, error) {
+func (f *flakyStore) ReserveClientIDs(ctx context.Context, n int) ([]int64, error) {
 	if f.failures.Add(-1) >= 0 {
-		return 0, errors.New("injected: database is locked")
+		return nil, errors.New("injected: database is locked")
 	}
-	return f.Store.NextClientID(ctx)
+	return f.Store.ReserveClientIDs(ctx, n)
 }
 
 // A login the server answers with store_unavailable is tried again, and
