@@ -428,7 +428,9 @@ func TestBotComesBackAfterADrop(t *testing.T) {
 			proxy.Restore()
 			// Moving again after the drop: updates arrive after the bot's
 			// "20:<id>:active" or its new join.
-			obs.Skip(func(l string) bool { return strings.HasPrefix(l, "20:") && strings.HasSuffix(l, ":active") || strings.HasPrefix(l, "2:") && strings.HasSuffix(l, ":plaza") })
+			obs.Skip(func(l string) bool {
+				return strings.HasPrefix(l, "20:") && strings.HasSuffix(l, ":active") || strings.HasPrefix(l, "2:") && strings.HasSuffix(l, ":plaza")
+			})
 			obs.Skip(func(l string) bool { return strings.HasPrefix(l, "11:") })
 			stopBots()
 			require.Equal(t, 0, <-done, stderr.String())
