@@ -137,6 +137,24 @@ namespace Tandem.Unity
         public bool UseTls { get { return useTls; } set { useTls = value; } }
         public string User { get { return user; } set { user = value; } }
         public string Password { get { return password; } set { password = value; } }
+
+        // Never serialized: a session token is a credential and must not end up in a scene or prefab.
+        [NonSerialized] string sessionToken;
+
+        /// <summary>
+        /// A session token to log in with instead of the password (<c>18</c>): set it before
+        /// <see cref="Connect()"/> from wherever your game keeps it. After every login it holds the
+        /// newest token the server gave (<c>Client.SessionToken</c>), so save it from
+        /// <see cref="OnLoggedIn"/> if your players should stay logged in; a refused token and
+        /// <see cref="Logout"/> clear it. Never serialized, never written anywhere by the package.
+        /// Null or empty: Connect logs in with <see cref="User"/> and <see cref="Password"/>, which
+        /// are also the fallback when the token is refused.
+        /// </summary>
+        public string SessionToken
+        {
+            get { return sessionToken; }
+            set { sessionToken = string.IsNullOrEmpty(value) ? null : value; }
+        }
         public string Room { get { return room; } set { room = value; } }
         /// <summary>The room's password (empty: a public room).</summary>
         public string RoomPassword { get { return roomPassword; } set { roomPassword = value ?? ""; } }
@@ -307,10 +325,28 @@ namespace Tandem.Unity
         {
             Client.Options.AutoReconnect = autoReconnect;
             if (client.State != ClientState.Disconnected) client.Disconnect();
+            client.Connect(server);
+            if (sessionToken != null)
+            {
+                // The token names the account; User and Password, if set, are the fallback.
+                string name = string.IsNullOrEmpty(user) ? null : user;
+                client.LoginWithToken(sessionToken, name, name != null && !string.IsNullOrEmpty(password) ? password : null);
+                return;
+            }
             // A second login of the same user ends the first session, so every copy needs its own name.
             if (string.IsNullOrEmpty(user)) user = "player-" + new System.Random().Next(100000, 1000000);
-            client.Connect(server);
             client.Login(user, password);
+        }
+
+        /// <summary>
+        /// Logs out (<c>21</c>): the server ends the account's session tokens and closes the
+        /// connection (<c>8:logged_out</c>); no reconnect follows. <see cref="SessionToken"/> is
+        /// cleared; delete any copy your game saved. False if there was no connection to send it on.
+        /// </summary>
+        public bool Logout()
+        {
+            sessionToken = null;
+            return Client.Logout();
         }
 
         public void Disconnect()
@@ -470,6 +506,7 @@ namespace Tandem.Unity
             client.LoggedIn += id =>
             {
                 Log("logged in as " + id);
+                sessionToken = client.SessionToken; // the newest, before the hook may save it
                 OnLoggedIn(id);
             };
             client.RoomJoined += r =>
@@ -486,8 +523,16 @@ namespace Tandem.Unity
             client.MemberJoined += OnPlayerJoined;
             client.MemberLeft += OnPlayerLeft;
             client.MessageReceived += OnMessage;
-            client.Error += OnClientError;
-            client.Closing += (code, text) => Debug.LogWarning("[Tandem] server closing the connection: " + code + ": " + text, this);
+            client.Error += e =>
+            {
+                if (e.CommandNumber == MessageNumber.TokenLogin && e.Code == ErrorCode.BadToken) sessionToken = null;
+                OnClientError(e);
+            };
+            client.Closing += (code, text) =>
+            {
+                if (code == CloseCode.LoggedOut) sessionToken = null;
+                Debug.LogWarning("[Tandem] server closing the connection: " + code + ": " + text, this);
+            };
             client.Disconnected += d =>
             {
                 Log("disconnected: " + d);
@@ -502,6 +547,7 @@ namespace Tandem.Unity
             client.Resumed += id =>
             {
                 Log("resumed as " + id);
+                if (client.SessionToken != null) sessionToken = client.SessionToken;
                 OnResumed(id);
             };
             client.ResumeFailed += why =>

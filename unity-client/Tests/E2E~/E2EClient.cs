@@ -18,6 +18,8 @@
 //   clients: MOVER moves an object, WATCHER interpolates it, takes it over mid-motion and
 //   moves on; neither may see it jump.
 // Role RESUMER: reconnect and resume through a proxy the test cuts (see ResumeRole.cs).
+// Role TOKENS: session tokens, the reconnect's token login and logout, through a proxy the
+//   test cuts (see TokenRole.cs).
 // Every wait is bounded; a watchdog ends the process after 28 s whatever happens.
 using System;
 using System.Collections.Generic;
@@ -32,6 +34,9 @@ static partial class E2EClient
     static TandemClient client;
     static string phase = "start";
     static readonly List<TandemError> errors = new List<TandemError>();
+    // How Main built and connected the client, for roles that open more clients the same way.
+    static TandemClientOptions clientOptions;
+    static Action<TandemClient> connectLikeMain;
 
     static int Main(string[] argv)
     {
@@ -47,7 +52,7 @@ static partial class E2EClient
         }
         if (args.Count != 5)
         {
-            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE(A|B|MOVER|WATCHER) USER ROOM");
+            Console.WriteLine("usage: E2EClient.exe [--tls CERT.pem] [--url URL [--polled]] HOST PORT ROLE(A|B|MOVER|WATCHER|RESUMER|TOKENS) USER ROOM");
             return 2;
         }
         var watchdog = new Timer(_ => Abandon("watchdog: no result after 28 s (phase: " + phase + ")"), null, 28000, Timeout.Infinite);
@@ -66,7 +71,7 @@ static partial class E2EClient
                 options.TransportFactory = (address, opts) => new Tandem.Transport.PolledTransport(address, new PolledSocket(opts), opts);
                 Console.Error.WriteLine("[" + role + "] polled transport (as on WebGL)");
             }
-            if (role == "RESUMER")
+            if (role == "RESUMER" || role == "TOKENS")
             {
                 options.AutoReconnect = true;
                 options.ReconnectMinDelay = TimeSpan.FromMilliseconds(100);
@@ -75,9 +80,15 @@ static partial class E2EClient
             client = new TandemClient(options);
             client.Error += e => { lock (errors) errors.Add(e); Console.Error.WriteLine("[" + role + "] " + e); };
 
+            clientOptions = options;
+            connectLikeMain = c =>
+            {
+                if (url != null) c.Connect(url);
+                else c.Connect(host, port, tlsPem != null);
+            };
+
             phase = "login";
-            if (url != null) client.Connect(url);
-            else client.Connect(host, port, tlsPem != null);
+            connectLikeMain(client);
             Console.Error.WriteLine("[" + role + "] connecting to " + client.ServerAddress);
             client.Login(user, "pw-" + user);
             WaitFor(() => client.IsLoggedIn, 10000, "login");
@@ -88,6 +99,7 @@ static partial class E2EClient
             else if (role == "MOVER") Mover(room);
             else if (role == "WATCHER") Watcher(room);
             else if (role == "RESUMER") Resumer(room);
+            else if (role == "TOKENS") Tokens(user, room);
             else Finish(false, "unknown role " + role);
             Finish(true, null);
         }

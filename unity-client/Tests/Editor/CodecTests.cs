@@ -192,7 +192,9 @@ namespace Tandem.Tests
                     break;
                 case 15: return ClientLines.Destroy(f[0]);
                 case 16: return ClientLines.ObjectMessage(f[0], (ObjectMessageTarget)int.Parse(f[1]), f[2]);
+                case 18: return ClientLines.TokenLogin(f[0]);
                 case 19: return ClientLines.Resume(f[0], f[1]);
+                case 21: return ClientLines.Logout();
             }
             throw new ArgumentException("no builder for " + number);
         }

@@ -329,6 +329,7 @@ namespace Tandem.Tests
 
         [TestCase("session_replaced", false)]
         [TestCase("kicked", false)]
+        [TestCase("logged_out", false)]
         [TestCase("server_shutdown", true)]
         [TestCase("rate_limited", true)]
         public void ClosingCodesThatEndTheMembershipDoNotResume(string code, bool relogin)

@@ -65,6 +65,9 @@ namespace Tandem
         /// <summary>No automatic reconnect after this connection (bad credentials, replaced session, ...).</summary>
         public void ForbidReconnect() { reconnectAllowed = false; }
 
+        /// <summary>A login succeeded on this connection: a refusal before it (a wrong password the player then corrected) no longer forbids reconnecting.</summary>
+        public void AllowReconnect() { reconnectAllowed = true; }
+
         /// <summary>
         /// Ends the current connection at once (nothing flushed, no report follows) so that the
         /// next attempt, scheduled by the caller, waits at least <paramref name="retryAfter"/>

@@ -19,7 +19,7 @@ namespace Tandem
     /// <summary>A <c>9</c> line: which request failed, the stable code, and a text for people.</summary>
     public sealed class TandemError
     {
-        /// <summary>"0".."16", or "-" when not tied to one request.</summary>
+        /// <summary>The request's message number as sent ("0", "16", "18", ...), or "-" when not tied to one request.</summary>
         public readonly string Command;
         /// <summary>The request number, or -1 for "-".</summary>
         public readonly int CommandNumber;

@@ -9,7 +9,8 @@ namespace Tandem
     // instead of a login; the server answers 0:<same id>::<new token> and the join lines of a
     // late joiner, which are applied onto what we have (same records, nothing re-created). A
     // refused resume (or one past its grace) leaves the room locally, logs in with the
-    // password and joins the room again as a new player.
+    // session token or the password (TandemClient.Session.cs) and joins the room again as a
+    // new player.
     public sealed partial class TandemClient
     {
         bool resuming;      // from the drop until Resumed or ResumeFailed
@@ -46,8 +47,9 @@ namespace Tandem
         /// <summary>
         /// The resume was refused (<c>9:19:bad_token</c>, e.g. the grace ended), answered with
         /// another id, or reconnecting gave up. The room was left locally (<see cref="RoomLeft"/>,
-        /// objects destroyed); unless reconnecting gave up, the client now logs in with the
-        /// stored password and joins the room again as a new player. The argument says why.
+        /// objects destroyed); unless reconnecting gave up, the client now logs in with its
+        /// session token (or, if that is refused too, the stored password) and joins the room
+        /// again as a new player. The argument says why.
         /// </summary>
         public event Action<string> ResumeFailed;
 
@@ -56,7 +58,8 @@ namespace Tandem
         static bool IsDrop(string closingCode)
         {
             return closingCode != CloseCode.SessionReplaced && closingCode != CloseCode.ServerShutdown &&
-                   closingCode != CloseCode.Kicked && closingCode != CloseCode.Banned && closingCode != ErrorCode.RateLimited;
+                   closingCode != CloseCode.Kicked && closingCode != CloseCode.Banned && closingCode != ErrorCode.RateLimited &&
+                   closingCode != CloseCode.LoggedOut;
         }
 
         /// <summary>The connection ended: keep the session for a resume if it is a drop and reconnecting is on. True if so.</summary>
@@ -84,16 +87,16 @@ namespace Tandem
             return true;
         }
 
-        /// <summary>The line that opens an automatic reconnect: a resume while resuming, else a login.</summary>
+        /// <summary>The line that opens an automatic reconnect: a resume while resuming, else a login (session token, else password).</summary>
         void SendReconnectLine()
         {
-            if (resuming && ResumeToken != null)
+            if (resuming && ResumeToken != null && user != null)
             {
                 resumeSent = true;
                 SendLine(ClientLines.Resume(user, ResumeToken));
                 return;
             }
-            SendLine(ClientLines.Login(user, password));
+            SendLoginLine();
         }
 
         /// <summary>The <c>0</c> answer to our <c>19</c>.</summary>
@@ -111,6 +114,7 @@ namespace Tandem
                 return;
             }
             ResumeToken = m.ResumeToken.Length > 0 ? m.ResumeToken : null;
+            KeepSessionToken(m);
             connection.IsReconnect = false;
             room.BeginResync(ClientId);
             Objects.BeginResync();
@@ -170,9 +174,10 @@ namespace Tandem
                 return true;
             }
             FailResume(err.Code + ": " + err.Text);
-            // A plain login on this connection, then the room again (OnLoggedIn rejoins it).
+            // A login on this connection (session token, else password), then the room again
+            // (OnLoggedIn rejoins it).
             connection.IsReconnect = true;
-            SendLine(ClientLines.Login(user, password));
+            SendLoginLine();
             return true;
         }
 

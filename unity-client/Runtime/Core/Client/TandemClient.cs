@@ -23,7 +23,7 @@ namespace Tandem
         readonly ConcurrentQueue<string> injected = new ConcurrentQueue<string>();
         readonly List<Exception> handlerErrors = new List<Exception>();
 
-        string user, password;                 // for re-login after a reconnect
+        string user, password;                 // for re-login after a reconnect (see TandemClient.Session.cs)
 
         public TandemClient() : this(null) { }
 
@@ -55,6 +55,11 @@ namespace Tandem
         /// </summary>
         public string ResumeToken { get; private set; }
 
+        /// <summary>
+        /// The account's user name: the one given to <see cref="Login"/> (or to
+        /// <see cref="LoginWithToken"/>). After a token login without a name it is null until the
+        /// member list of the first room joined names us (the server writes names in lower case).
+        /// </summary>
         public string UserName { get { return user; } }
 
         /// <summary>The room we are in, or null.</summary>
@@ -131,12 +136,17 @@ namespace Tandem
 
         // ---- commands --------------------------------------------------------------
 
-        /// <summary><c>0:user:password</c>. Remembered for automatic reconnects.</summary>
+        /// <summary>
+        /// <c>0:user:password</c>. Both are remembered (in memory) for automatic reconnects, which
+        /// prefer the session token the answer brings (see <see cref="SessionToken"/>). Forgets any
+        /// session token held before: the answer brings this account's.
+        /// </summary>
         public void Login(string user, string password)
         {
             string line = ClientLines.Login(user, password);
             this.user = user;
             this.password = password;
+            SessionToken = null;
             SendLine(line);
         }
 
@@ -208,7 +218,7 @@ namespace Tandem
         public void Update()
         {
             DispatchEvents();
-            if (connection.ReconnectIfDue() && user != null)
+            if (connection.ReconnectIfDue() && CanReconnect)
                 SendReconnectLine(); // queued now, written as soon as the connection is up
         }
 
@@ -362,8 +372,10 @@ namespace Tandem
             }
             ClientId = m.ClientId;
             ResumeToken = m.ResumeToken.Length > 0 ? m.ResumeToken : null;
+            KeepSessionToken(m);
             connection.State = ClientState.LoggedIn;
             connection.ResetBackoff();
+            connection.AllowReconnect(); // a refused login before this one on the same connection no longer counts
             // Rejoin first, so LoggedIn handlers see JoiningRoom and do not join twice.
             if (connection.IsReconnect && room.RejoinRoom != null) JoinRoom(room.RejoinRoom, room.RejoinPassword);
             connection.IsReconnect = false;
@@ -377,6 +389,8 @@ namespace Tandem
             // an operator removed us: do not come back on our own.
             if (m.Code == CloseCode.SessionReplaced || m.Code == CloseCode.Kicked || m.Code == CloseCode.Banned)
                 connection.ForbidReconnect();
+            // We logged out: the server ended our tokens; nothing may log us in again.
+            if (m.Code == CloseCode.LoggedOut) ForgetCredentials();
             if (Closing != null) Closing(m.Code, m.Text);
         }
 
@@ -464,6 +478,8 @@ namespace Tandem
             if (m.Room == room.Current)
             {
                 List<MemberEventArgs> named = room.ApplyNames(m.Members);
+                // After a token login without a name: the list names us (needed for a resume's 19).
+                if (user == null && ClientId != 0) room.TryGetName(ClientId, out user);
                 WhoAnswered();
                 if (named != null)
                 {
@@ -479,7 +495,7 @@ namespace Tandem
         void OnError(ErrorLine m)
         {
             var err = new TandemError(m.Command, m.CommandNumber, m.Code, m.Text);
-            if (OnResumeError(err))
+            if (OnResumeError(err) || OnLoginError(err))
             {
                 if (Error != null) Error(err);
                 return;
@@ -497,7 +513,8 @@ namespace Tandem
                     }
                     break;
                 case MessageNumber.Login:
-                    // Retrying the same credentials cannot succeed.
+                case MessageNumber.TokenLogin:
+                    // Retrying the same credentials cannot succeed (a refused token: OnLoginError).
                     if (err.Code == ErrorCode.BadCredentials || err.Code == ErrorCode.Banned) connection.ForbidReconnect();
                     // Busy: the reconnect's login comes back no sooner than the server asks.
                     else if (err.Code == ErrorCode.ServerBusy && connection.IsReconnect)
@@ -564,7 +581,7 @@ namespace Tandem
             ResumeToken = null;
             int attempt;
             TimeSpan delay;
-            bool willReconnect = connection.ScheduleReconnect(user != null, out attempt, out delay);
+            bool willReconnect = connection.ScheduleReconnect(CanLogIn, out attempt, out delay);
             Log("disconnected: " + reason + (willReconnect ? " (reconnect in " + delay.TotalSeconds + " s)" : ""));
             if (Disconnected != null) Disconnected(new DisconnectInfo(reason, code, willReconnect));
             if (willReconnect && Reconnecting != null) Reconnecting(attempt, delay);

@@ -16,6 +16,30 @@ namespace Tandem.Protocol
             return MessageNumber.Login + ":" + Field(user, "user") + ":" + Field(password, "password");
         }
 
+        /// <summary>
+        /// <c>18:&lt;session token&gt;</c>: log in with a session token from an earlier login's answer
+        /// instead of the password. The token must look like one (see <see cref="IsSessionToken"/>).
+        /// </summary>
+        public static string TokenLogin(string sessionToken)
+        {
+            if (sessionToken == null) throw new ArgumentNullException("sessionToken");
+            if (!IsSessionToken(sessionToken))
+                throw new ArgumentException("a session token is 1..512 ASCII letters, digits, '_', '-' or '.'", "sessionToken");
+            return MessageNumber.TokenLogin + ":" + sessionToken;
+        }
+
+        /// <summary>True if the text has the form of a session token (PROTOCOL.md: 1..512 ASCII letters, digits, <c>_ - .</c>).</summary>
+        public static bool IsSessionToken(string s)
+        {
+            if (string.IsNullOrEmpty(s) || s.Length > 512) return false;
+            foreach (char c in s)
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) return false;
+            return true;
+        }
+
+        /// <summary><c>21</c>: log out (the server ends the user's session tokens, answers <c>8:logged_out</c> and closes).</summary>
+        public static string Logout() { return Bare(MessageNumber.Logout); }
+
         /// <summary><c>19:&lt;user&gt;:&lt;resume token&gt;</c>: resume a dropped session instead of logging in.</summary>
         public static string Resume(string user, string resumeToken)
         {

@@ -25,10 +25,14 @@ namespace Tandem.Protocol
         public const int Destroy = 15;
         public const int ObjMessage = 16;
         public const int Ready = 17;
+        /// <summary><c>18:&lt;session token&gt;</c>: log in with a session token instead of a password (answered with <c>0</c>).</summary>
+        public const int TokenLogin = 18;
         /// <summary><c>19:&lt;user&gt;:&lt;resume token&gt;</c>: resume a dropped session (answered with <c>0</c>).</summary>
         public const int Resume = 19;
         /// <summary><c>20:&lt;id&gt;:inactive</c> / <c>20:&lt;id&gt;:active</c>: a member's connection dropped, or it resumed.</summary>
         public const int Activity = 20;
+        /// <summary><c>21</c>: log out; the server ends the user's session tokens and answers <c>8:logged_out:&lt;text&gt;</c>.</summary>
+        public const int Logout = 21;
         /// <summary><c>22:&lt;text&gt;</c>: a system message from the server's operator.</summary>
         public const int System = 22;
         /// <summary><c>23:&lt;room&gt;:&lt;code&gt;:&lt;text&gt;</c>: the room is closed for you.</summary>
@@ -90,7 +94,7 @@ namespace Tandem.Protocol
         public const string Banned = "banned";
         /// <summary>The server is overloaded; the text starts with a retry delay in whole milliseconds and a space.</summary>
         public const string ServerBusy = "server_busy";
-        /// <summary>A session or resume token was refused.</summary>
+        /// <summary>A session token (<c>18</c>) or resume token (<c>19</c>) was refused.</summary>
         public const string BadToken = "bad_token";
 
         // Network object errors (commands 10..16).
@@ -118,6 +122,8 @@ namespace Tandem.Protocol
         public const string Kicked = "kicked";
         /// <summary>Your account was banned; the text says until when.</summary>
         public const string Banned = "banned";
+        /// <summary>You logged out (<c>21</c>): the session, its session tokens and its resume token are over.</summary>
+        public const string LoggedOut = "logged_out";
     }
 
     /// <summary>Codes of <c>23:&lt;room&gt;:&lt;code&gt;:&lt;text&gt;</c> (the room is closed for you).</summary>

@@ -77,8 +77,10 @@ namespace Tandem.Protocol
             Row(s, MessageNumber.Destroy,       1, 1,   1, 1);
             Row(s, MessageNumber.ObjMessage,    3, 3,   3, 3);
             Row(s, MessageNumber.Ready,         2, 2,  -1, -1); // 17:<room>:<count>
+            Row(s, MessageNumber.TokenLogin,   -1, -1,  1, 1);  // 18:<session token>
             Row(s, MessageNumber.Resume,       -1, -1,  2, 2);  // 19:<user>:<resume token>
             Row(s, MessageNumber.Activity,      2, 2,  -1, -1); // 20:<id>:inactive|active
+            Row(s, MessageNumber.Logout,       -1, -1,  0, 0);  // 21
             Row(s, MessageNumber.System,        1, 1,  -1, -1); // 22:<text>
             Row(s, MessageNumber.RoomClosed,    3, 3,  -1, -1); // 23:<room>:<code>:<text>
             return s;

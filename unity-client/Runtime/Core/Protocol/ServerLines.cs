@@ -19,12 +19,12 @@ namespace Tandem.Protocol
 
     /// <summary>
     /// <c>0:&lt;client id&gt;</c>, or <c>0:&lt;client id&gt;:&lt;session token&gt;:&lt;resume token&gt;</c>
-    /// from a server that offers resuming: logged in.
+    /// from a server that issues session tokens or offers resuming (either token may be empty): logged in.
     /// </summary>
     public sealed class SessionStartedLine : ServerLine
     {
         public readonly long ClientId;
-        /// <summary>Reserved (empty today); "" when the server sent the short form.</summary>
+        /// <summary>The token to log in with next time (<c>18</c>) instead of the password; "" when the server issues none or sent the short form.</summary>
         public readonly string SessionToken;
         /// <summary>The token to resume this session with (<c>19</c>); "" when the server sent the short form.</summary>
         public readonly string ResumeToken;
@@ -119,7 +119,7 @@ namespace Tandem.Protocol
     /// <summary><c>9:&lt;command&gt;:&lt;code&gt;:&lt;text&gt;</c>: a request failed.</summary>
     public sealed class ErrorLine : ServerLine
     {
-        /// <summary>The message number of the failed request as sent ("0".."16"), or "-".</summary>
+        /// <summary>The message number of the failed request as sent (such as "0", "16", "18"), or "-".</summary>
         public readonly string Command;
         public readonly string Code;
         public readonly string Text;
