@@ -220,18 +220,18 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-// flakyStore is a real SQLite store whose first client-id allocations
-// fail, as a store busy with many first logins does.
+// flakyStore is a real SQLite store whose first ban lookups (one per
+// login) fail, as a store busy with many first logins does.
 type flakyStore struct {
 	store.Store
 	failures atomic.Int32
 }
 
-func (f *flakyStore) ReserveClientIDs(ctx context.Context, n int) ([]int64, error) {
+func (f *flakyStore) GetBan(ctx context.Context, user string) (store.Ban, error) {
 	if f.failures.Add(-1) >= 0 {
-		return nil, errors.New("injected: database is locked")
+		return store.Ban{}, errors.New("injected: database is locked")
 	}
-	return f.Store.ReserveClientIDs(ctx, n)
+	return f.Store.GetBan(ctx, user)
 }
 
 // A login the server answers with store_unavailable is tried again, and
