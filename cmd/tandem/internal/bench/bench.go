@@ -64,7 +64,8 @@ room, the p50 and p99, the retries after server_busy and the server's CPU
 meanwhile. Set-up logs each player in with the password (dev mode creates
 bench accounts s<i>): a hash each. --storm-tokens FILE keeps the session
 tokens so later runs set up with them; with it, stop the server after one
-run, start it again, and run with --storm-cut none to measure a restart.
+run, start it again, and run with --storm-cut none (no set-up: every player
+connects at once, with its kept token) to measure a restart.
 Players come from K source addresses 127.0.0.x (the server bounds
 connections and logins per address).
 
@@ -137,7 +138,7 @@ func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	fs.StringVar(&c.natsAdmin, "nats-admin", "", "NATS profiling address (HOST:PORT, nats-server --profile PORT); idle mode then does the same there")
 	fs.IntVar(&c.storm, "storm", 0, "storm mode: this many logged-in players in rooms of --players lose their connections at once and all come back; reports how long until every one is back in its room")
 	fs.StringVar(&c.stormLogin, "storm-login", "token", "storm mode: how players come back: token (18, a session token), password (0), or resume (19, then the token)")
-	fs.StringVar(&c.stormCut, "storm-cut", "all", "storm mode: all (close every connection at once) or none (the server was restarted meanwhile: just come back)")
+	fs.StringVar(&c.stormCut, "storm-cut", "all", "storm mode: all (set up, then close every connection at once) or none (no set-up: the server was restarted, every player connects at once, with its token from --storm-tokens)")
 	fs.StringVar(&c.stormTokens, "storm-tokens", "", "storm mode: file that keeps the players' session tokens between runs (set-up then logs in with them instead of a password hash each)")
 	fs.IntVar(&c.stormSources, "storm-sources", 0, "storm mode: spread the players over this many source addresses 127.0.0.x (default: 100 on a loopback --addr, else 1)")
 	fs.DurationVar(&c.settle, "settle", 10*time.Second, "idle mode: wait after a forced GC before a memory sample, so the runtime returns freed memory to the OS")

@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -373,4 +374,39 @@ func TestGoMemoryFromPprof(t *testing.T) {
 
 	_, _, _, err = goMemory("127.0.0.1:1") // nothing listens there
 	assert.Error(t, err)
+}
+
+// Storm mode: players come back after a cut with the way asked, and after
+// a restart (--storm-cut none) with the tokens kept from a run before.
+func TestBenchStorm(t *testing.T) {
+	srv := startServer(t)
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	steps := []struct {
+		args []string
+		by   string // every player came back this way
+	}{
+		{[]string{"--storm-login", "token"}, "by_token"}, // set-up with passwords; tokens kept
+		{[]string{"--storm-login", "password"}, "by_password"},
+		{[]string{"--storm-login", "resume"}, "by_resume"},
+		{[]string{"--storm-cut", "none"}, "by_token"}, // as after a restart: all at once with the kept tokens
+	}
+	for _, s := range steps {
+		args := append([]string{"--addr", srv.Addr, "--storm", "6", "--players", "3", "--storm-tokens", tokens}, s.args...)
+		out, code := runBenchArgs(t, args...)
+		require.Equal(t, exitcode.OK, code, out)
+		kv := figures(t, out, "tandem")
+		assert.Equal(t, "storm", kv["mode"], s.args)
+		assert.Equal(t, "6", kv["players"], s.args)
+		assert.Equal(t, "0", kv["failed"], s.args)
+		assert.Equal(t, "6", kv[s.by], s.args)
+	}
+	kept, err := os.ReadFile(tokens)
+	require.NoError(t, err)
+	assert.Equal(t, 6, strings.Count(string(kept), "\n"), "one token per player")
+	info, err := os.Stat(tokens)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the token file is the owner's only")
+
+	out, code := runBenchArgs(t, "--addr", srv.Addr, "--storm", "2", "--storm-login", "magic")
+	assert.Equal(t, exitcode.Usage, code, out)
 }

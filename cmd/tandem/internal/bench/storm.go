@@ -27,8 +27,9 @@ import (
 //
 // Setup logs each player in once with the password, which costs the
 // server a hash each; --storm-tokens keeps the session tokens in a file so
-// later runs set up with tokens (and so a server restart can be measured:
-// run once, restart the server, run again with --storm-cut none).
+// later runs set up with tokens, and a server restart can be measured: run
+// once, restart the server, run again with --storm-cut none (no set-up: all
+// players connect at once with their kept tokens).
 
 // stormPlayer is one player of the storm.
 type stormPlayer struct {
@@ -39,6 +40,7 @@ type stormPlayer struct {
 	c          *client.Client
 	back       time.Duration // from the cut until back in the room
 	retries    int
+	way        string // how it got back: resume, token or password
 	err        error
 }
 
@@ -49,7 +51,8 @@ type stormResult struct {
 	total           time.Duration // until the last player was back
 	p50, p99        time.Duration
 	retries         int64
-	serverCPU       float64 // seconds, while coming back
+	ways            map[string]int // players back by resume, token, password
+	serverCPU       float64        // seconds, while coming back
 	firstErr        error
 }
 
@@ -59,23 +62,30 @@ func runStormBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live
 		return err
 	}
 	tokens := readTokenFile(cfg.stormTokens)
-	live.connecting("tandem", "set up", len(players))
-	if err := forEachLimited(ctx, len(players), cfg.setupConcurrency, func(ctx context.Context, i int) error {
-		p := players[i]
+	for _, p := range players {
 		p.token = tokens[p.user]
-		if err := p.connect(ctx, cfg, "setup"); err != nil {
-			return fmt.Errorf("set up %s: %w", p.user, err)
+	}
+	if cfg.stormCut == "none" {
+		// After a server restart: nobody is connected, all come at once.
+		logf("%d players (%d with a kept session token) all connecting now", len(players), len(tokens))
+	} else {
+		live.connecting("tandem", "set up", len(players))
+		if err := forEachLimited(ctx, len(players), cfg.setupConcurrency, func(ctx context.Context, i int) error {
+			p := players[i]
+			if err := p.connect(ctx, cfg, "setup"); err != nil {
+				return fmt.Errorf("set up %s: %w", p.user, err)
+			}
+			live.connected.Add(1)
+			return nil
+		}); err != nil {
+			closeAll(players)
+			return err
 		}
-		live.connected.Add(1)
-		return nil
-	}); err != nil {
-		closeAll(players)
-		return err
+		if err := writeTokenFile(cfg.stormTokens, players); err != nil {
+			logf("keep tokens: %v", err)
+		}
+		logf("%d players in %d rooms; cutting every connection", len(players), (len(players)+cfg.players-1)/cfg.players)
 	}
-	if err := writeTokenFile(cfg.stormTokens, players); err != nil {
-		logf("keep tokens: %v", err)
-	}
-	logf("%d players in %d rooms; cutting every connection", len(players), (len(players)+cfg.players-1)/cfg.players)
 	watch := procWatch{pid: cfg.serverPID}
 	if watch.pid == 0 {
 		watch.pid, _ = findListenerPID(cfg.addr)
@@ -101,7 +111,7 @@ func runStormBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live
 	}
 	wg.Wait()
 	watch.finish()
-	res := &stormResult{players: len(players), login: cfg.stormLogin, retries: retries.Load()}
+	res := &stormResult{players: len(players), login: cfg.stormLogin, retries: retries.Load(), ways: map[string]int{}}
 	var backs []time.Duration
 	for _, p := range players {
 		if p.err != nil {
@@ -112,6 +122,7 @@ func runStormBench(ctx context.Context, cfg *benchConfig, stdout io.Writer, live
 			continue
 		}
 		backs = append(backs, p.back)
+		res.ways[p.way]++
 	}
 	slices.Sort(backs)
 	if len(backs) > 0 {
@@ -139,9 +150,10 @@ func (r *stormResult) print(w io.Writer) {
 	if r.serverCPU > 0 {
 		fmt.Fprintf(w, ", server CPU %.2f s", r.serverCPU)
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "BENCH system=tandem mode=storm login=%s players=%d failed=%d all_s=%.3f p50_s=%.3f p99_s=%.3f retries=%d server_cpu_s=%.2f\n",
-		r.login, r.players, r.failed, r.total.Seconds(), r.p50.Seconds(), r.p99.Seconds(), r.retries, r.serverCPU)
+	fmt.Fprintf(w, "; came back by resume %d, session token %d, password %d\n", r.ways["resume"], r.ways["token"], r.ways["password"])
+	fmt.Fprintf(w, "BENCH system=tandem mode=storm login=%s players=%d failed=%d all_s=%.3f p50_s=%.3f p99_s=%.3f retries=%d server_cpu_s=%.2f by_resume=%d by_token=%d by_password=%d\n",
+		r.login, r.players, r.failed, r.total.Seconds(), r.p50.Seconds(), r.p99.Seconds(), r.retries, r.serverCPU,
+		r.ways["resume"], r.ways["token"], r.ways["password"])
 }
 
 // stormPlayers names the players and their rooms (--players per room) and
@@ -213,7 +225,7 @@ func (p *stormPlayer) tryConnect(ctx context.Context, cfg *benchConfig, way stri
 	p.c = c
 	if way == "resume" && p.resume != "" {
 		if _, err := c.Resume(ctx, p.user, p.resume); err == nil {
-			p.resume = c.ResumeToken()
+			p.resume, p.way = c.ResumeToken(), "resume"
 			return nil
 		} else if !isBadToken(err) {
 			return err
@@ -226,11 +238,13 @@ func (p *stormPlayer) tryConnect(ctx context.Context, cfg *benchConfig, way stri
 			return err
 		}
 		loggedIn = err == nil
+		p.way = "token"
 	}
 	if !loggedIn {
 		if _, err := c.Login(ctx, p.user, cfg.password); err != nil {
 			return err
 		}
+		p.way = "password"
 	}
 	if tok := c.SessionToken(); tok != "" {
 		p.token = tok
