@@ -51,7 +51,7 @@ func newLoginGate(lim *Limits, now func() time.Time) *loginGate {
 // loginRefusal says why an attempt was not admitted.
 type loginRefusal struct {
 	busy  bool          // server_busy (in flight) rather than login_throttled (success rate)
-	drain time.Duration // for server_busy: the hashing queue's predicted drain time, if known
+	retry time.Duration // for server_busy: the hashing queue's appointment, if it made one
 	wait  time.Duration // for login_throttled
 	text  string
 }
@@ -144,9 +144,11 @@ func (g *loginGate) sweep() {
 //
 // It also predicts: from the recent time per hash and the waiters ahead, a
 // login that could not get a slot within its wait is told so at once
-// (server_busy with a retry hint of about the time the queue needs to
-// drain, jittered) instead of queueing until it times out. In a reconnect
-// storm that spreads the returns over the time the server needs for them.
+// (server_busy) instead of queueing until it times out, and is given an
+// appointment: the refused logins are handed successive returns, one slot's
+// worth of hashing apart, starting when the queue has drained. In a
+// reconnect storm the returns then arrive about as fast as the server can
+// hash them: the queue neither sits idle nor overflows again.
 type hashQueue struct {
 	mu         sync.Mutex
 	slots      int
@@ -156,37 +158,55 @@ type hashQueue struct {
 	total      int
 	maxWaiting int
 	perHash    time.Duration    // moving average of the time a slot is held
+	booked     time.Time        // the latest return handed out
+	now        func() time.Time // time.Now; tests set it
 	gauge      prometheus.Gauge // total
 }
 
-// hashBusyError is errHashBusy with the time the queue needs to drain.
-type hashBusyError struct{ drain time.Duration }
+// hashBusyError is errHashBusy with the appointment it gives: come back
+// after retry.
+type hashBusyError struct{ retry time.Duration }
 
 func (e *hashBusyError) Error() string {
-	return fmt.Sprintf("%v (the queue needs about %s)", errHashBusy, e.drain.Round(time.Millisecond))
+	return fmt.Sprintf("%v (come back in %s)", errHashBusy, e.retry.Round(time.Millisecond))
 }
 func (e *hashBusyError) Is(target error) bool { return target == errHashBusy }
-
-// busyDrain is the drain time a busy error carries, or 0.
-func busyDrain(err error) time.Duration {
-	if e, ok := errors.AsType[*hashBusyError](err); ok {
-		return e.drain
-	}
-	return 0
-}
 
 type hashWaiter struct {
 	ready   chan struct{}
 	granted bool
 }
 
+// busyAppointment is the return a busy error gives, or 0.
+func busyAppointment(err error) time.Duration {
+	if e, ok := errors.AsType[*hashBusyError](err); ok {
+		return e.retry
+	}
+	return 0
+}
+
 func newHashQueue(slots, maxWaiting int, gauge prometheus.Gauge) *hashQueue {
-	return &hashQueue{slots: max(slots, 1), free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting, gauge: gauge}
+	return &hashQueue{slots: max(slots, 1), free: slots, waiting: make(map[string][]*hashWaiter), maxWaiting: maxWaiting, now: time.Now, gauge: gauge}
 }
 
 // drainLocked predicts how long until a new waiter gets a slot.
 func (q *hashQueue) drainLocked() time.Duration {
 	return time.Duration(q.total+1) * q.perHash / time.Duration(q.slots)
+}
+
+// bookLocked hands out the next return: after the queue has drained, one
+// slot's worth of hashing after the return handed out before.
+func (q *hashQueue) bookLocked(drain time.Duration) time.Duration {
+	now := q.now()
+	at := now.Add(drain)
+	// A quarter early: the average lags a machine that speeds up again,
+	// and an early return just waits in the queue, which has room for it.
+	step := q.perHash * 3 / 4 / time.Duration(q.slots)
+	if next := q.booked.Add(step); next.After(at) {
+		at = next
+	}
+	q.booked = at
+	return at.Sub(now)
 }
 
 // held records how long a slot was held, into the moving average.
@@ -218,8 +238,9 @@ func (q *hashQueue) acquire(ctx context.Context, host string, wait time.Duration
 		return q.releaser(time.Now()), nil
 	}
 	if drain := q.drainLocked(); q.total >= q.maxWaiting || drain > wait {
+		retry := q.bookLocked(drain)
 		q.mu.Unlock()
-		return nil, &hashBusyError{drain: drain}
+		return nil, &hashBusyError{retry: retry}
 	}
 	w := &hashWaiter{ready: make(chan struct{})}
 	if len(q.waiting[host]) == 0 {
@@ -297,10 +318,9 @@ func (q *hashQueue) release() {
 	close(w.ready)
 }
 
-// busyRetry is the retry hint of a server_busy answer: about a queue wait,
-// or the time the queue needs to drain when that is longer, jittered so
-// that refused clients do not come back in step but spread over it.
-func busyRetry(wait, drain time.Duration) time.Duration {
-	wait = max(wait, drain)
+// busyRetry is the retry hint of a server_busy answer without an
+// appointment: about a queue wait, jittered so that refused clients do not
+// come back in step.
+func busyRetry(wait time.Duration) time.Duration {
 	return wait/2 + rand.N(wait)
 }

@@ -25,7 +25,7 @@ func TestHashQueueRefusesAtOnceWhenItCannotServeInTime(t *testing.T) {
 	}{
 		{"no history: queue", 0, 3, time.Second, false, 0},
 		{"short queue: queue", 30 * time.Millisecond, 3, time.Second, false, 0},
-		{"long queue: refuse", 30 * time.Millisecond, 99, time.Second, true, 3 * time.Second},
+		{"long queue: refuse, come back when it has drained", 30 * time.Millisecond, 99, time.Second, true, 3 * time.Second},
 		{"exactly the wait: queue", 10 * time.Millisecond, 99, time.Second, false, 0},
 	}
 	for _, tt := range tests {
@@ -56,7 +56,7 @@ func TestHashQueueRefusesAtOnceWhenItCannotServeInTime(t *testing.T) {
 				select {
 				case err := <-done:
 					require.ErrorIs(t, err, errHashBusy)
-					assert.Equal(t, tt.wantDrain, busyDrain(err))
+					assert.Equal(t, tt.wantDrain, busyAppointment(err))
 				case <-time.After(tt.wait / 2):
 					t.Fatal("not refused at once")
 				}
@@ -86,12 +86,23 @@ func TestHashQueueLearnsTheTimePerHash(t *testing.T) {
 	assert.False(t, errors.Is(&hashBusyError{}, context.Canceled))
 }
 
-func TestBusyRetrySpreadsOverTheDrain(t *testing.T) {
+// Refused logins get successive appointments one hash apart, starting
+// when the queue has drained, so they come back as fast as they can be
+// served; appointments already passed are not kept.
+func TestHashQueueAppointmentsFollowEachOther(t *testing.T) {
+	q := newHashQueue(2, 10, prometheus.NewGauge(prometheus.GaugeOpts{Name: "q"}))
+	now := time.Unix(1000, 0)
+	q.now = func() time.Time { return now }
+	q.perHash = 40 * time.Millisecond // two slots: one return every 15 ms (a quarter early)
+	got := []time.Duration{q.bookLocked(time.Second), q.bookLocked(time.Second), q.bookLocked(time.Second)}
+	assert.Equal(t, []time.Duration{time.Second, time.Second + 15*time.Millisecond, time.Second + 30*time.Millisecond}, got)
+	now = now.Add(time.Minute) // long after: the book starts again from the drain
+	assert.Equal(t, 500*time.Millisecond, q.bookLocked(500*time.Millisecond))
+}
+
+func TestBusyRetryJitters(t *testing.T) {
 	for range 100 {
-		r := busyRetry(time.Second, 10*time.Second)
-		assert.GreaterOrEqual(t, r, 5*time.Second)
-		assert.Less(t, r, 15*time.Second)
-		r = busyRetry(time.Second, 0)
+		r := busyRetry(time.Second)
 		assert.GreaterOrEqual(t, r, 500*time.Millisecond)
 		assert.Less(t, r, 1500*time.Millisecond)
 	}

@@ -87,7 +87,7 @@ func (cl *client) login(cmd *protocol.Command) {
 	ok, gen, err := s.checkPassword(user, host, password)
 	done() // before any answer: a client may send its next attempt at once
 	if errors.Is(err, errHashBusy) {
-		cl.refuseLogin(&loginRefusal{busy: true, drain: busyDrain(err), text: "the server is busy checking other logins"})
+		cl.refuseLogin(&loginRefusal{busy: true, retry: busyAppointment(err), text: "the server is busy checking other logins"})
 		return
 	}
 	if err != nil {
@@ -211,7 +211,10 @@ func (cl *client) refuseLoginAs(num int, r *loginRefusal) {
 		if num == protocol.NumTokenLogin {
 			wait = tokenBusyWait // a token login in flight is over in milliseconds
 		}
-		retry := busyRetry(wait, r.drain)
+		retry := r.retry
+		if retry == 0 {
+			retry = busyRetry(wait)
+		}
 		cl.sendError(num, protocol.CodeServerBusy, fmt.Sprintf("%d %s; try again later", retry.Milliseconds(), r.text))
 		return
 	}

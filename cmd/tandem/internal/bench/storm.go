@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -313,17 +314,23 @@ func readTokenFile(path string) map[string]string {
 	return tokens
 }
 
-// writeTokenFile keeps the players' session tokens for the next run. The
-// file holds credentials: it is written for the owner only.
+// writeTokenFile keeps the players' session tokens for the next run,
+// beside those of players this run did not have. The file holds
+// credentials: it is written for the owner only.
 func writeTokenFile(path string, players []*stormPlayer) error {
 	if path == "" {
 		return nil
 	}
-	var b strings.Builder
+	tokens := readTokenFile(path)
 	for _, p := range players {
 		if p.token != "" {
-			fmt.Fprintf(&b, "%s %s\n", p.user, p.token)
+			tokens[p.user] = p.token
 		}
+	}
+	users := slices.Sorted(maps.Keys(tokens))
+	var b strings.Builder
+	for _, u := range users {
+		fmt.Fprintf(&b, "%s %s\n", u, tokens[u])
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
