@@ -322,8 +322,24 @@ func TestAccounts(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, c.do("POST", "/api/players/nobody/password", map[string]string{"password": "x"}, nil))
 	fresh := r.srv.Dial(t)
 	fresh.Send("0:dave:second")
-	fresh.ExpectPrefix("0:") // replaces the first session
+	session := fresh.ExpectPrefix("0:") // replaces the first session
 	dave.ExpectClosed()
+
+	// Logged out everywhere: the live session is closed and its session
+	// token no longer logs in.
+	var out struct{ Disconnected bool }
+	tok := strings.Split(session, ":")[2]
+	require.NotEmpty(t, tok, "the login answer carries a session token")
+	require.Equal(t, http.StatusOK, c.do("POST", "/api/players/dave/logout", nil, &out))
+	assert.True(t, out.Disconnected)
+	assert.Contains(t, fresh.ExpectClosed(), "8:kicked:an operator ended your sessions; log in again")
+	again := r.srv.Dial(t)
+	again.Send("18:" + tok)
+	again.ExpectPrefix("9:18:bad_token:")
+	assert.Equal(t, http.StatusNotFound, c.do("POST", "/api/players/nobody/logout", nil, nil))
+	fresh = r.srv.Dial(t)
+	fresh.Send("0:dave:second")
+	fresh.ExpectPrefix("0:")
 
 	var del struct{ Disconnected bool }
 	require.Equal(t, http.StatusOK, c.do("DELETE", "/api/players/dave", nil, &del))
@@ -332,6 +348,7 @@ func TestAccounts(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, c.do("DELETE", "/api/players/dave", nil, nil))
 	assertAudit(t, c, "create_player", "dave", "")
 	assertAudit(t, c, "reset_password", "dave", "")
+	assertAudit(t, c, "end_sessions", "dave", "")
 	assertAudit(t, c, "delete_player", "dave", "")
 }
 

@@ -46,6 +46,7 @@ func (c *Console) routes() {
 	m.HandleFunc("DELETE /api/players/{name}", c.authed(c.deletePlayer))
 	m.HandleFunc("POST /api/players/{name}/password", c.authed(c.resetPassword))
 	m.HandleFunc("POST /api/players/{name}/kick", c.authed(c.kick))
+	m.HandleFunc("POST /api/players/{name}/logout", c.authed(c.endSessions))
 	m.HandleFunc("POST /api/players/{name}/ban", c.authed(c.ban))
 	m.HandleFunc("DELETE /api/players/{name}/ban", c.authed(c.unban))
 	m.HandleFunc("GET /api/bans", c.authed(c.listBans))
@@ -628,6 +629,27 @@ func (c *Console) deletePlayer(w http.ResponseWriter, r *http.Request, s session
 	}
 	gone := c.backend.Disconnect(name, protocol.CloseKicked, "your account was deleted by an operator")
 	c.audit(r, s.admin, "delete_player", name, "")
+	writeJSON(w, http.StatusOK, disconnectReply{gone})
+}
+
+// endSessions logs a player out everywhere: every session token of the
+// account dies (a stolen token, a shared device) and a live session is
+// closed.
+func (c *Console) endSessions(w http.ResponseWriter, r *http.Request, s session) {
+	name := r.PathValue("name")
+	ctx, cancel := c.storeCtx(r)
+	defer cancel()
+	err := c.store.EndSessions(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no account "+strconv.Quote(name))
+		return
+	}
+	if err != nil {
+		c.storeFailed(w, "end sessions", err)
+		return
+	}
+	gone := c.backend.Disconnect(name, protocol.CloseKicked, "an operator ended your sessions; log in again")
+	c.audit(r, s.admin, "end_sessions", name, "")
 	writeJSON(w, http.StatusOK, disconnectReply{gone})
 }
 
