@@ -196,4 +196,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(2*time.Hour), b.Until, time.Minute)
 	browsertest.Screenshot(t, ctx, "players")
+
+	// Log bot2 out everywhere from its page: its session tokens die.
+	before, err := r.srv.Store.GetUser(t.Context(), "bot2")
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/#/player/bot2"),
+		chromedp.WaitVisible("#end-sessions"),
+		chromedp.Click("#end-sessions"),
+	), "log out everywhere from the player page")
+	require.Eventually(t, func() bool {
+		u, err := r.srv.Store.GetUser(t.Context(), "bot2")
+		return err == nil && u.SessionGen > before.SessionGen
+	}, 10*time.Second, 20*time.Millisecond, "bot2's session tokens were ended")
 }

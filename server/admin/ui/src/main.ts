@@ -325,6 +325,8 @@ async function playerPage(name: string): Promise<HTMLElement> {
     ),
     h("div", { class: "inline" },
       s ? h("button", { id: "kick", onclick: () => act(`${name} kicked`, () => api.post(`${path}/kick`, { text: "removed by an operator" })) }, "Kick") : "",
+      p.account ? h("button", { id: "end-sessions", title: "End every session token of the account (and a live session): the player logs in with the password next time",
+        onclick: () => act(`${name} logged out everywhere`, () => api.post(`${path}/logout`, {})) }, "Log out everywhere") : "",
       p.ban ? h("button", { id: "unban", onclick: () => act(`ban of ${name} lifted`, () => api.del(`${path}/ban`)) }, "Lift ban") : "",
       h("button", { id: "clear-throttle", onclick: () => act("login back-off cleared", () => api.post("/api/throttle/clear", { user: name, address: addr })) }, "Clear login back-off"),
       p.account ? h("button", { class: "danger", id: "delete", onclick: () => confirmDelete.classList.remove("hidden") }, "Delete account") : "",
