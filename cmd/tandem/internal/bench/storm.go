@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -191,24 +190,10 @@ func stormPlayers(cfg *benchConfig) ([]*stormPlayer, error) {
 // client does: resume, then token, then password) and gets the player into
 // its room. Busy answers are retried after the delay they ask for.
 func (p *stormPlayer) connect(ctx context.Context, cfg *benchConfig, way string) error {
-	for {
-		err := p.tryConnect(ctx, cfg, way)
-		if err == nil {
-			return nil
-		}
-		wait, retry := retryAfter(err, p.retries+1)
-		if !retry {
-			return err
-		}
-		p.retries++
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
+	return client.Retry(ctx, func(attempt int) error {
+		p.retries = attempt - 1
+		return p.tryConnect(ctx, cfg, way)
+	}, nil)
 }
 
 func (p *stormPlayer) tryConnect(ctx context.Context, cfg *benchConfig, way string) error {
@@ -268,30 +253,6 @@ func closeAll(players []*stormPlayer) {
 			_ = p.c.Close()
 		}
 	}
-}
-
-// retryAfter says whether err asks to try again, and after how long: the
-// delay a server_busy answer starts with, the wait of login_throttled, or
-// a growing back-off for a database that did not answer.
-func retryAfter(err error, attempt int) (time.Duration, bool) {
-	var se *client.ServerError
-	if !errors.As(err, &se) {
-		return 0, false
-	}
-	backoff := time.Duration(min(attempt, 10)) * 100 * time.Millisecond
-	switch se.Code {
-	case protocol.CodeStoreUnavailable:
-		return backoff, true
-	case protocol.CodeLoginThrottled:
-		return time.Second, true
-	case protocol.CodeServerBusy:
-		ms, _, _ := strings.Cut(se.Text, " ")
-		if v, err := strconv.Atoi(ms); err == nil && v >= 0 {
-			return time.Duration(v) * time.Millisecond, true
-		}
-		return backoff, true
-	}
-	return 0, false
 }
 
 // readTokenFile reads "user token" lines; a missing file is no tokens.

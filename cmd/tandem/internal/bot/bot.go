@@ -14,8 +14,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -344,27 +342,16 @@ func (b *bot) shouldReconnect(ctx context.Context) bool {
 func (b *bot) reconnect(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.setupTimeout)
 	defer cancel()
-	for attempt := 1; ; attempt++ {
-		err := b.comeBack(ctx, cfg, tlsConfig, n)
-		if err == nil {
-			return nil
-		}
-		wait, retry := retryAfter(err, attempt)
-		if _, answered := errors.AsType[*client.ServerError](err); !answered {
-			// The network, or a server restarting: try again, more slowly.
-			wait, retry = time.Duration(min(attempt, 10))*200*time.Millisecond, true
-		}
-		if !retry {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
+	return client.Retry(ctx, func(int) error { return b.comeBack(ctx, cfg, tlsConfig, n) }, networkBackoff)
+}
+
+// networkBackoff retries what no server answered (the network, or a server
+// restarting), more slowly each time.
+func networkBackoff(err error, attempt int) (time.Duration, bool) {
+	if _, answered := errors.AsType[*client.ServerError](err); answered {
+		return 0, false
 	}
+	return time.Duration(min(attempt, 10)) * 200 * time.Millisecond, true
 }
 
 func (b *bot) comeBack(ctx context.Context, cfg *botConfig, tlsConfig *tls.Config, n int) error {
@@ -476,46 +463,10 @@ func (b *bot) enter(ctx context.Context, n int) error {
 // store is busy, as when a dev server creates many accounts at once, or it
 // is over its login load), as a player's client would, until ctx ends.
 func login(ctx context.Context, c *client.Client, user, password string) error {
-	for attempt := 1; ; attempt++ {
+	return client.Retry(ctx, func(int) error {
 		_, err := c.Login(ctx, user, password)
-		wait, retry := retryAfter(err, attempt)
-		if !retry {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
-}
-
-// codeServerBusy is the agreed "9:<cmd>:server_busy:<retry ms> <text>"
-// answer of an overloaded server; the protocol package gains its constant
-// with the server work that sends it.
-const codeServerBusy protocol.Code = "server_busy"
-
-// retryAfter says whether err asks to try again, and after how long: the
-// delay a server_busy answer starts with, or a growing back-off.
-func retryAfter(err error, attempt int) (time.Duration, bool) {
-	var se *client.ServerError
-	if !errors.As(err, &se) {
-		return 0, false
-	}
-	backoff := time.Duration(min(attempt, 10)) * 100 * time.Millisecond
-	switch se.Code {
-	case protocol.CodeStoreUnavailable:
-		return backoff, true
-	case codeServerBusy:
-		ms, _, _ := strings.Cut(se.Text, " ")
-		if v, err := strconv.Atoi(ms); err == nil && v >= 0 {
-			return time.Duration(v) * time.Millisecond, true
-		}
-		return backoff, true
-	}
-	return 0, false
+		return err
+	}, nil)
 }
 
 func hasPrefab(objs []client.Object, prefab string) bool {

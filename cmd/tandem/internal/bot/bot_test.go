@@ -20,7 +20,6 @@ import (
 	"github.com/tandemnet/tandem/cmd/tandem/internal/exitcode"
 	"github.com/tandemnet/tandem/cmd/tandem/internal/progress/ptytest"
 	"github.com/tandemnet/tandem/netobj"
-	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/protocol/client"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
@@ -189,35 +188,6 @@ func TestBotBadCredentialsHint(t *testing.T) {
 	assert.Contains(t, msg, "echo PASSWORD | tandem user add zed1")
 	assert.Equal(t, 1, strings.Count(msg, "bad_credentials"), "one explanation, not one per bot: %s", msg)
 	assert.Contains(t, stdout.String(), "3 errors")
-}
-
-func TestRetryAfter(t *testing.T) {
-	busy := func(code protocol.Code, text string) error {
-		return fmt.Errorf("login bot1: %w", &client.ServerError{Command: 0, Code: code, Text: text})
-	}
-	tests := []struct {
-		name    string
-		err     error
-		attempt int
-		wait    time.Duration
-		retry   bool
-	}{
-		{"store busy, first", busy(protocol.CodeStoreUnavailable, "try again later"), 1, 100 * time.Millisecond, true},
-		{"store busy, third", busy(protocol.CodeStoreUnavailable, "try again later"), 3, 300 * time.Millisecond, true},
-		{"store busy, back-off capped", busy(protocol.CodeStoreUnavailable, "try again later"), 50, time.Second, true},
-		{"server busy names its delay", busy("server_busy", "1250 too many logins"), 1, 1250 * time.Millisecond, true},
-		{"server busy without a delay", busy("server_busy", "soon"), 2, 200 * time.Millisecond, true},
-		{"bad credentials: no", busy(protocol.CodeBadCredentials, "unknown user"), 1, 0, false},
-		{"not a server answer: no", errors.New("dial: refused"), 1, 0, false},
-		{"no error: no", nil, 1, 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			wait, retry := retryAfter(tt.err, tt.attempt)
-			assert.Equal(t, tt.retry, retry)
-			assert.Equal(t, tt.wait, wait)
-		})
-	}
 }
 
 // flakyStore is a real SQLite store whose first ban lookups (one per
