@@ -422,22 +422,7 @@ func TestCSharpResumeEndToEnd(t *testing.T) {
 
 func runCSharpResume(t *testing.T, exe string, polled bool) {
 	const grace = 3 * time.Second
-	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}),
-		servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = grace }))
-	target := srv.Addr
-	var flags []string
-	if polled {
-		u, err := url.Parse(srv.WSURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		target = u.Host
-	}
-	proxy := servertest.NewProxy(t, target)
-	host, port, _ := strings.Cut(proxy.Addr, ":")
-	if polled {
-		flags = []string{"--url", "ws://" + proxy.Addr + "/ws", "--polled"}
-	}
+	srv, proxy, addr := csharpBehindProxy(t, grace, polled)
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
 	room := "csharp-resume-" + suffix
 
@@ -446,49 +431,7 @@ func runCSharpResume(t *testing.T, exe string, polled bool) {
 	other.Send("10:b:Ball:t:r:1:AQ==") // field 0 = 1
 	ballID, _, _ := strings.Cut(strings.TrimPrefix(other.ExpectPrefix("10:"), "10:"), ":")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args := append(append([]string{exe}, flags...), host, port, "RESUMER", "resumer"+suffix, room)
-	cmd := exec.CommandContext(ctx, "mono", args...)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	var out []string
-	next := func(prefix string) string {
-		t.Helper()
-		for {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					t.Fatalf("RESUMER ended before %q:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
-				}
-				out = append(out, line)
-				if strings.HasPrefix(line, prefix) {
-					return strings.TrimPrefix(line, prefix)
-				}
-				if strings.HasPrefix(line, "E2E FAIL") {
-					t.Fatalf("RESUMER: %s\n%s", line, stderr.String())
-				}
-			case <-ctx.Done():
-				t.Fatalf("no %q from RESUMER in time:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
-			}
-		}
-	}
+	next, stderr := runCSharpRole(t, exe, addr, "RESUMER", "resumer"+suffix, room)
 
 	id, avatarID, _ := strings.Cut(next("READY "), " ")
 	other.Skip(func(l string) bool { return strings.HasPrefix(l, "10:"+avatarID+":") })
@@ -532,4 +475,87 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// csharpAddr is where a C# E2E role connects: host and port, and the
+// flags for the polled WebSocket transport when it goes that way.
+type csharpAddr struct {
+	host, port string
+	flags      []string
+}
+
+// csharpBehindProxy starts a server with the given rejoin grace (TCP and
+// WebSocket) and a proxy in front of the transport the role will use, so a
+// test can cut the C# client's connection.
+func csharpBehindProxy(t *testing.T, grace time.Duration, polled bool) (*servertest.Server, *servertest.Proxy, csharpAddr) {
+	t.Helper()
+	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}),
+		servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = grace }))
+	target := srv.Addr
+	if polled {
+		u, err := url.Parse(srv.WSURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target = u.Host
+	}
+	proxy := servertest.NewProxy(t, target)
+	var a csharpAddr
+	a.host, a.port, _ = strings.Cut(proxy.Addr, ":")
+	if polled {
+		a.flags = []string{"--url", "ws://" + proxy.Addr + "/ws", "--polled"}
+	}
+	return srv, proxy, a
+}
+
+// runCSharpRole runs one role of E2EClient.exe for at most a minute and
+// returns next, which reads the role's output up to a line starting with
+// prefix and returns the rest of that line; it fails the test on
+// "E2E FAIL", on the end of the output, or at the minute.
+func runCSharpRole(t *testing.T, exe string, a csharpAddr, role, user, room string) (next func(prefix string) string, stderr *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	args := append(append([]string{exe}, a.flags...), a.host, a.port, role, user, room)
+	cmd := exec.CommandContext(ctx, "mono", args...)
+	stderr = &lockedBuffer{}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	var out []string
+	next = func(prefix string) string {
+		t.Helper()
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("%s ended before %q:\n%s\n%s", role, prefix, strings.Join(out, "\n"), stderr.String())
+				}
+				out = append(out, line)
+				if strings.HasPrefix(line, prefix) {
+					return strings.TrimPrefix(line, prefix)
+				}
+				if strings.HasPrefix(line, "E2E FAIL") {
+					t.Fatalf("%s: %s\n%s", role, line, stderr.String())
+				}
+			case <-ctx.Done():
+				t.Fatalf("no %q from %s in time:\n%s\n%s", prefix, role, strings.Join(out, "\n"), stderr.String())
+			}
+		}
+	}
+	return next, stderr
 }

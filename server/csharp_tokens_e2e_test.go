@@ -1,17 +1,9 @@
 package server_test
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"net/url"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/tandemnet/tandem/server"
-	"github.com/tandemnet/tandem/server/servertest"
 )
 
 // TestCSharpSessionTokensEndToEnd runs the C# client's session tokens (role TOKENS, see
@@ -36,71 +28,14 @@ func TestCSharpSessionTokensEndToEnd(t *testing.T) {
 
 func runCSharpTokens(t *testing.T, exe string, polled bool) {
 	const grace = 2 * time.Second
-	srv := servertest.Start(t, servertest.WithWebSocket(server.WebSocketOptions{}),
-		servertest.WithConfig(func(c *server.Config) { c.Limits.RejoinGrace = grace }))
-	target := srv.Addr
-	var flags []string
-	if polled {
-		u, err := url.Parse(srv.WSURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		target = u.Host
-	}
-	proxy := servertest.NewProxy(t, target)
-	host, port, _ := strings.Cut(proxy.Addr, ":")
-	if polled {
-		flags = []string{"--url", "ws://" + proxy.Addr + "/ws", "--polled"}
-	}
+	srv, proxy, addr := csharpBehindProxy(t, grace, polled)
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000_000)
 	room := "csharp-tokens-" + suffix
 
 	other := srv.Login(t, "tokother"+suffix)
 	other.Join(room)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args := append(append([]string{exe}, flags...), host, port, "TOKENS", "tokens"+suffix, room)
-	cmd := exec.CommandContext(ctx, "mono", args...)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	var out []string
-	next := func(prefix string) string {
-		t.Helper()
-		for {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					t.Fatalf("TOKENS ended before %q:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
-				}
-				out = append(out, line)
-				if strings.HasPrefix(line, prefix) {
-					return strings.TrimPrefix(line, prefix)
-				}
-				if strings.HasPrefix(line, "E2E FAIL") {
-					t.Fatalf("TOKENS: %s\n%s", line, stderr.String())
-				}
-			case <-ctx.Done():
-				t.Fatalf("no %q from TOKENS in time:\n%s\n%s", prefix, strings.Join(out, "\n"), stderr.String())
-			}
-		}
-	}
+	next, stderr := runCSharpRole(t, exe, addr, "TOKENS", "tokens"+suffix, room)
 
 	// Logged in with the session token (no password), in the room.
 	id := next("READY ")
