@@ -69,6 +69,14 @@ type Limits struct {
 	JoinsPerSecond       float64 // 2:<room> per connection, token bucket rate
 	JoinBurst            int
 
+	// Abusive reconnects (floodguard.go): an address whose connections
+	// were cut for abuse AbuseBackoffCuts times has its new connections
+	// refused at accept for AbuseBackoff, doubling per further cut up to
+	// AbuseBackoffMax. A negative AbuseBackoff turns it off.
+	AbuseBackoff     time.Duration
+	AbuseBackoffMax  time.Duration
+	AbuseBackoffCuts int
+
 	// Logins (loginguard.go): decided before any password is hashed.
 	LoginsInFlightPerAccount  int           // attempts being checked at once per account
 	LoginsInFlightPerAddress  int           // attempts being checked at once per client address
@@ -124,6 +132,11 @@ func DefaultLimits() Limits {
 		MaxRoomStateBytes: 1 << 20,
 		JoinsPerSecond:    2,
 		JoinBurst:         5,
+		// Short and only from the third cut, for players behind one NAT;
+		// an address that keeps coming back doubles its way to a minute.
+		AbuseBackoff:     time.Second,
+		AbuseBackoffMax:  time.Minute,
+		AbuseBackoffCuts: 3,
 
 		LoginsInFlightPerAccount:  1,
 		LoginsInFlightPerAddress:  32,
@@ -192,6 +205,9 @@ func (l Limits) withDefaults() Limits {
 	setInt(&l.MaxRoomStateBytes, d.MaxRoomStateBytes)
 	setF(&l.JoinsPerSecond, d.JoinsPerSecond)
 	setInt(&l.JoinBurst, d.JoinBurst)
+	setDur(&l.AbuseBackoff, d.AbuseBackoff)
+	setDur(&l.AbuseBackoffMax, d.AbuseBackoffMax)
+	setInt(&l.AbuseBackoffCuts, d.AbuseBackoffCuts)
 	setInt(&l.LoginsInFlightPerAccount, d.LoginsInFlightPerAccount)
 	setInt(&l.LoginsInFlightPerAddress, d.LoginsInFlightPerAddress)
 	setF(&l.LoginsPerAccountPerSecond, d.LoginsPerAccountPerSecond)

@@ -140,8 +140,10 @@ func (cl *client) roomCommand(cmd *protocol.Command) {
 }
 
 // flooded is called when the connection is cut for exceeding its rates:
-// the account backs off before it can log in again.
+// the account backs off before it can log in again, and the address's new
+// connections are refused at accept after repeated cuts (floodguard.go).
 func (cl *client) flooded() {
+	cl.srv.floodGuard.cut(cl.conn.nc.RemoteAddr())
 	if cl.loggedIn() {
 		cl.srv.throttle.penalize(cl.self.user, remoteHost(cl.conn.remote))
 	}

@@ -35,6 +35,7 @@ type Server struct {
 	hashQueue   *hashQueue
 	roomGuesses *roomGuesses
 	roomList    *roomListCache
+	floodGuard  *floodGuard // refuses addresses recently cut for abuse at accept
 	// clock is a coarse unix-nanosecond clock, ticked by the sweeper, so the
 	// per-line paths never call time.Now.
 	clock atomic.Int64
@@ -91,6 +92,7 @@ func New(cfg Config, st store.Store) *Server {
 	s.logins = newLoginGate(&s.cfg.Limits, time.Now)
 	s.roomGuesses = newRoomGuesses(&s.cfg.Limits)
 	s.roomList = newRoomListCache(st, cfg.Limits.RoomListTTL)
+	s.floodGuard = newFloodGuard(&s.cfg.Limits, s.metrics.Registry, time.Now)
 	s.hashQueue.gauge = s.metrics.LoginQueue
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
@@ -229,6 +231,12 @@ func (s *Server) acceptLoop(ln net.Listener) error {
 			continue
 		}
 		delay = 5 * time.Millisecond
+		// Before anything is read or a goroutine started: an address that
+		// keeps coming back after being cut for abuse costs a close.
+		if wait := s.floodGuard.wait(nc.RemoteAddr()); wait > 0 {
+			s.floodGuard.refuse(nc, wait)
+			continue
+		}
 		s.startConn(nc, s.tcpTransport)
 	}
 }
@@ -253,6 +261,7 @@ func (s *Server) startConn(nc net.Conn, tr *transport) {
 	}
 	if s.perIP[host] >= s.cfg.Limits.MaxConnsPerIP {
 		s.mu.Unlock()
+		s.floodGuard.refusedPerAddress.Inc()
 		_, _ = nc.Write(protocol.AppendClosing(nil, protocol.CodeRateLimited, "too many connections from your address"))
 		_ = nc.Close()
 		return
@@ -338,6 +347,7 @@ func (s *Server) sweep(ctx context.Context) {
 				s.throttle.sweep()
 				s.logins.sweep()
 				s.roomGuesses.sweep()
+				s.floodGuard.sweep()
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,7 +118,9 @@ func (s *Server) ServeWebSocket(ctx context.Context, ln net.Listener, opts WebSo
 		return nil
 	}
 	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
+	// Addresses in abuse back-off are closed before the TLS and HTTP
+	// handshakes (floodguard.go).
+	go func() { done <- hs.Serve(guardedListener{Listener: ln, g: s.floodGuard}) }()
 	select {
 	case <-ctx.Done():
 		// Upgraded connections are hijacked, so this only ends handshakes
@@ -139,6 +142,14 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 		case <-s.serving:
 		default: // Serve has not cleaned up after an earlier run yet
 			http.Error(w, "the server is starting; retry", http.StatusServiceUnavailable)
+			return
+		}
+		// Embedded in another server, the listener is not ours: refuse
+		// here, before upgrading, what guardedListener would have closed.
+		if wait := s.floodGuard.waitRemote(r.RemoteAddr); wait > 0 {
+			s.floodGuard.refusedBackoff.Inc()
+			w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter(wait)+time.Second-1)/time.Second)))
+			http.Error(w, refusalText(wait), http.StatusTooManyRequests)
 			return
 		}
 		wc := &wsConn{log: s.log}

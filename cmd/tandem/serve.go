@@ -119,6 +119,9 @@ func newServeFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.Float64Var(&l.ListsPerSecond, "list-rate", d.ListsPerSecond, "1 and 5 requests per second per connection; over it: 9:<n>:rate_limited")
 	fs.IntVar(&l.ListBurst, "list-burst", d.ListBurst, "1 and 5 burst per connection")
 	fs.IntVar(&l.PreLoginStrikes, "prelogin-strikes", d.PreLoginStrikes, "strikes (refused or over-long lines) before a client not yet logged in is closed")
+	fs.DurationVar(&l.AbuseBackoff, "abuse-backoff", d.AbuseBackoff, "after --abuse-backoff-cuts connections of one address (IPv6: one /64) were closed for abuse (8:rate_limited), its new connections are closed at accept for this long, doubling per further cut; open connections are not touched (0: off)")
+	fs.DurationVar(&l.AbuseBackoffMax, "abuse-backoff-max", d.AbuseBackoffMax, "longest abuse back-off; an address is forgotten after this long without a cut once its back-off ended")
+	fs.IntVar(&l.AbuseBackoffCuts, "abuse-backoff-cuts", d.AbuseBackoffCuts, "cuts for abuse of one address before its new connections are refused (the first ones are free, for players behind one NAT)")
 	return fs
 }
 
@@ -160,6 +163,14 @@ func parseServeFlags(args []string, help io.Writer) (*serveFlags, error) {
 	}
 	if l.SessionTTL == 0 {
 		l.SessionTTL = -1 // off, as for --rejoin-grace
+	}
+	if l.AbuseBackoff < 0 || l.AbuseBackoffMax < 0 || l.AbuseBackoffCuts < 0 {
+		return nil, errors.New("--abuse-backoff, --abuse-backoff-max and --abuse-backoff-cuts must not be negative")
+	}
+	if l.AbuseBackoff == 0 {
+		l.AbuseBackoff = -1 // off
+	} else if l.AbuseBackoffMax != 0 && l.AbuseBackoffMax < l.AbuseBackoff {
+		return nil, errors.New("--abuse-backoff-max must not be below --abuse-backoff")
 	}
 	if err := f.limits.Check(); err != nil {
 		return nil, err

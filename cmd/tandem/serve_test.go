@@ -92,6 +92,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--nope"}, "not defined"},
 		{[]string{"--rejoin-grace", "-1s"}, "must not be negative"},
 		{[]string{"--max-inactive", "-1"}, "must not be negative"},
+		{[]string{"--abuse-backoff", "-1s"}, "must not be negative"},
+		{[]string{"--abuse-backoff", "10s", "--abuse-backoff-max", "5s"}, "must not be below"},
 	}
 	for _, tt := range tests {
 		_, err := parseServeFlags(tt.args, io.Discard)
@@ -108,6 +110,22 @@ func TestServeRejoinFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Negative(t, f.limits.RejoinGrace, "0 turns rejoin off (a zero in server.Limits would mean the default)")
 	assert.Equal(t, 5, f.limits.MaxInactive)
+}
+
+func TestServeAbuseBackoffFlags(t *testing.T) {
+	f, err := parseServeFlags(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, time.Second, f.limits.AbuseBackoff, "on by default")
+	assert.Equal(t, time.Minute, f.limits.AbuseBackoffMax)
+	assert.Equal(t, 3, f.limits.AbuseBackoffCuts)
+	f, err = parseServeFlags([]string{"--abuse-backoff", "0"}, io.Discard)
+	require.NoError(t, err)
+	assert.Negative(t, f.limits.AbuseBackoff, "0 turns it off (a zero in server.Limits would mean the default)")
+	f, err = parseServeFlags([]string{"--abuse-backoff", "2s", "--abuse-backoff-max", "30s", "--abuse-backoff-cuts", "5"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 2*time.Second, f.limits.AbuseBackoff)
+	assert.Equal(t, 30*time.Second, f.limits.AbuseBackoffMax)
+	assert.Equal(t, 5, f.limits.AbuseBackoffCuts)
 }
 
 func TestServeEnvironment(t *testing.T) {

@@ -1,7 +1,16 @@
 #!/bin/bash
-# A victim in room "amp" reading normally; an attacker sends 3:4 listing it 256 times with a 60 KB message, reconnecting.
+# A victim in room "amp" reading normally; an attacker sends 3:4 listing it
+# 256 times with a 60 KB message, reconnecting at once when cut.
+# Usage: ampflood.sh [seconds=16] [port=7851] [attacker source address=127.0.0.2]
+# The victim connects from 127.0.0.1, the attacker from the source address
+# (socat bind=), as with an attacker on another machine.
+# With ATTACK_LOG set, one line per attacker connection is appended to it.
 end=$((SECONDS+${1:-16}))
-exec 3<>/dev/tcp/127.0.0.1/7851
+port=${2:-7851}
+src=${3:-127.0.0.2}
+mkdir -p /tmp/abench
+: > /tmp/abench/attacker.out
+exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf '0:victim:pw\n2:amp\n' >&3
 read -r first <&3
 vid=${first#0:}; vid=${vid%$'\r'}; vid=${vid%%:*}   # 0:<id> or 0:<id>:<session>:<resume>
@@ -10,12 +19,13 @@ cat <&3 > /tmp/abench/victim.out &
 ids=$(for i in $(seq 256); do printf '%s:' "$vid"; done)
 msg=$(head -c 60000 < /dev/zero | tr '\0' 'm')
 payload="3:4:${ids}${msg}"
+n=0
 while [ $SECONDS -lt $end ]; do
-  exec 4<>/dev/tcp/127.0.0.1/7851 || continue
-  cat <&4 >> /tmp/abench/attacker.out & r=$!
-  { printf '0:attacker:pw\n2:amp\n'; timeout 5 yes "$payload"; } >&4 2>/dev/null
-  exec 4>&-; kill $r 2>/dev/null
+  { printf '0:attacker:pw\n2:amp\n'; timeout 5 yes "$payload"; } 2>/dev/null |
+    socat -t 0.01 - "TCP:127.0.0.1:$port,bind=$src" >> /tmp/abench/attacker.out 2>/dev/null
+  n=$((n+1)); [ -n "${ATTACK_LOG:-}" ] && echo >> "$ATTACK_LOG"
 done
 kill $keeper
+echo "attacker: $n connections"
 echo "victim: $(grep -c '^3:' /tmp/abench/victim.out) messages, $(grep -c '^8:' /tmp/abench/victim.out) closing lines"
 echo "attacker answers: $(cut -d: -f1-3 /tmp/abench/attacker.out | sort | uniq -c | sort -rn | head -5 | tr '\n' ';')"
