@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -17,8 +19,14 @@ import (
 // a pool before the reader parks, so an idle connection keeps none. It
 // makes the same system calls as bufio on a net.Conn (one read that may
 // find nothing, then one after the wake-up) and allocates nothing.
+//
+// When its caller allows it (setParkable), a read that finds the socket
+// empty at a line boundary, on a connection that was quiet for readerQuiet
+// before, returns errIdle instead of waiting: the caller then parks the
+// socket in the idle poller and its goroutine exits.
 type lineReader struct {
 	rc   syscall.RawConn
+	fd   int        // the socket's descriptor, for the idle poller
 	pool *sync.Pool // of *[]byte, readBufferSize long
 	bufp *[]byte    // nil while idle
 	buf  []byte
@@ -26,10 +34,16 @@ type lineReader struct {
 	fn   func(fd uintptr) bool // made once
 	n    int
 	err  syscall.Errno
+
+	clock       *atomic.Int64 // the server's coarse clock
+	lastDrained int64         // clock when a read last found the socket empty
+	quiet       int64         // readerQuiet in nanoseconds
+	parkable    bool          // the caller takes errIdle
+	idle        bool          // readOnce found the socket empty and quiet
 }
 
 // newLineReader returns nil unless nc is a plain TCP socket.
-func newLineReader(nc net.Conn, pool *sync.Pool) *lineReader {
+func newLineReader(nc net.Conn, pool *sync.Pool, clock *atomic.Int64, quiet time.Duration) *lineReader {
 	tc, ok := nc.(*net.TCPConn)
 	if !ok {
 		return nil
@@ -38,13 +52,19 @@ func newLineReader(nc net.Conn, pool *sync.Pool) *lineReader {
 	if err != nil {
 		return nil
 	}
-	lr := &lineReader{rc: rc, pool: pool}
+	lr := &lineReader{rc: rc, pool: pool, clock: clock, quiet: int64(quiet), fd: -1}
+	if rc.Control(func(fd uintptr) { lr.fd = int(fd) }) != nil {
+		return nil
+	}
 	lr.fn = lr.readOnce
 	return lr
 }
 
 // Buffered is the number of bytes read but not yet returned.
 func (lr *lineReader) Buffered() int { return lr.w - lr.r }
+
+// hasLine reports whether a whole line is buffered.
+func (lr *lineReader) hasLine() bool { return bytes.IndexByte(lr.buf[lr.r:lr.w], '\n') >= 0 }
 
 // ReadSlice is bufio.Reader.ReadSlice: the slice is valid until the next
 // call, and a line longer than the buffer comes in parts with
@@ -76,8 +96,12 @@ func (lr *lineReader) ReadSlice(delim byte) ([]byte, error) {
 }
 
 func (lr *lineReader) fill() error {
+	lr.idle = false
 	if err := lr.rc.Read(lr.fn); err != nil {
 		return err
+	}
+	if lr.idle {
+		return errIdle
 	}
 	if lr.err != 0 {
 		return fmt.Errorf("read: %w", lr.err)
@@ -90,8 +114,9 @@ func (lr *lineReader) fill() error {
 }
 
 // readOnce makes one non-blocking read. On "nothing yet" with nothing
-// buffered it returns the buffer to the pool; false makes the runtime wait
-// for readability (honouring the read deadline) and call it again.
+// buffered it returns the buffer to the pool, and stops the read if the
+// caller may park and the connection was quiet; false makes the runtime
+// wait for readability (honouring the read deadline) and call it again.
 func (lr *lineReader) readOnce(fd uintptr) bool {
 	if lr.bufp == nil {
 		lr.bufp = lr.pool.Get().(*[]byte)
@@ -105,6 +130,15 @@ func (lr *lineReader) readOnce(fd uintptr) bool {
 		case syscall.EAGAIN:
 			if lr.r == lr.w {
 				lr.release()
+				if lr.parkable {
+					now := lr.clock.Load()
+					quiet := now-lr.lastDrained >= lr.quiet
+					lr.lastDrained = now
+					if quiet {
+						lr.idle = true
+						return true
+					}
+				}
 			}
 			return false
 		}
@@ -115,6 +149,26 @@ func (lr *lineReader) readOnce(fd uintptr) bool {
 		return true
 	}
 }
+
+// setParkable says whether the next reads may return errIdle: only at a
+// line boundary, with nothing of a longer line assembled elsewhere.
+func (lr *lineReader) setParkable(ok bool) { lr.parkable = ok }
+
+// park arms the socket in p for c; the socket must be drained.
+func (lr *lineReader) park(p *idlePoller, c *conn) error {
+	var err error
+	// Inside Control the descriptor cannot be closed and reused.
+	if cerr := lr.rc.Control(func(fd uintptr) { err = p.arm(c, int(fd)) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// forget drops c from p's table once the connection has ended.
+func (lr *lineReader) forget(p *idlePoller, c *conn) { p.forget(c, lr.fd) }
+
+// closed reports whether the socket was closed (by anyone).
+func (lr *lineReader) closed() bool { return lr.rc.Control(func(uintptr) {}) != nil }
 
 // release gives the buffer back; nothing may be buffered.
 func (lr *lineReader) release() {
