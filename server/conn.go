@@ -109,11 +109,10 @@ type conn struct {
 	// parked is set while no reader goroutine exists: the socket is armed
 	// in the idle poller, and whoever clears parked starts the next one.
 	parked bool // guarded by mu
-	// answering is set while the reader runs a command that answers its
-	// sender (not a relay): the answer, and whatever else is queued
-	// meanwhile (for no longer than the command runs), goes out with the
-	// reader's delivery batch, a direct write on plain TCP, instead of
-	// waking the writer goroutine.
+	// answering is set while the reader runs a ping: the pong, and
+	// whatever else is queued meanwhile, goes out with the reader's
+	// delivery batch (a direct write on plain TCP) instead of waking the
+	// writer goroutine, so a keep-alive wakes no goroutine but the reader.
 	answering bool // guarded by mu
 	// writing is set while one goroutine (the writer, or a sender's reader
 	// in deliver.go) writes a batch: one write at a time, in queue order.
@@ -123,8 +122,7 @@ type conn struct {
 	batchedBy *deliveryBatch // guarded by mu
 	direct    *directWriter  // nil unless a plain TCP socket
 	lastWrite atomic.Int64
-	// flushSig wakes the writer; made when the first writer starts (a
-	// connection whose writes are all direct never has one).
+	// flushSig wakes the writer; made when the first writer starts.
 	flushSig chan struct{} // set under mu, never cleared
 	// parkWriter asks the writer to exit if its queue is empty (sweeper).
 	parkWriter bool // guarded by mu
@@ -148,6 +146,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.tr = s.tcpTransport
 	c.direct = newDirectWriter(nc)
 	if c.lr = newLineReader(nc, &s.readBuffers, &s.clock, s.readerQuiet); c.lr != nil {
+		c.lr.owner = c
 		c.poller = s.idle
 	}
 	c.lastRead.Store(s.clock.Load())
@@ -208,6 +207,9 @@ func (c *conn) parkReader() bool {
 		c.noPark = true // the next read ends the loop
 		return false
 	}
+	if len(c.pending) == 0 && !c.writing {
+		c.pending, c.spare = nil, nil
+	}
 	c.parked = true
 	c.mu.Unlock()
 	err := c.lr.park(c.poller, c)
@@ -237,6 +239,19 @@ func (c *conn) unpark() {
 	if start {
 		go c.serve()
 	}
+}
+
+// clearParkDeadline takes back the read deadline of the sweeper's park
+// request, unless the connection is closing; it reports whether it did.
+// Closers set their deadline under mu after closing, so it stands.
+func (c *conn) clearParkDeadline() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return false
+	}
+	_ = c.nc.SetReadDeadline(time.Time{})
+	return true
 }
 
 // stopReaderLocked makes the reader end now, so the client leaves its room
@@ -574,10 +589,17 @@ func (c *conn) wake(start bool) {
 }
 
 // parkIfIdle asks a writer that has written nothing since before `since`
-// to exit (called by the sweeper every second). It also ends a parked
-// reader whose socket was closed without the writer (Server.Crash): a
-// closed socket leaves the idle poller without an event.
+// to exit (called by the sweeper every second). It asks a reader waiting
+// on a connection quiet for readerQuiet to park: a reader only parks by
+// itself when the bytes it waits for follow a quiet spell, so a client
+// that stops after a busy spell would keep its goroutine until its next
+// line. It also ends a parked reader whose socket was closed without the
+// writer (Server.Crash): a closed socket leaves the idle poller without an
+// event.
 func (c *conn) parkIfIdle(since int64) {
+	if c.poller != nil && c.lastRead.Load() < c.srv.clock.Load()-int64(c.srv.readerQuiet) && c.lr.requestPark() {
+		_ = c.nc.SetReadDeadline(time.Now())
+	}
 	c.mu.Lock()
 	if c.writerRunning && c.lastWrite.Load() < since {
 		c.parkWriter = true
@@ -749,11 +771,10 @@ func (c *conn) handle(line []byte) {
 		}
 		return
 	}
-	// Relays never answer their sender but on errors; every other command
-	// (and a ping) answers through the reader's delivery batch: a direct
-	// write on plain TCP, so a client that only logs in and keeps alive
-	// never has a writer goroutine.
-	answering := cmd.Num == protocol.NumPing || !batchedCommand(cmd.Num)
+	// A keep-alive is answered through the reader's delivery batch. (Other
+	// answers still wake the writer at once: the reader goes on with the
+	// client's next lines meanwhile.)
+	answering := cmd.Num == protocol.NumPing
 	if !batchedCommand(cmd.Num) {
 		c.out.flush() // what was relayed before goes out before anything slower runs
 	}
@@ -769,10 +790,10 @@ func (c *conn) handle(line []byte) {
 	}
 }
 
-// answered ends a command's answering: what was queued meanwhile (its
-// answer, and frames from other goroutines, which did not wake the
-// writer) joins the reader's own delivery batch, unless another reader's
-// batch already holds it.
+// answered ends a ping's answering: what was queued meanwhile (the pong,
+// and frames from other goroutines, which did not wake the writer) joins
+// the reader's own delivery batch, unless another reader's batch already
+// holds it.
 func (c *conn) answered() {
 	c.mu.Lock()
 	c.answering = false

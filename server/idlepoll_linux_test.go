@@ -130,10 +130,10 @@ func (c *conn) isParked() bool {
 	return c.parked
 }
 
-func (c *conn) hadWriter() bool {
+func (c *conn) hasWriter() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.flushSig != nil
+	return c.writerRunning
 }
 
 func waitParked(t *testing.T, c *conn) {
@@ -142,18 +142,21 @@ func waitParked(t *testing.T, c *conn) {
 }
 
 // A logged-in client that goes quiet has no reader goroutine (its reader
-// is parked) and no writer goroutine ever (its answers were direct
-// writes); its next line is answered all the same, and a line that comes
-// soon after another keeps the reader on its goroutine.
+// is parked) and, once the sweeper has parked the writer that sent its
+// login answer, no writer goroutine; its next line is answered all the
+// same, a keep-alive by the reader itself, and a line that comes soon
+// after another keeps the reader on its goroutine.
 func TestIdleReaderParksAndComesBack(t *testing.T) {
 	s := startIdleServer(t, 300*time.Millisecond, nil)
 	c := s.login(t, "sleepy")
 	sc := s.serverSide(t, c)
 	waitParked(t, sc)
-	require.False(t, sc.hadWriter(), "login answer needed a writer goroutine")
+	require.Eventually(t, func() bool { return !sc.hasWriter() }, idleTestTimeout, 10*time.Millisecond,
+		"the sweeper never parked the writer")
 
 	c.send("7:a")
 	require.Equal(t, "7:a", c.next())
+	require.False(t, sc.hasWriter(), "a pong woke the writer")
 	// Right after a line the connection is not quiet: no park.
 	c.send("7:b")
 	require.Equal(t, "7:b", c.next())
@@ -170,7 +173,35 @@ func TestIdleReaderParksAndComesBack(t *testing.T) {
 	c.send("7:e")
 	require.Equal(t, "7:e", c.next())
 	waitParked(t, sc)
-	require.False(t, sc.hadWriter(), "a pong needed a writer goroutine")
+	require.False(t, sc.hasWriter(), "a pong woke the writer")
+}
+
+// A client that goes quiet right after a busy spell is parked by the
+// sweeper, without waiting for its next line; a reader holding part of a
+// line is not.
+func TestBusyReaderParksWhenQuiet(t *testing.T) {
+	s := startIdleServer(t, 300*time.Millisecond, nil)
+	c := s.login(t, "busy")
+	sc := s.serverSide(t, c)
+	waitParked(t, sc)
+	for i := range 5 {
+		c.send("7:" + strconv.Itoa(i))
+		require.Equal(t, "7:"+strconv.Itoa(i), c.next())
+	}
+	require.False(t, sc.isParked(), "a busy reader parked by itself")
+	waitParked(t, sc) // the sweeper runs every second
+	c.send("7:back")
+	require.Equal(t, "7:back", c.next())
+
+	c.send("7:a")
+	require.Equal(t, "7:a", c.next())
+	_, err := c.nc.Write([]byte("7:hal"))
+	require.NoError(t, err)
+	time.Sleep(2500 * time.Millisecond) // two sweeps
+	require.False(t, sc.isParked())
+	c.send("f")
+	require.Equal(t, "7:half", c.next())
+	waitParked(t, sc)
 }
 
 // Lines cut into parts with pauses in between, short and longer than the
@@ -276,11 +307,8 @@ func TestParkingReadersRelayEverything(t *testing.T) {
 	for i := range cs {
 		cs[i] = s.login(t, "m"+strconv.Itoa(i))
 		cs[i].send("2:room")
-		for {
-			line := cs[i].next()
-			if strings.HasPrefix(line, "17:") {
-				break
-			}
+		cs[i].send("7:joined") // answered once the join has run to its end
+		for cs[i].next() != "7:joined" {
 		}
 	}
 	// Every member learns the others' ids from the join lines and the

@@ -3,9 +3,11 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,6 +42,14 @@ type lineReader struct {
 	quiet       int64         // readerQuiet in nanoseconds
 	parkable    bool          // the caller takes errIdle
 	idle        bool          // readOnce found the socket empty and quiet
+
+	// A reader that waits on an empty socket at a line boundary (waiting)
+	// may be asked to park by the sweeper once the connection has been
+	// quiet (requestPark): the request sets parkReq and interrupts the
+	// wait with a read deadline, which fill takes back through owner.
+	owner   *conn
+	waiting atomic.Bool
+	parkReq atomic.Bool
 }
 
 // newLineReader returns nil unless nc is a plain TCP socket.
@@ -97,8 +107,25 @@ func (lr *lineReader) ReadSlice(delim byte) ([]byte, error) {
 
 func (lr *lineReader) fill() error {
 	lr.idle = false
-	if err := lr.rc.Read(lr.fn); err != nil {
-		return err
+	err := lr.rc.Read(lr.fn)
+	if lr.waiting.Load() {
+		lr.waiting.Store(false)
+	}
+	for err != nil {
+		if !lr.parkReq.Load() || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		// The sweeper's request, unless the connection is closing (its
+		// deadline then stands and ends the read).
+		lr.parkReq.Store(false)
+		if !lr.owner.clearParkDeadline() {
+			return err
+		}
+		if lr.parkable && lr.r == lr.w {
+			return errIdle
+		}
+		lr.idle = false
+		err = lr.rc.Read(lr.fn) // mid-line: read on
 	}
 	if lr.idle {
 		return errIdle
@@ -138,6 +165,7 @@ func (lr *lineReader) readOnce(fd uintptr) bool {
 						lr.idle = true
 						return true
 					}
+					lr.waiting.Store(true)
 				}
 			}
 			return false
@@ -148,6 +176,12 @@ func (lr *lineReader) readOnce(fd uintptr) bool {
 		}
 		return true
 	}
+}
+
+// requestPark asks a reader waiting at a line boundary to park; it
+// reports whether it asked (the caller then sets a read deadline).
+func (lr *lineReader) requestPark() bool {
+	return lr.owner != nil && lr.waiting.Load() && lr.parkReq.CompareAndSwap(false, true)
 }
 
 // setParkable says whether the next reads may return errIdle: only at a

@@ -10,7 +10,7 @@ import (
 )
 
 // lineReader is Linux-only; elsewhere each reader keeps a bufio.Reader.
-type lineReader struct{}
+type lineReader struct{ owner *conn }
 
 func newLineReader(net.Conn, *sync.Pool, *atomic.Int64, time.Duration) *lineReader {
 	return nil
@@ -24,3 +24,4 @@ func (*lineReader) park(*idlePoller, *conn) error  { return nil }
 func (*lineReader) forget(*idlePoller, *conn)      {}
 func (*lineReader) hasLine() bool                  { return false }
 func (*lineReader) closed() bool                   { return false }
+func (*lineReader) requestPark() bool              { return false }
