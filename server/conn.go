@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,8 +21,19 @@ import (
 // readBufferSize is the per-connection read buffer. Lines longer than it are
 // assembled in a separate buffer up to MaxLineBytes. On plain TCP (Linux)
 // the buffer is taken from a pool only while there are bytes to read, so
-// an idle connection holds none (idleread_*.go).
+// an idle connection holds none (linereader_linux.go).
 const readBufferSize = 2 << 10
+
+// readerQuiet is how long a plain TCP connection must have gone without
+// bytes before its drained socket parks the reader in the idle poller
+// (idlepoll_linux.go) instead of keeping a goroutine waiting: a client
+// that sends more often keeps its reader goroutine, as before, and pays no
+// park and restart per line.
+const readerQuiet = time.Second
+
+// errIdle is returned by a parkable read that found the socket empty and
+// the connection quiet (lineReader).
+var errIdle = errors.New("socket idle")
 
 // outFrame is one queued line. b is shared with every other recipient of
 // the same fan-out and is never modified. upd is set on unordered object
@@ -62,9 +74,15 @@ type conn struct {
 	lastRead    atomic.Int64 // unix nanos of the server's coarse clock
 	loggedIn    atomic.Bool
 
-	// Reader-goroutine state.
-	client  *client // runs the parsed commands
-	long    []byte  // assembles lines longer than the read buffer
+	// Reader-goroutine state. The reader of a plain TCP socket on Linux
+	// exits while the connection is idle and a new goroutine takes over
+	// when bytes come (parked); the state is handed over under mu.
+	lr      *lineReader // nil unless a plain TCP socket
+	poller  *idlePoller // nil: the reader never parks
+	noPark  bool        // the poller refused the socket, or it is closing
+	done    func()      // runs once the connection has ended (start)
+	client  *client     // runs the parsed commands
+	long    []byte      // assembles lines longer than the read buffer
 	limMsgs *rate.Limiter
 	inBytes *byteBudget // inbound line bytes, discarded over-long lines included
 	strikes int
@@ -88,6 +106,14 @@ type conn struct {
 	closeCode    protocol.Code // why the server closed it; "" when the peer went
 
 	writerRunning bool // guarded by mu
+	// parked is set while no reader goroutine exists: the socket is armed
+	// in the idle poller, and whoever clears parked starts the next one.
+	parked bool // guarded by mu
+	// answering is set while the reader runs a ping: the pong, and
+	// whatever else is queued meanwhile, goes out with the reader's
+	// delivery batch (a direct write on plain TCP) instead of waking the
+	// writer goroutine, so a keep-alive wakes no goroutine but the reader.
+	answering bool // guarded by mu
 	// writing is set while one goroutine (the writer, or a sender's reader
 	// in deliver.go) writes a batch: one write at a time, in queue order.
 	writing bool // guarded by mu
@@ -96,10 +122,12 @@ type conn struct {
 	batchedBy *deliveryBatch // guarded by mu
 	direct    *directWriter  // nil unless a plain TCP socket
 	lastWrite atomic.Int64
-	flushSig  chan struct{}
-	park      chan struct{}
-	// writerDone is closed when the writer has closed the socket.
-	writerDone chan struct{}
+	// flushSig wakes the writer; made when the first writer starts.
+	flushSig chan struct{} // set under mu, never cleared
+	// parkWriter asks the writer to exit if its queue is empty (sweeper).
+	parkWriter bool // guarded by mu
+	// writerGone is done when the writer has closed the socket.
+	writerGone sync.WaitGroup
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -109,16 +137,18 @@ func newConn(s *Server, nc net.Conn) *conn {
 		nc:          nc,
 		remote:      nc.RemoteAddr().String(),
 		connectedAt: time.Now(),
-		flushSig:    make(chan struct{}, 1),
-		park:        make(chan struct{}, 1),
-		writerDone:  make(chan struct{}),
 		limMsgs:     rate.NewLimiter(rate.Limit(lim.MessagesPerSecond), lim.MessageBurst),
 		inBytes:     newByteBudget(lim.BytesPerSecond, lim.ByteBurst, s.clock.Load()),
 		fanout:      newByteBudget(lim.FanoutBytesPerSecond, lim.FanoutByteBurst, s.clock.Load()),
 	}
+	c.writerGone.Add(1)
 	c.log = s.log.With("remote", c.remote)
 	c.tr = s.tcpTransport
 	c.direct = newDirectWriter(nc)
+	if c.lr = newLineReader(nc, &s.readBuffers, &s.clock, s.readerQuiet); c.lr != nil {
+		c.lr.owner = c
+		c.poller = s.idle
+	}
 	c.lastRead.Store(s.clock.Load())
 	if k, ok := nc.(interface{ setKeepAlive(func()) }); ok {
 		// The transport's own pings (WebSocket) count as traffic, like "7".
@@ -136,12 +166,102 @@ func (c *conn) loggedInAs(log *slog.Logger) {
 	c.loggedIn.Store(true)
 }
 
-// run serves the connection until it closes; it returns after the client
-// has left its room and the socket is closed.
-func (c *conn) run() {
-	c.readLoop()
+// start serves the connection on goroutines of its own; done runs once the
+// client has left its room and the socket is closed.
+func (c *conn) start(done func()) {
+	c.done = done
+	go c.serve()
+}
+
+// serve runs the reader until the connection closes, or until it parks
+// in the idle poller, which calls serve again on a new goroutine when the
+// socket has bytes (or is closed: see unpark).
+func (c *conn) serve() {
+	for c.readLoop() {
+		if c.parkReader() {
+			return
+		}
+	}
+	if c.lr != nil {
+		c.lr.release()
+		if c.poller != nil {
+			c.lr.forget(c.poller, c)
+		}
+	}
 	c.cleanup()
-	<-c.writerDone
+	c.writerGone.Wait()
+	c.done()
+}
+
+// parkReader hands the drained socket to the idle poller. It reports
+// whether the goroutine may exit; if not, the reader goes on: it reads as
+// before from now on (the poller refused the socket), or it finds the
+// connection's end (closing: a read deadline or the closed socket).
+func (c *conn) parkReader() bool {
+	// An idle client keeps no buffers.
+	c.long = nil
+	c.out.conns = nil
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		c.noPark = true // the next read ends the loop
+		return false
+	}
+	if len(c.pending) == 0 && !c.writing {
+		c.pending, c.spare = nil, nil
+	}
+	c.parked = true
+	c.mu.Unlock()
+	err := c.lr.park(c.poller, c)
+	if err == nil {
+		return true
+	}
+	c.mu.Lock()
+	mine := c.parked
+	c.parked = false
+	c.mu.Unlock()
+	if !mine {
+		return true // another goroutine was started meanwhile and reads on
+	}
+	if !c.lr.closed() {
+		c.log.Warn("idle poller refused a socket; its reader keeps a goroutine", "err", err)
+	}
+	c.noPark = true
+	return false
+}
+
+// unpark starts a reader goroutine if none is running; any goroutine.
+func (c *conn) unpark() {
+	c.mu.Lock()
+	start := c.parked
+	c.parked = false
+	c.mu.Unlock()
+	if start {
+		go c.serve()
+	}
+}
+
+// clearParkDeadline takes back the read deadline of the sweeper's park
+// request, unless the connection is closing; it reports whether it did.
+// Closers set their deadline under mu after closing, so it stands.
+func (c *conn) clearParkDeadline() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return false
+	}
+	_ = c.nc.SetReadDeadline(time.Time{})
+	return true
+}
+
+// stopReaderLocked makes the reader end now, so the client leaves its room
+// at once, not at its next line; caller holds c.mu.
+func (c *conn) stopReaderLocked() {
+	_ = c.nc.SetReadDeadline(time.Now())
+	if c.parked {
+		c.parked = false
+		go c.serve()
+	}
 }
 
 // lineSource is bufio.Reader's line reading, or lineReader's.
@@ -150,17 +270,25 @@ type lineSource interface {
 	Buffered() int
 }
 
-func (c *conn) readLoop() {
+// readLoop reads and runs lines. It returns false when the connection is
+// done, and true when the socket is drained and quiet and the reader
+// should park (only with an idle poller).
+func (c *conn) readLoop() (idle bool) {
 	var br lineSource
-	if lr := newLineReader(c.nc, &c.srv.readBuffers); lr != nil {
-		defer lr.release()
-		br = lr
+	if c.lr != nil {
+		br = c.lr
 	} else {
 		br = bufio.NewReaderSize(c.nc, readBufferSize)
 	}
 	max := c.srv.cfg.Limits.MaxLineBytes
 	for {
+		if c.lr != nil {
+			c.lr.setParkable(c.poller != nil && !c.noPark)
+		}
 		line, err := br.ReadSlice('\n')
+		if errors.Is(err, errIdle) {
+			return true // nothing buffered, the batch already flushed
+		}
 		num := -1 // of an oversize line, read from its start
 		if errors.Is(err, bufio.ErrBufferFull) {
 			num = protocol.LineNumber(line)
@@ -179,7 +307,7 @@ func (c *conn) readLoop() {
 				}
 				c.mu.Unlock()
 			}
-			return // a line cut off by a disconnect is dropped, never executed
+			return false // a line cut off by a disconnect is dropped, never executed
 		}
 		c.lastRead.Store(c.srv.clock.Load())
 		c.srv.metrics.MessagesIn.Inc()
@@ -188,11 +316,11 @@ func (c *conn) readLoop() {
 		switch {
 		case line == nil: // discarded oversize line, already charged
 			if !c.strike(num, protocol.CodeLineTooLong, "line over the maximum length was discarded") {
-				return
+				return false
 			}
 		case !c.allow(line):
 			if c.isClosing() {
-				return
+				return false
 			}
 		case !utf8.Valid(line):
 			// Relayed, it would break WebSocket recipients (text frames are UTF-8).
@@ -200,11 +328,15 @@ func (c *conn) readLoop() {
 		default:
 			c.handle(line[:len(line)-1])
 		}
-		if br.Buffered() == 0 {
-			c.out.flush() // once per read buffer, not per frame
+		// Once per read buffer, not per frame: before the next read from
+		// the socket, which may wait for the client. (Waiting for an
+		// empty buffer instead would hold the batch as long as a sender
+		// with a backlog fills buffers that end mid-line.)
+		if !bufferedLine(br) {
+			c.out.flush()
 		}
 		if c.isClosing() {
-			return
+			return false
 		}
 	}
 }
@@ -212,6 +344,9 @@ func (c *conn) readLoop() {
 // readLong assembles a line longer than the read buffer. It returns a nil
 // line (and no error) when the line exceeded max and was discarded.
 func (c *conn) readLong(br lineSource, first []byte, max int) ([]byte, error) {
+	if c.lr != nil {
+		c.lr.setParkable(false) // the line's start is in c.long, not the socket
+	}
 	c.long = append(c.long[:0], first...)
 	tooLong := len(c.long) > max
 	discarded := 0 // bytes of a too-long line not yet charged
@@ -332,19 +467,17 @@ func (c *conn) writeLoop() {
 	var deadline int64 // unix nanos of the write deadline last set
 	timeout := int64(c.srv.cfg.Limits.WriteTimeout)
 	for {
-		select {
-		case <-c.flushSig:
-		case <-c.park:
-			c.mu.Lock()
+		<-c.flushSig
+		c.mu.Lock()
+		if c.parkWriter {
+			c.parkWriter = false
 			if len(c.pending) == 0 && !c.closing {
 				c.writerRunning = false
 				c.spare = nil // an idle client keeps no batch buffers
 				c.mu.Unlock()
 				return
 			}
-			c.mu.Unlock()
 		}
-		c.mu.Lock()
 		if c.writing {
 			// A sender's reader is writing directly; it signals when done.
 			c.mu.Unlock()
@@ -421,10 +554,13 @@ func (c *conn) writeLoop() {
 	}
 }
 
-// finishWriter closes the socket once the last frames are written.
+// finishWriter closes the socket once the last frames are written. A
+// parked reader is started to end the connection: the closed socket left
+// the idle poller without an event.
 func (c *conn) finishWriter() {
 	_ = c.nc.Close()
-	close(c.writerDone)
+	c.writerGone.Done()
+	c.unpark()
 }
 
 // wakeLocked makes sure a writer will look at the queue; caller holds c.mu.
@@ -434,6 +570,9 @@ func (c *conn) wakeLocked() bool {
 		return false
 	}
 	c.writerRunning = true
+	if c.flushSig == nil {
+		c.flushSig = make(chan struct{}, 1)
+	}
 	return true
 }
 
@@ -450,14 +589,29 @@ func (c *conn) wake(start bool) {
 }
 
 // parkIfIdle asks a writer that has written nothing since before `since`
-// to exit (called by the sweeper).
+// to exit (called by the sweeper every second). It asks a reader waiting
+// on a connection quiet for readerQuiet to park: a reader only parks by
+// itself when the bytes it waits for follow a quiet spell, so a client
+// that stops after a busy spell would keep its goroutine until its next
+// line. It also ends a parked reader whose socket was closed without the
+// writer (Server.Crash): a closed socket leaves the idle poller without an
+// event.
 func (c *conn) parkIfIdle(since int64) {
-	if c.lastWrite.Load() >= since {
-		return
+	if c.poller != nil && c.lastRead.Load() < c.srv.clock.Load()-int64(c.srv.readerQuiet) && c.lr.requestPark() {
+		_ = c.nc.SetReadDeadline(time.Now())
 	}
-	select {
-	case c.park <- struct{}{}:
-	default:
+	c.mu.Lock()
+	if c.writerRunning && c.lastWrite.Load() < since {
+		c.parkWriter = true
+		select {
+		case c.flushSig <- struct{}{}:
+		default:
+		}
+	}
+	parked := c.parked
+	c.mu.Unlock()
+	if parked && c.lr.closed() {
+		c.unpark()
 	}
 }
 
@@ -485,6 +639,10 @@ func (c *conn) deliver(r *room, f outFrame, via *deliveryBatch) {
 func (c *conn) enqueue(r *room, f outFrame) {
 	c.mu.Lock()
 	queued := c.enqueueLocked(r, f)
+	if queued && c.answering && !c.closing {
+		c.mu.Unlock() // the reader writes it when the command is done
+		return
+	}
 	start := queued && c.wakeLocked()
 	c.mu.Unlock()
 	if queued {
@@ -524,7 +682,7 @@ func (c *conn) enqueueLocked(r *room, f outFrame) bool {
 		c.closeCode = protocol.CodeSlowConsumer
 		c.srv.metrics.SlowConsumerKicks.Inc()
 		c.log.Warn("slow consumer disconnected")
-		_ = c.nc.SetReadDeadline(time.Now()) // the reader leaves the room now
+		c.stopReaderLocked()
 	case c.pendingBytes > lim.OutboundSoftBytes && !c.warned:
 		c.warned = true
 		msg := protocol.AppendError(nil, -1, protocol.CodeSlowConsumer, "your outbound queue is backing up; object updates are being merged")
@@ -567,6 +725,10 @@ func (c *conn) switchRoom(r *room, first []byte) {
 		clear(c.mergeIdx) // object ids are per room
 	}
 	queued := first != nil && c.enqueueLocked(nil, outFrame{b: first})
+	if queued && c.answering && !c.closing {
+		c.mu.Unlock() // the reader writes it when the command is done
+		return
+	}
 	start := queued && c.wakeLocked()
 	c.mu.Unlock()
 	if queued {
@@ -588,10 +750,9 @@ func (c *conn) closeWith(code protocol.Code, text string) {
 	c.closing = true
 	c.closeCode = code
 	start := c.wakeLocked()
+	c.stopReaderLocked()
 	c.mu.Unlock()
 	c.wake(start)
-	// Unblock the reader so the client leaves its room now, not at its next line.
-	_ = c.nc.SetReadDeadline(time.Now())
 }
 
 func (c *conn) sendError(cmd int, code protocol.Code, text string) {
@@ -610,9 +771,57 @@ func (c *conn) handle(line []byte) {
 		}
 		return
 	}
+	// A keep-alive is answered through the reader's delivery batch. (Other
+	// answers still wake the writer at once: the reader goes on with the
+	// client's next lines meanwhile.)
+	answering := cmd.Num == protocol.NumPing
 	if !batchedCommand(cmd.Num) {
 		c.out.flush() // what was relayed before goes out before anything slower runs
 	}
+	if answering {
+		c.mu.Lock()
+		c.answering = true
+		c.mu.Unlock()
+	}
 	c.client.line = line
 	c.client.handle(&cmd)
+	if answering {
+		c.answered()
+	}
+}
+
+// answered ends a ping's answering: what was queued meanwhile (the pong,
+// and frames from other goroutines, which did not wake the writer) joins
+// the reader's own delivery batch, unless another reader's batch already
+// holds it.
+func (c *conn) answered() {
+	c.mu.Lock()
+	c.answering = false
+	var start, wake bool
+	switch {
+	case len(c.pending) == 0 || c.batchedBy != nil:
+		// Nothing queued, or a sender's batch flushes it.
+	case c.closing:
+		wake, start = true, c.wakeLocked()
+	default:
+		c.batchedBy = &c.out
+		c.out.conns = append(c.out.conns, c)
+	}
+	c.mu.Unlock()
+	if wake {
+		c.wake(start)
+	}
+}
+
+// bufferedLine reports whether br holds a whole line: if not, the next
+// ReadSlice reads from the socket.
+func bufferedLine(br lineSource) bool {
+	switch b := br.(type) {
+	case *lineReader:
+		return b.hasLine()
+	case *bufio.Reader:
+		p, _ := b.Peek(b.Buffered())
+		return bytes.IndexByte(p, '\n') >= 0
+	}
+	return false
 }

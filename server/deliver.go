@@ -101,7 +101,7 @@ func (c *conn) flushBatched(b *deliveryBatch) {
 	if err != nil {
 		c.log.Debug("write failed", "err", err)
 		c.closing = true
-		_ = c.nc.SetReadDeadline(time.Now()) // the reader leaves the room now
+		c.stopReaderLocked() // the reader leaves the room now
 	}
 	if len(rest) > 0 {
 		// Ahead of anything queued meanwhile; merge positions shift, so

@@ -214,7 +214,7 @@ func runWriters(ms []*conn) (stop func()) {
 	var wg sync.WaitGroup
 	for _, m := range ms {
 		m.mu.Lock()
-		m.writerRunning = true // so enqueue does not start another
+		m.wakeLocked() // marks it running, so enqueue does not start another
 		m.mu.Unlock()
 		wg.Go(m.writeLoop)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,7 +32,8 @@ func TestLineReaderMatchesBufioAndIdlesWithoutBuffer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			socks, clients := tcpPairs(t, 1)
-			lr := newLineReader(socks[0], testPool())
+			var clock atomic.Int64
+			lr := newLineReader(socks[0], testPool(), &clock, readerQuiet)
 			require.NotNil(t, lr)
 			go func() {
 				for _, c := range tt.chunks {

@@ -42,6 +42,12 @@ type Server struct {
 
 	tcpTransport, wsTransport *transport
 
+	// idle parks the readers of quiet plain TCP connections (set by Serve
+	// under mu; nil: readers keep their goroutines) once they have been
+	// quiet for readerQuiet (the constant, but in tests).
+	idle        *idlePoller
+	readerQuiet time.Duration
+
 	// readBuffers lends read buffers (*[]byte of readBufferSize) to plain
 	// TCP readers while they have bytes to read (linereader_linux.go).
 	readBuffers sync.Pool
@@ -97,6 +103,7 @@ func New(cfg Config, st store.Store) *Server {
 	s.mirror = newRoomMirror(st, cfg.Node, s.log, s.metrics)
 	s.hub = newHub(&s.cfg.Limits, s.mirror, s.metrics)
 	s.mirror.rooms = s.hub
+	s.readerQuiet = readerQuiet
 	s.readBuffers.New = func() any {
 		b := make([]byte, readBufferSize)
 		return &b
@@ -148,8 +155,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("join the cluster: %w", err)
 		}
 	}
+	idle, idleErr := newIdlePoller()
+	if idleErr != nil {
+		s.log.Warn("idle connections keep a reader goroutine each", "err", idleErr)
+	}
 	s.mu.Lock()
 	s.ln = ln
+	s.idle = idle
 	s.mu.Unlock()
 	close(s.serving)
 
@@ -159,6 +171,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { defer bgWG.Done(); s.mirror.run(bg) }()
 	go func() { defer bgWG.Done(); s.sweep(bg) }()
 	go func() { defer bgWG.Done(); s.tokens.run(bg) }()
+	if idle != nil {
+		bgWG.Go(func() { idle.run(s.log) })
+	}
 
 	acceptDone := make(chan error, 1)
 	go func() { acceptDone <- s.acceptLoop(ln) }()
@@ -177,6 +192,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.shutdown()
 	stopBg()
+	if idle != nil {
+		idle.close() // after shutdown: no connection is left to park
+	}
 	bgWG.Wait()
 	s.mirror.flush()
 	if s.cluster != nil && s.cluster.nc != nil {
@@ -275,9 +293,8 @@ func (s *Server) startConn(nc net.Conn, tr *transport) {
 	s.mu.Unlock()
 	s.metrics.Connections.Inc()
 	tr.conns.Inc()
-	go func() {
+	c.start(func() {
 		defer s.wg.Done()
-		c.run()
 		s.mu.Lock()
 		delete(s.conns, c)
 		if s.perIP[host]--; s.perIP[host] <= 0 {
@@ -286,7 +303,7 @@ func (s *Server) startConn(nc net.Conn, tr *transport) {
 		s.mu.Unlock()
 		s.metrics.Connections.Dec()
 		tr.conns.Dec()
-	}()
+	})
 }
 
 func (s *Server) allConns() []*conn {

@@ -31,6 +31,13 @@ import (
 // (60 s by default), as the C# client's 15 s keep-alive does.
 const idlePingEvery = 15 * time.Second
 
+// idleQuietAfterPings is how long a memory sample waits after a round of
+// keep-alives. The bench sends every connection's keep-alive at once, so
+// for a moment the server has thousands of them in hand (goroutines,
+// buffers) where real clients, spread out, would have a few; a sample
+// taken then measures that moment, not idle connections.
+const idleQuietAfterPings = 3 * time.Second
+
 type idleResult struct {
 	system     string
 	want       int
@@ -210,9 +217,15 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFi
 		return slices.Clone(conns)
 	}
 	// Keep-alives run for the whole setup, which can take minutes for 10k
-	// logins (each one a password hash on the server).
+	// logins (each one a password hash on the server). A memory sample
+	// holds pingMu, so no round starts while it is taken, and waits
+	// idleQuietAfterPings after the last one.
 	pingCtx, stopPing := context.WithCancel(ctx)
-	var pingWG sync.WaitGroup
+	var (
+		pingWG    sync.WaitGroup
+		pingMu    sync.Mutex
+		lastPings time.Time
+	)
 	pingWG.Go(func() {
 		t := time.NewTicker(idlePingEvery)
 		defer t.Stop()
@@ -221,9 +234,12 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFi
 			case <-pingCtx.Done():
 				return
 			case <-t.C:
+				pingMu.Lock()
 				for _, c := range snapshot() {
 					sys.keepAlive(c)
 				}
+				lastPings = time.Now()
+				pingMu.Unlock()
 			}
 		}
 	})
@@ -251,6 +267,9 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFi
 		})
 	}
 	sample := func(s *procSample, heap, stack *float64) {
+		pingMu.Lock()
+		defer pingMu.Unlock()
+		sleepUntil(ctx, lastPings.Add(idleQuietAfterPings))
 		if addr := sys.pprofAddr(); addr != "" {
 			h, st, g, err := goMemory(addr)
 			if err != nil {
