@@ -5,7 +5,9 @@
 // Concurrency design (see also conn.go and room.go):
 //   - each connection has one reader goroutine, which runs every command of
 //     that client, and one writer goroutine, which drains a bounded outbound
-//     queue in coalesced writes (writev);
+//     queue in coalesced writes (writev); an idle plain-TCP connection has
+//     neither: its socket waits in an epoll set (idlepoll_linux.go) and its
+//     writer is started only when something has to wait;
 //   - a fan-out frame is encoded once and its bytes shared by every
 //     recipient's queue;
 //   - a room's ordered stream is its write lock: every ordered event is
