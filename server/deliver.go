@@ -9,10 +9,13 @@ import (
 )
 
 // deliveryBatch collects, on one reader goroutine, the recipients whose
-// queues got frames while that reader worked through its read buffer. They
-// are woken once when the buffer is drained (flush) instead of once per
-// frame, and a recipient with no write in flight is written to directly
-// from the reader, without handing the frames to its writer goroutine.
+// queues got frames while that reader worked through its read buffer. Their
+// writers are woken once when the buffer is drained (flush) instead of once
+// per frame. The reader's own connection (its pongs and login answers) is
+// written to directly, without waking its writer goroutine. Other players'
+// sockets are left to their writers: writing them from the sender's reader
+// was measured to cost more, because a writer that runs a little later
+// finds more frames to put in one writev (DESIGN.md "The connection").
 //
 // Only the hot relays (messages, unordered and ordered object updates,
 // object messages) are batched; the rest wakes the writer at once.
@@ -47,10 +50,11 @@ func batchedCommand(num int) bool {
 // IOV_MAX is 1024); bigger backlogs are the writer goroutine's.
 const maxDirectFrames = 1024
 
-// flushBatched runs on a sender's reader goroutine after it queued frames
-// for c. With no write in flight on a plain TCP socket, it writes the queue
-// with one non-blocking writev; whatever the socket does not take (or any
-// other case) goes to the writer goroutine as before.
+// flushBatched runs on a reader goroutine after it queued frames for c.
+// When c is the reader's own connection (b is c's batch) on a plain TCP
+// socket with no write in flight, it writes the queue with one
+// non-blocking writev; whatever the socket does not take, and every other
+// case, goes to the writer goroutine.
 func (c *conn) flushBatched(b *deliveryBatch) {
 	c.mu.Lock()
 	if c.batchedBy == b {
@@ -60,7 +64,7 @@ func (c *conn) flushBatched(b *deliveryBatch) {
 		c.mu.Unlock()
 		return
 	}
-	if c.writing || c.closing || c.direct == nil || len(c.pending) > maxDirectFrames {
+	if b != &c.out || c.writing || c.closing || c.direct == nil || len(c.pending) > maxDirectFrames {
 		start := c.wakeLocked()
 		c.mu.Unlock()
 		c.wake(start)

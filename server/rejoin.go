@@ -303,18 +303,24 @@ func (cl *client) resume(cmd *protocol.Command) {
 		return
 	}
 	cl.self.id, cl.self.user = im.stand.id, user
+	// The loggers are set before the member becomes visible in the room:
+	// other readers log through the connection (a slow consumer) once they
+	// can deliver to it.
+	anonLog := cl.log
+	cl.log = cl.log.With("client", cl.self.id, "user", user)
+	cl.conn.loggedInAs(cl.log)
 	// The session line goes first, in the same step as the join lines.
 	if !im.room.reactivate(im.stand, &cl.self, cl.sessionLine(cl.self.id)) {
 		// The room was closed under the inactive member (by an operator).
 		cl.self.id, cl.self.user = 0, ""
+		cl.log = anonLog
+		cl.conn.loggedOut(anonLog)
 		cl.rejoin.token.Store(nil)
 		s.rejoin.refused.Inc()
 		cl.sendError(protocol.NumResume, protocol.CodeBadToken, "the room of this session is gone; log in with 0")
 		return
 	}
 	cl.room = im.room
-	cl.log = cl.log.With("client", cl.self.id, "user", user)
-	cl.conn.loggedInAs(cl.log)
 	s.metrics.Sessions.Inc()
 	if old := s.sessions.register(user, cl); old != nil {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "your session was resumed on another connection")

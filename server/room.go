@@ -125,19 +125,23 @@ func (r *room) broadcastVia(ms []*member, skip *member, f outFrame, via *deliver
 }
 
 // enter adds m to the room, which the caller has locked for writing and
-// found open, unlocked, with the right password and not full. The joiner's
-// lines (itself, the members, the master, the object snapshot, ready) are
-// queued before m becomes visible to the lock-free relay path.
+// found open, unlocked, with the right password and not full.
+//
+// m becomes visible to the lock-free relay path (unordered messages) before
+// anyone learns of the join: a member who has seen "joined" and then
+// sends reaches m. Relayed frames that find m listed before its join lines
+// are queued are dropped for m (its connection does not accept the room's
+// frames yet); their senders had not seen m join.
 func (r *room) enter(m *member) {
 	ms := r.memberList()
 	next := make([]*member, len(ms), len(ms)+1)
 	copy(next, ms)
 	next = append(next, m)
+	r.members.Store(&next)
 
 	m.out.switchRoom(r, r.appendJoinLines(nil, next, m))
 
 	r.broadcast(ms, nil, outFrame{b: protocol.AppendJoined(nil, m.id, r.name)})
-	r.members.Store(&next)
 	r.events.memberJoined(r, m)
 }
 

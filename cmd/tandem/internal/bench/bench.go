@@ -211,6 +211,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	live := &liveFigures{}
 	status := progress.Start(stderr, 250*time.Millisecond, live.render)
 	defer status.Stop()
+	live.changed = status.Redraw
 	logf := func(format string, a ...any) { status.Logf("bench: "+format, a...) }
 	if cfg.idle > 0 {
 		return runIdleBench(ctx, cfg, idleSystems, stdout, live, status, logf)

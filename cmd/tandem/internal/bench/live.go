@@ -24,22 +24,29 @@ type liveFigures struct {
 
 	connected atomic.Int64
 	rate      progress.Rate // only render touches it
+
+	// changed, if set, runs after a phase begins (the status redraws at
+	// once, so even a short phase shows). Set before the run starts.
+	changed func()
 }
 
 // enter starts a phase of system's run.
 func (f *liveFigures) enter(system, phase string, length time.Duration) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.system, f.phase, f.since, f.length = system, phase, time.Now(), length
+	f.mu.Unlock()
+	if f.changed != nil {
+		f.changed()
+	}
 }
 
 // connecting starts a set-up phase of want connections.
 func (f *liveFigures) connecting(system, phase string, want int) {
 	f.connected.Store(0)
-	f.enter(system, phase, 0)
 	f.mu.Lock()
 	f.want, f.count = want, nil
 	f.mu.Unlock()
+	f.enter(system, phase, 0)
 }
 
 // counting makes the line show the rate of count from now on.

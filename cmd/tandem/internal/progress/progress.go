@@ -37,7 +37,7 @@ type Status struct {
 }
 
 // Start shows render's result on w every interval while w is a terminal,
-// until Stop. render runs on Start's goroutine, never concurrently with
+// until Stop (and at each Redraw). render never runs concurrently with
 // itself.
 func Start(w io.Writer, every time.Duration, render func() string) *Status {
 	return start(w, IsTerminal(w), every, render)
@@ -66,13 +66,28 @@ func (s *Status) loop(every time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
-			line := s.render()
-			s.mu.Lock()
-			s.shown = line
-			fmt.Fprint(s.w, clearLine+line)
-			s.mu.Unlock()
+			s.Redraw()
 		}
 	}
+}
+
+// Redraw draws the status now instead of at the next tick (a new phase
+// shows at once, however short). It does nothing once stopped or when the
+// output is not a terminal.
+func (s *Status) Redraw() {
+	if !s.live {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.stop:
+		return
+	default:
+	}
+	line := s.render()
+	s.shown = line
+	fmt.Fprint(s.w, clearLine+line)
 }
 
 // Logf prints one line (a newline is added) above the status.

@@ -62,6 +62,26 @@ func TestStatusOnTerminal(t *testing.T) {
 	assert.True(t, strings.HasSuffix(out, clearLine), "Stop erases the status: %q", out)
 }
 
+// Redraw draws at once, between ticks; after Stop it draws nothing.
+func TestRedrawBetweenTicks(t *testing.T) {
+	term := ptytest.Open(t)
+	var phase atomic.Value
+	phase.Store("first")
+	s := Start(term.TTY, time.Hour, func() string { return "phase " + phase.Load().(string) })
+	phase.Store("second")
+	s.Redraw()
+	s.Logf("log")
+	s.Stop()
+	phase.Store("third")
+	s.Redraw()
+	out := term.Output()
+	assert.Contains(t, out, clearLine+"phase second")
+	assert.Contains(t, out, clearLine+"log\nphase second", "the log line is drawn above the redrawn status")
+	assert.NotContains(t, out, "phase first", "no tick came")
+	assert.NotContains(t, out, "phase third", "a redraw after Stop draws nothing")
+	assert.True(t, strings.HasSuffix(out, clearLine), "Stop erases the status: %q", out)
+}
+
 // Anywhere else only the log lines are written.
 func TestStatusElsewhere(t *testing.T) {
 	var buf bytes.Buffer
