@@ -179,8 +179,23 @@ func (s *Server) Players() []admin.Session {
 	return out
 }
 
-// Disconnect closes user's session with "8:<code>:<text>".
+// Disconnect closes user's session with "8:<code>:<text>", on every node of
+// a cluster. It reports whether there was a session or an inactive room
+// membership to end.
 func (s *Server) Disconnect(user string, code protocol.Code, text string) bool {
+	local := s.disconnectLocal(user, code, text)
+	if s.cluster == nil {
+		return local
+	}
+	// A player has one session in the cluster, but an inactive membership
+	// may wait on another node than a new session: every node is told.
+	// Only when this node had nothing is the answer waited for.
+	remote := s.cluster.disconnect(user, code, text, !local)
+	return local || remote
+}
+
+// disconnectLocal is Disconnect on this node alone.
+func (s *Server) disconnectLocal(user string, code protocol.Code, text string) bool {
 	// A kicked or banned player does not come back by a resume either: its
 	// inactive membership, if it dropped, ends now.
 	inactive := s.rejoin.endInactive(user)

@@ -83,7 +83,14 @@ func subjCmds(node string) string   { return "tandem.node." + node + ".cmds" }
 const (
 	subjHeartbeat = "tandem.heartbeat"
 	subjSession   = "tandem.session"
+	// subjOperator carries an operator's disconnect (kick, ban, account
+	// deletion, "log out everywhere") to every node.
+	subjOperator = "tandem.operator"
 )
+
+// operatorWait bounds how long an operator's disconnect waits to learn
+// whether another node had the player.
+const operatorWait = time.Second
 
 // cluster is this node's part of the cluster: its NATS link, the room
 // homes it claimed, the members of its rooms connected elsewhere (proxies),
@@ -223,6 +230,7 @@ func (c *cluster) start(ctx context.Context) error {
 		subjCmds(c.node):   c.onCommand,
 		subjHeartbeat:      c.onHeartbeat,
 		subjSession:        c.onSession,
+		subjOperator:       c.onOperator,
 	} {
 		sub, err := nc.Subscribe(subj, h)
 		if err != nil {
@@ -600,6 +608,49 @@ func (c *cluster) onSession(msg *nats.Msg) {
 	sr.mu.Unlock()
 	if old != nil && old.self.id < id {
 		old.conn.closeWith(protocol.CloseSessionReplaced, "you logged in from another connection")
+	}
+}
+
+// disconnect ends user's session and inactive room membership on the other
+// nodes with "8:<code>:<text>" (an operator's kick, ban, account deletion
+// or "log out everywhere" given on this node). With wait it reports whether
+// another node had either, waiting at most operatorWait for the answer;
+// without, it only sends.
+func (c *cluster) disconnect(user string, code protocol.Code, text string, wait bool) bool {
+	w := newWire(0, 32+len(user)+len(code)+len(text))
+	w.str(user)
+	w.str(string(code))
+	w.str(text)
+	w.str(c.node)
+	if !wait || c.crashed.Load() {
+		c.publish(subjOperator, w.b)
+		return false
+	}
+	reply, err := c.nc.Request(subjOperator, w.b, operatorWait)
+	if err != nil {
+		if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, nats.ErrNoResponders) {
+			c.m.publishErrors.Inc()
+		}
+		return false
+	}
+	return len(reply.Data) == 1 && reply.Data[0] == 1
+}
+
+// onOperator carries out another node's operator disconnect here; a node
+// that had the player answers a waiting sender.
+func (c *cluster) onOperator(msg *nats.Msg) {
+	r := wireReader{b: msg.Data}
+	_ = r.u8()
+	user, code, text, node := r.str(), r.str(), r.str(), r.str()
+	if !r.ok() {
+		c.drop("malformed")
+		return
+	}
+	if node == c.node || c.crashed.Load() {
+		return
+	}
+	if c.srv.disconnectLocal(user, protocol.Code(code), text) && msg.Reply != "" {
+		_ = msg.Respond([]byte{1})
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tandemnet/tandem/protocol"
 	"github.com/tandemnet/tandem/server"
 	"github.com/tandemnet/tandem/server/servertest"
 )
@@ -276,4 +277,37 @@ func TestClusterDropsMalformedInterNodeMessages(t *testing.T) {
 	a.Expect(fmt.Sprintf("2:%d:%s", b.ID, room))
 	b.Send("3:0:wild")
 	a.Expect(fmt.Sprintf("3:%d:wild", b.ID))
+}
+
+// An operator's kick given on one node closes the player's session on the
+// node it is connected to, and ends an inactive (dropped) membership there;
+// a player connected nowhere is reported as such.
+func TestClusterOperatorKickReachesEveryNode(t *testing.T) {
+	cl := servertest.StartCluster(t, 2, 5*time.Second, func(c *server.Config) {
+		c.Limits.RejoinGrace = 30 * time.Second
+	})
+	a := cl.Nodes[0].Login(t, "a")
+	b := cl.Nodes[1].Login(t, "b")
+	a.Join("ops") // homed on a's node
+	b.Join("ops")
+	a.Expect(fmt.Sprintf("2:%d:ops", b.ID))
+
+	require.True(t, cl.Nodes[0].Server.Disconnect("b", protocol.CloseKicked, "bye"))
+	assert.Contains(t, b.ExpectClosed(), "8:kicked:bye")
+	a.Expect(fmt.Sprintf("2:%d:", b.ID))
+
+	start := time.Now()
+	assert.False(t, cl.Nodes[0].Server.Disconnect("nobody", protocol.CloseKicked, "bye"))
+	assert.Less(t, time.Since(start), 3*time.Second)
+
+	// c drops from a room homed on its own node: it stays, inactive.
+	c := cl.Nodes[1].Login(t, "c")
+	d := cl.Nodes[1].Login(t, "d")
+	c.Join("solo")
+	d.Join("solo")
+	c.Expect(fmt.Sprintf("2:%d:solo", d.ID))
+	require.NoError(t, c.Conn.Close())
+	d.Expect(fmt.Sprintf("20:%d:inactive", c.ID))
+	require.True(t, cl.Nodes[0].Server.Disconnect("c", protocol.CloseBanned, "banned"))
+	d.Expect(fmt.Sprintf("2:%d:", c.ID))
 }

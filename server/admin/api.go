@@ -664,7 +664,7 @@ func (c *Console) kick(w http.ResponseWriter, r *http.Request, s session) {
 		text = "removed by an operator"
 	}
 	if !c.backend.Disconnect(name, protocol.CloseKicked, text) {
-		writeError(w, http.StatusNotFound, strconv.Quote(name)+" is not logged in on this node")
+		writeError(w, http.StatusNotFound, strconv.Quote(name)+" is not logged in")
 		return
 	}
 	c.audit(r, s.admin, "kick", name, text)
