@@ -789,7 +789,9 @@ func (c *conn) handle(line []byte) {
 	// batch (a direct write on plain TCP), so a client that logs in and then
 	// only keeps alive never starts a writer goroutine. (Other answers still
 	// wake the writer at once: the reader goes on with the client's next
-	// lines meanwhile.)
+	// lines meanwhile. A resume is one of them: it puts the client back in
+	// a room whose relays may reach it at once, so its join lines must not
+	// wait.)
 	answering := answeredByReader(cmd.Num)
 	if !batchedCommand(cmd.Num) {
 		c.out.flush() // what was relayed before goes out before anything slower runs
@@ -810,7 +812,7 @@ func (c *conn) handle(line []byte) {
 // reader's delivery batch rather than by waking the writer.
 func answeredByReader(num int) bool {
 	switch num {
-	case protocol.NumPing, protocol.NumLogin, protocol.NumTokenLogin, protocol.NumResume:
+	case protocol.NumPing, protocol.NumLogin, protocol.NumTokenLogin:
 		return true
 	}
 	return false

@@ -558,6 +558,7 @@ func TestSlowConsumerCutIsADrop(t *testing.T) {
 		a.Send("3:0:" + pad)
 	}
 	a.Expect("20:" + id(slow) + ":inactive")
+	a.Sync("burst-done") // the resume below is not itself met by the burst
 	slow.Resume()
 	lines := slow.ExpectClosed()
 	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "8:slow_consumer:"), "told why")
