@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -400,6 +401,7 @@ func startAdmin(addr string, opt adminOptions, srv *server.Server, st store.Stor
 		pp.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		pp.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		pp.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		pp.HandleFunc("/debug/pprof/free-os-memory", freeOSMemory)
 		handle("/debug/pprof/", pp, opt.openMetrics) // for go tool pprof, which cannot log in
 	}
 	addr = adminAddr(addr)
@@ -436,4 +438,19 @@ func adminAddr(addr string) string {
 		return addr
 	}
 	return net.JoinHostPort("127.0.0.1", port)
+}
+
+// freeOSMemory (POST, with --pprof) collects garbage and returns freed
+// memory to the OS at once (runtime/debug.FreeOSMemory). A memory
+// measurement (tandem bench --idle) then reads the process's RSS without
+// the garbage of earlier work, such as the 19 MiB Argon2id buffer of every
+// password login, which the runtime would otherwise return gradually.
+func freeOSMemory(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	debug.FreeOSMemory()
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -81,6 +81,12 @@ func TestServeWithAdmin(t *testing.T) {
 	assert.Equal(t, "ok\n", body)
 	code, _ = get("/debug/pprof/")
 	assert.Equal(t, http.StatusOK, code)
+	code, _ = get("/debug/pprof/free-os-memory")
+	assert.Equal(t, http.StatusMethodNotAllowed, code, "it changes the process: POST only")
+	resp, err := http.Post("http://"+admin+"/debug/pprof/free-os-memory", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
 
 func TestServeFlagErrors(t *testing.T) {

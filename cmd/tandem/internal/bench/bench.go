@@ -134,7 +134,7 @@ func parseBenchFlags(args []string, help io.Writer) (*benchConfig, error) {
 	fs.StringVar(&c.roomPrefix, "room-prefix", "bench-", "prefix of the bench room names")
 	fs.StringVar(&c.password, "password", "bench-password", "password of the bench users (dev mode creates them with it)")
 	fs.IntVar(&c.setupConcurrency, "setup-concurrency", 16, "connections being set up at once (logins cost a password hash each)")
-	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT, served with --pprof); idle mode then forces a GC before each memory sample and reports Go heap and stack per connection")
+	fs.StringVar(&c.serverAdmin, "server-admin", "", "Tandem admin address (HOST:PORT, served with --pprof); idle mode then forces a GC and has the server return freed memory to the OS before each memory sample, and reports Go heap and stack per connection")
 	fs.StringVar(&c.natsAdmin, "nats-admin", "", "NATS profiling address (HOST:PORT, nats-server --profile PORT); idle mode then does the same there")
 	fs.IntVar(&c.storm, "storm", 0, "storm mode: this many logged-in players in rooms of --players lose their connections at once and all come back; reports how long until every one is back in its room")
 	fs.StringVar(&c.stormLogin, "storm-login", "token", "storm mode: how players come back: token (18, a session token), password (0), or resume (19, then the token)")

@@ -228,6 +228,7 @@ func TestBenchIdle(t *testing.T) {
 		assert.Equal(t, "4", kv["held"], system)
 		assert.Zero(t, number(t, kv, "errors"), system)
 		assert.Contains(t, kv, "rss_per_conn_bytes", system)
+		assert.Equal(t, "false", kv["rss_after_free"], "no --server-admin: RSS read without freeing memory first")
 	}
 }
 

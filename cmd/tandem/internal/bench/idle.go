@@ -55,6 +55,10 @@ type idleResult struct {
 	goroutines float64
 	errors     int64
 	sample     string
+	// rssSettled: both RSS samples were taken right after the server
+	// returned its freed memory to the OS (free-os-memory), not after a
+	// wait for the runtime to do so by itself.
+	rssSettled bool
 }
 
 func (r *idleResult) perConn(before, after float64) float64 {
@@ -137,6 +141,21 @@ func goMemory(addr string) (heap, stack, goroutines float64, err error) {
 	return heap, stack, goroutines, nil
 }
 
+// freeOSMemory asks a Tandem server started with --pprof to return freed
+// memory to the OS at once, so that its RSS holds no garbage of the logins.
+func freeOSMemory(addr string) error {
+	client := http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Post("http://"+addr+"/debug/pprof/free-os-memory", "", nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("free-os-memory: %s", resp.Status)
+	}
+	return nil
+}
+
 // idleSystems returns the systems idle mode holds connections to, in order.
 func (cfg *benchConfig) idleSystems() ([]idleSystem, error) {
 	names := []string{"tandem"}
@@ -190,7 +209,7 @@ func runIdleBench(ctx context.Context, cfg *benchConfig, systems []idleSystem, s
 }
 
 func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFigures, logf func(string, ...any)) *idleResult {
-	res := &idleResult{system: sys.name(), want: cfg.idle, pid: sys.serverPID(), heapBase: -1, heapEnd: -1, stackBase: -1, stackEnd: -1, goroutines: -1}
+	res := &idleResult{system: sys.name(), want: cfg.idle, pid: sys.serverPID(), heapBase: -1, heapEnd: -1, stackBase: -1, stackEnd: -1, goroutines: -1, rssSettled: true}
 	if res.pid == 0 {
 		if pid, err := findListenerPID(sys.serverAddr()); err == nil {
 			res.pid = pid
@@ -270,14 +289,24 @@ func runIdle(ctx context.Context, cfg *benchConfig, sys idleSystem, live *liveFi
 		pingMu.Lock()
 		defer pingMu.Unlock()
 		sleepUntil(ctx, lastPings.Add(idleQuietAfterPings))
-		if addr := sys.pprofAddr(); addr != "" {
+		addr := sys.pprofAddr()
+		if addr == "" {
+			res.rssSettled = false
+		}
+		if addr != "" {
 			h, st, g, err := goMemory(addr)
 			if err != nil {
+				res.rssSettled = false
 				logf("%s: Go memory from %s: %v", sys.name(), addr, err)
 			} else {
 				*heap, *stack, res.goroutines = h, st, g
-				// The runtime returns freed pages to the OS gradually.
-				sleepUntil(ctx, time.Now().Add(cfg.settle))
+				if err := freeOSMemory(addr); err != nil {
+					// Not a Tandem server that can (NATS, an older
+					// build): the runtime returns freed pages to the OS
+					// gradually.
+					res.rssSettled = false
+					sleepUntil(ctx, time.Now().Add(cfg.settle))
+				}
 			}
 		}
 		if res.pid > 0 {
@@ -345,6 +374,7 @@ func (r *idleResult) figuresLine() string {
 		kv("rss_base_kib", r.base.rssKiB)
 		kv("rss_kib", r.end.rssKiB)
 		kv("rss_per_conn_bytes", f(r.perConn(float64(r.base.rssKiB)*1024, float64(r.end.rssKiB)*1024)))
+		kv("rss_after_free", strconv.FormatBool(r.rssSettled))
 		kv("threads", r.end.threads)
 	}
 	if r.heapEnd >= 0 && r.heapBase >= 0 {
