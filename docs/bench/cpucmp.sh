@@ -18,16 +18,10 @@ mode=$1; rounds=$2; rates=$3; shift 3
 work=$(mktemp -d)
 srv=""; cli=""
 if [ "$mode" = pinned ]; then srv="taskset -c 1"; cli="taskset -c 0"; fi
-common="--dev --log-level warn --msg-rate 10000 --msg-burst 20000 --max-conns-per-ip 30000"
-pids=""; i=0; labels=""; tool=""
+pids=""; labels=""; tool=""
 declare -A port
-for spec in "$@"; do
-  label=${spec%%=*}; bin=${spec#*=}
-  [ -z "$tool" ] && tool=$bin
-  p=$((7900 + 10*i)); port[$label]=$p; i=$((i+1)); labels="$labels $label"
-  $srv "$bin" serve --listen 127.0.0.1:$p --db $work/$label.db --admin 127.0.0.1:$((p+1)) $common > $work/$label.log 2>&1 &
-  pids="$pids $!"
-done
+. "$(dirname "$0")/builds.sh"
+start_builds 7900 "$@"
 $srv nats-server -a 127.0.0.1 -p 4344 > $work/nats.log 2>&1 &
 pids="$pids $!"
 trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf $work' EXIT

@@ -9,17 +9,11 @@
 # prefixed with build=LABEL rnd=N.
 set -u
 rounds=$1; rate=$2; shift 2
-work=$(mktemp -d)
-common="--dev --log-level warn --msg-rate 10000 --msg-burst 20000 --max-conns-per-ip 30000"
-pids=""; i=0; labels=""; tool=""
+work=$(mktemp -d); srv=""
+pids=""; labels=""; tool=""
 declare -A port
-for spec in "$@"; do
-  label=${spec%%=*}; bin=${spec#*=}
-  [ -z "$tool" ] && tool=$bin
-  p=$((7950 + 10*i)); port[$label]=$p; i=$((i+1)); labels="$labels $label"
-  "$bin" serve --listen 127.0.0.1:$p --db $work/$label.db --admin 127.0.0.1:$((p+1)) $common > $work/$label.log 2>&1 &
-  pids="$pids $!"
-done
+. "$(dirname "$0")/builds.sh"
+start_builds 7950 "$@"
 trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf $work' EXIT
 sleep 2
 for r in $(seq 1 $rounds); do
