@@ -399,6 +399,20 @@ func csharpE2EExe(t *testing.T) string {
 	return exe
 }
 
+// eachCSharpTransport runs a C# role test over TCP and over WebSocket through the
+// polled transport WebGL builds use.
+func eachCSharpTransport(t *testing.T, run func(t *testing.T, polled bool)) {
+	for _, tc := range []struct {
+		name   string
+		polled bool
+	}{
+		{name: "tcp"},
+		{name: "ws-polled", polled: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc.polled) })
+	}
+}
+
 // TestCSharpResumeEndToEnd runs the C# client's reconnect and resume (role RESUMER, see
 // unity-client/Tests/E2E~/ResumeRole.cs) against a real server through a TCP proxy that
 // cuts its connection. A Go client in the same room owns a Ball. First drop: while the C#
@@ -409,15 +423,7 @@ func csharpE2EExe(t *testing.T) string {
 // the polled transport WebGL builds use (no threads of its own).
 func TestCSharpResumeEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
-	for _, tc := range []struct {
-		name   string
-		polled bool
-	}{
-		{name: "tcp"},
-		{name: "ws-polled", polled: true},
-	} {
-		t.Run(tc.name, func(t *testing.T) { runCSharpResume(t, exe, tc.polled) })
-	}
+	eachCSharpTransport(t, func(t *testing.T, polled bool) { runCSharpResume(t, exe, polled) })
 }
 
 func runCSharpResume(t *testing.T, exe string, polled bool) {

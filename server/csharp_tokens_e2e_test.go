@@ -15,15 +15,7 @@ import (
 // Over TCP, and over WebSocket through the polled transport WebGL builds use.
 func TestCSharpSessionTokensEndToEnd(t *testing.T) {
 	exe := csharpE2EExe(t)
-	for _, tc := range []struct {
-		name   string
-		polled bool
-	}{
-		{name: "tcp"},
-		{name: "ws-polled", polled: true},
-	} {
-		t.Run(tc.name, func(t *testing.T) { runCSharpTokens(t, exe, tc.polled) })
-	}
+	eachCSharpTransport(t, func(t *testing.T, polled bool) { runCSharpTokens(t, exe, polled) })
 }
 
 func runCSharpTokens(t *testing.T, exe string, polled bool) {

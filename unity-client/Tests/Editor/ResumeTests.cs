@@ -42,25 +42,26 @@ namespace Tandem.Tests
         public void Drop(string reason) { inbox.Enqueue(new TransportEvent(TransportEventKind.Closed, reason)); }
     }
 
-    /// <summary>The reconnect and resume state machine of TandemClient, over a scripted transport.</summary>
-    [TestFixture]
-    public class ResumeTests
+    /// <summary>
+    /// A TandemClient whose every connection is a <see cref="ScriptedTransport"/>, with short
+    /// reconnect delays (10 to 40 ms), for the reconnect, resume and session token tests.
+    /// </summary>
+    public abstract class ScriptedClientFixture
     {
-        List<ScriptedTransport> conns;
-        TandemClient client;
-        List<string> log;
+        internal List<ScriptedTransport> conns;
+        internal TandemClient client;
+        internal List<string> log;
 
-        ScriptedTransport Current { get { return conns[conns.Count - 1]; } }
+        internal ScriptedTransport Current { get { return conns[conns.Count - 1]; } }
 
-        [SetUp]
-        public void SetUp()
+        internal void NewScriptedClient(bool refreshMembers)
         {
             conns = new List<ScriptedTransport>();
             log = new List<string>();
             client = new TandemClient(new TandemClientOptions
             {
                 AutoReconnect = true,
-                RefreshMembers = false,
+                RefreshMembers = refreshMembers,
                 ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
                 ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
                 TransportFactory = (a, o) =>
@@ -70,6 +71,36 @@ namespace Tandem.Tests
                     return t;
                 },
             });
+        }
+
+        internal void Pump(int times = 3)
+        {
+            for (int i = 0; i < times; i++) client.Update();
+        }
+
+        // Waits (pumping) for the next connection attempt after a drop.
+        internal ScriptedTransport NextConnection(int before)
+        {
+            var until = DateTime.UtcNow.AddSeconds(5);
+            while (conns.Count == before)
+            {
+                if (DateTime.UtcNow > until) Assert.Fail("no reconnect");
+                Thread.Sleep(5);
+                client.Update();
+            }
+            Pump();
+            return Current;
+        }
+    }
+
+    /// <summary>The reconnect and resume state machine of TandemClient, over a scripted transport.</summary>
+    [TestFixture]
+    public class ResumeTests : ScriptedClientFixture
+    {
+        [SetUp]
+        public void SetUp()
+        {
+            NewScriptedClient(false);
             client.ConnectionLost += d => log.Add("lost " + d.Reason);
             client.Reconnecting += (n, d) => log.Add("reconnecting " + n);
             client.Resumed += id => log.Add("resumed " + id);
@@ -84,25 +115,6 @@ namespace Tandem.Tests
             client.Objects.Spawned += o => log.Add("spawned " + o.Id);
             client.Objects.Destroyed += o => log.Add("destroyed " + o.Id);
             client.Objects.OwnerChanged += (o, prev) => log.Add("owner " + o.Id + " " + prev + "->" + o.Owner);
-        }
-
-        void Pump(int times = 3)
-        {
-            for (int i = 0; i < times; i++) client.Update();
-        }
-
-        // Waits (pumping) for the next connection attempt after a drop.
-        ScriptedTransport NextConnection(int before)
-        {
-            var until = DateTime.UtcNow.AddSeconds(5);
-            while (conns.Count == before)
-            {
-                if (DateTime.UtcNow > until) Assert.Fail("no reconnect");
-                Thread.Sleep(5);
-                client.Update();
-            }
-            Pump();
-            return Current;
         }
 
         // Logged in as 5 with resume token tok1, in arena with member 3 (master), objects 3.1 (3's) and 5.1 (ours).

@@ -11,38 +11,19 @@ namespace Tandem.Tests
     /// session token, password. Over the scripted transport of <see cref="ResumeTests"/>.
     /// </summary>
     [TestFixture]
-    public class SessionTokenTests
+    public class SessionTokenTests : ScriptedClientFixture
     {
-        List<ScriptedTransport> conns;
-        TandemClient client;
-        List<string> log;
         List<TandemError> errors;
         List<TimeSpan> delays;
-
-        ScriptedTransport Current { get { return conns[conns.Count - 1]; } }
 
         [SetUp]
         public void SetUp() { NewClient(false); }
 
         void NewClient(bool refreshMembers)
         {
-            conns = new List<ScriptedTransport>();
-            log = new List<string>();
+            NewScriptedClient(refreshMembers);
             errors = new List<TandemError>();
             delays = new List<TimeSpan>();
-            client = new TandemClient(new TandemClientOptions
-            {
-                AutoReconnect = true,
-                RefreshMembers = refreshMembers,
-                ReconnectMinDelay = TimeSpan.FromMilliseconds(10),
-                ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
-                TransportFactory = (a, o) =>
-                {
-                    var t = new ScriptedTransport();
-                    conns.Add(t);
-                    return t;
-                },
-            });
             client.ConnectionLost += d => log.Add("lost");
             client.Resumed += id => log.Add("resumed " + id);
             client.ResumeFailed += why => log.Add("resume failed " + why.Split(':')[0]);
@@ -53,24 +34,6 @@ namespace Tandem.Tests
             client.Disconnected += d => log.Add("disconnected" + (d.ClosingCode != null ? " " + d.ClosingCode : "") + (d.WillReconnect ? " reconnect" : ""));
             client.Reconnecting += (n, d) => delays.Add(d);
             client.Error += e => errors.Add(e);
-        }
-
-        void Pump(int times = 3)
-        {
-            for (int i = 0; i < times; i++) client.Update();
-        }
-
-        ScriptedTransport NextConnection(int before)
-        {
-            var until = DateTime.UtcNow.AddSeconds(5);
-            while (conns.Count == before)
-            {
-                if (DateTime.UtcNow > until) Assert.Fail("no reconnect");
-                Thread.Sleep(5);
-                client.Update();
-            }
-            Pump();
-            return Current;
         }
 
         // Pumps well past the longest reconnect delay (40 ms): a reconnect would have opened by then.
